@@ -1,0 +1,830 @@
+//! The driver: one WebSocket connection's protocol state, from the opening
+//! handshake to the close, for servers and clients of every protocol version.
+//!
+//! Input goes in through [`Driver::parse`] (or [`Driver::read`]); commands
+//! (`text`, `close`, ...) only change state; everything the driver has to
+//! say comes out of [`Driver::poll_action`] as one ordered stream of writes
+//! and events. Input is parsed lazily: parsing stops after each event until
+//! that event has been taken, so a reaction to it (sending, closing) is
+//! ordered before anything that follows it on the wire.
+
+use std::collections::VecDeque;
+
+use crate::client::ClientHandshake;
+use crate::error::{Error, ErrorKind};
+use crate::event::{Action, Event, ReadyState};
+use crate::extensions::{Extension, Extensions};
+use crate::frame::{close::is_valid_on_wire, opcode};
+use crate::headers::Headers;
+use crate::hixie::{self, Hixie};
+use crate::http::{Head, HeadLimits, HeadReader, Request, Response};
+use crate::hybi::Hybi;
+use crate::io::Io;
+use crate::options::Options;
+use crate::proxy::Proxy;
+use crate::rand::{OsRandom, RandomSource};
+use crate::server::{self, Selected};
+use crate::url::Url;
+
+/// The framing protocol, once known.
+enum Proto {
+    /// A raw server that has not seen the whole request yet.
+    Undecided,
+    Hybi(Box<Hybi>),
+    Hixie(Box<Hixie>),
+}
+
+/// What each side of the connection needs to remember about the handshake.
+enum Side {
+    Server(Box<ServerSide>),
+    Client(Box<ClientSide>),
+}
+
+struct ServerSide {
+    /// Present while a raw server is still reading the request head.
+    reader: Option<HeadReader>,
+    request: Option<Request>,
+    /// Request bytes after the head, received before the handshake answered.
+    body: Vec<u8>,
+    url: String,
+    /// `start` was called before the request was complete.
+    deferred_start: bool,
+    /// Hixie-76: the key values, while waiting for the 8-byte body.
+    hixie_keys: Option<(u32, u32)>,
+}
+
+struct ClientSide {
+    handshake: ClientHandshake,
+    reader: HeadReader,
+    response: Option<Response>,
+}
+
+/// Messages sent before the connection opened.
+enum Pending {
+    Send { op: u8, data: Vec<u8> },
+    Ping { data: Vec<u8>, token: Option<u64> },
+}
+
+pub struct Driver {
+    io: Io,
+    opts: Options,
+    side: Side,
+    proto: Proto,
+    version: Option<String>,
+    custom: Headers,
+    protocol: Option<String>,
+    ext: Extensions,
+    pending: VecDeque<Pending>,
+    /// Input received but not parsed yet (parsing waits for events to be taken).
+    inbox: Vec<u8>,
+    inbox_pos: usize,
+    started: bool,
+}
+
+impl Driver {
+    /// A server that reads the raw HTTP request (the gem's `Driver.server`).
+    /// It emits `Connect` once the request head is complete.
+    pub fn server(opts: Options) -> Driver {
+        let side = ServerSide {
+            reader: Some(HeadReader::default()),
+            request: None,
+            body: Vec::new(),
+            url: String::new(),
+            deferred_start: false,
+            hixie_keys: None,
+        };
+        Driver::new(
+            opts,
+            Side::Server(Box::new(side)),
+            Box::new(OsRandom::new()),
+        )
+    }
+
+    /// A server for a request the host already parsed (the gem's
+    /// `Driver.rack`). `url` is the URL the request was made to (hixie
+    /// handshakes echo it); `None` rebuilds it from `Host` and the target.
+    /// `body` holds request bytes received after the head (hixie-76's key).
+    pub fn rack(request: Request, url: Option<&str>, body: &[u8], opts: Options) -> Driver {
+        let side = ServerSide {
+            reader: None,
+            url: url.map_or_else(|| server::request_url(&request), str::to_owned),
+            request: None,
+            body: body.to_vec(),
+            deferred_start: false,
+            hixie_keys: None,
+        };
+        let mut d = Driver::new(
+            opts,
+            Side::Server(Box::new(side)),
+            Box::new(OsRandom::new()),
+        );
+        d.choose_protocol(request);
+        d
+    }
+
+    /// A client for `url` (`ws://` or `wss://`; the gem's `Driver.client`).
+    pub fn client(url: &str, opts: Options) -> Result<Driver, Error> {
+        Driver::client_with_random(url, opts, Box::new(OsRandom::new()))
+    }
+
+    /// A client whose key and masks come from `rng` (tests fix them).
+    pub fn client_with_random(
+        url: &str,
+        opts: Options,
+        mut rng: Box<dyn RandomSource>,
+    ) -> Result<Driver, Error> {
+        let url = Url::parse(url, &["ws", "wss"])?;
+        let handshake = ClientHandshake::new(
+            url,
+            &opts.protocols,
+            opts.client_key.as_deref(),
+            rng.as_mut(),
+        );
+        let side = ClientSide {
+            handshake,
+            reader: HeadReader::default(),
+            response: None,
+        };
+        let mut d = Driver::new(opts, Side::Client(Box::new(side)), rng);
+        let masking = d.opts.masking.unwrap_or(true);
+        let require = d.opts.require_masking.unwrap_or(false);
+        d.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, d.opts.max_length)));
+        d.version = Some("hybi-13".to_owned());
+        Ok(d)
+    }
+
+    fn new(opts: Options, side: Side, rng: Box<dyn RandomSource>) -> Driver {
+        Driver {
+            io: Io::new(rng, opts.retained_buffer),
+            opts,
+            side,
+            proto: Proto::Undecided,
+            version: None,
+            custom: Headers::new(),
+            protocol: None,
+            ext: Extensions::default(),
+            pending: VecDeque::new(),
+            inbox: Vec::new(),
+            inbox_pos: 0,
+            started: false,
+        }
+    }
+
+    /// Replaces the source of masking keys (servers that mask, tests).
+    pub fn set_random(&mut self, rng: Box<dyn RandomSource>) {
+        self.io.rng = rng;
+    }
+
+    // ---- queries -------------------------------------------------------
+
+    pub fn state(&self) -> ReadyState {
+        self.io.state
+    }
+
+    /// `hybi-13`, `hixie-75`, `hixie-76` ...; `None` until known.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The agreed subprotocol, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    pub fn is_client(&self) -> bool {
+        matches!(self.side, Side::Client(_))
+    }
+
+    /// Client: the response's status code, once it arrived.
+    pub fn status(&self) -> Option<u16> {
+        match &self.side {
+            Side::Client(c) => c.response.as_ref().map(|r| r.status),
+            Side::Server(_) => None,
+        }
+    }
+
+    /// Client: the response's headers, once it arrived.
+    pub fn headers(&self) -> Option<&Headers> {
+        match &self.side {
+            Side::Client(c) => c.response.as_ref().map(|r| &r.headers),
+            Side::Server(_) => None,
+        }
+    }
+
+    /// Server: the request, once complete.
+    pub fn request(&self) -> Option<&Request> {
+        match &self.side {
+            Side::Server(s) => s.request.as_ref(),
+            Side::Client(_) => None,
+        }
+    }
+
+    /// Server: request bytes after the head received so far (before the
+    /// handshake was answered).
+    pub fn body(&self) -> &[u8] {
+        match &self.side {
+            Side::Server(s) => &s.body,
+            Side::Client(_) => &[],
+        }
+    }
+
+    /// The connection's URL: the client's, or the one a server request was made to.
+    pub fn url(&self) -> Option<String> {
+        match &self.side {
+            Side::Server(s) => s.request.as_ref().map(|_| s.url.clone()),
+            Side::Client(c) => {
+                let u = &c.handshake.url;
+                Some(format!("{}://{}{}", u.scheme, u.host_header(), u.resource))
+            }
+        }
+    }
+
+    /// Bytes held by the driver: queued writes, unparsed input and a
+    /// partly received message. Servers use it for backpressure.
+    pub fn buffered_amount(&self) -> usize {
+        let message = match &self.proto {
+            Proto::Hybi(h) => h.buffered(),
+            Proto::Hixie(h) => h.buffered(),
+            Proto::Undecided => 0,
+        };
+        self.io.pending_write_bytes() + (self.inbox.len() - self.inbox_pos) + message
+    }
+
+    // ---- configuration -------------------------------------------------
+
+    /// Adds a header to the handshake; only before `start`. `false` when too
+    /// late, when the name was already set, or when it holds CR/LF.
+    pub fn set_header(&mut self, name: &str, value: &str) -> bool {
+        if self.started || self.io.state != ReadyState::Connecting {
+            return false;
+        }
+        match &mut self.side {
+            Side::Client(c) => c.handshake.headers.set(name, value),
+            Side::Server(_) => self.custom.set(name, value),
+        }
+    }
+
+    /// Registers an extension for negotiation; only before `start`, and
+    /// only for hybi drivers.
+    pub fn add_extension(&mut self, ext: Box<dyn Extension>) -> bool {
+        if self.started || matches!(self.proto, Proto::Hixie(_)) {
+            return false;
+        }
+        self.ext.add(ext);
+        true
+    }
+
+    // ---- commands -------------------------------------------------------
+
+    /// Sends the handshake: a client's request, or a server's response.
+    /// Returns false when called twice or after the connection ended, and
+    /// when a server's handshake failed (a 400 was written; `error` and
+    /// `close` follow).
+    pub fn start(&mut self) -> bool {
+        if self.started || self.io.state != ReadyState::Connecting {
+            return false;
+        }
+        if matches!(self.proto, Proto::Undecided) {
+            if let Side::Server(s) = &mut self.side {
+                s.deferred_start = true;
+            }
+            return true;
+        }
+        self.started = true;
+        if let Side::Client(c) = &mut self.side {
+            let request = c.handshake.request(&mut self.ext);
+            self.io.write(request);
+            return true;
+        }
+        self.start_server()
+    }
+
+    /// Feeds bytes received from the transport. Parsing happens as actions
+    /// are taken with [`poll_action`](Self::poll_action).
+    pub fn parse(&mut self, data: &[u8]) {
+        let mut rest = data;
+        if self.inbox_pos == self.inbox.len() {
+            while !rest.is_empty() && self.io.queue.is_empty() {
+                let n = self.step(rest);
+                rest = &rest[n..];
+            }
+        }
+        if !rest.is_empty() {
+            self.inbox.extend_from_slice(rest);
+        }
+    }
+
+    /// Zero-copy input: parses from `data` until an action is ready and
+    /// returns how many bytes were used; the caller keeps the rest, drains
+    /// [`poll_action`](Self::poll_action), and calls again. If actions or
+    /// earlier input are still waiting, all of `data` is stored instead.
+    pub fn read(&mut self, data: &[u8]) -> usize {
+        if self.inbox_pos < self.inbox.len() || !self.io.queue.is_empty() {
+            self.inbox.extend_from_slice(data);
+            return data.len();
+        }
+        let mut used = 0;
+        while used < data.len() && self.io.queue.is_empty() {
+            used += self.step(&data[used..]);
+        }
+        used
+    }
+
+    /// The next write or event, in order; `None` when there is nothing to do
+    /// until more input arrives or a command is given.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        loop {
+            if let Some(action) = self.io.queue.pop_front() {
+                return Some(action);
+            }
+            if self.inbox_pos >= self.inbox.len() {
+                self.inbox.clear();
+                self.inbox_pos = 0;
+                self.io.trim(&mut self.inbox);
+                self.trim();
+                return None;
+            }
+            let inbox = std::mem::take(&mut self.inbox);
+            let used = self.step(&inbox[self.inbox_pos..]);
+            self.inbox = inbox;
+            self.inbox_pos += used.max(1).min(self.inbox.len() - self.inbox_pos);
+        }
+    }
+
+    /// Returns a buffer taken from an action so its memory is reused.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        self.io.recycle(buf);
+    }
+
+    /// Sends a text message (queued until open). `false` once closing.
+    pub fn text(&mut self, text: &str) -> bool {
+        self.send(opcode::TEXT, text.as_bytes())
+    }
+
+    /// Like [`text`](Self::text) for bytes that must be UTF-8; `false` if not.
+    pub fn text_bytes(&mut self, text: &[u8]) -> bool {
+        simdutf8::basic::from_utf8(text).is_ok() && self.send(opcode::TEXT, text)
+    }
+
+    /// Sends a binary message; `false` for hixie drivers and once closing.
+    pub fn binary(&mut self, data: &[u8]) -> bool {
+        self.send(opcode::BINARY, data)
+    }
+
+    /// Sends a ping; `false` for hixie drivers, once closing, or when the
+    /// payload exceeds 125 bytes.
+    pub fn ping(&mut self, payload: &[u8]) -> bool {
+        self.send_ping(payload, None)
+    }
+
+    /// Sends a ping and emits `PingAnswered(token)` when a pong with the same
+    /// payload arrives.
+    pub fn ping_with_token(&mut self, payload: &[u8], token: u64) -> bool {
+        self.send_ping(payload, Some(token))
+    }
+
+    /// Sends an unsolicited pong.
+    pub fn pong(&mut self, payload: &[u8]) -> bool {
+        self.send(opcode::PONG, payload)
+    }
+
+    /// Starts the closing handshake with `code` (default 1000) and `reason`.
+    /// While connecting, closes at once and emits `close`. `false` when
+    /// already closing, or when the code may not be sent (RFC 6455 §7.4) or
+    /// the reason is longer than 123 bytes.
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> bool {
+        let code = code.unwrap_or(1000);
+        if !is_valid_on_wire(code) || reason.len() > 123 {
+            return false;
+        }
+        match self.io.state {
+            ReadyState::Connecting => {
+                self.finish(Some(code), reason.to_owned());
+                true
+            }
+            ReadyState::Open => match &mut self.proto {
+                Proto::Hybi(h) => {
+                    h.close(&mut self.io, code, reason);
+                    true
+                }
+                Proto::Hixie(h) => h.close(&mut self.io),
+                Proto::Undecided => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The transport closed (EOF or error). Emits `close` with 1006 unless
+    /// the connection had already closed.
+    pub fn transport_closed(&mut self) {
+        if self.io.state != ReadyState::Closed {
+            self.finish(Some(1006), String::new());
+        }
+        self.inbox = Vec::new();
+        self.inbox_pos = 0;
+    }
+
+    // ---- internals ------------------------------------------------------
+
+    /// Closes without a handshake and emits `close` (hixie: without a code).
+    fn finish(&mut self, code: Option<u16>, reason: String) {
+        let code = match &mut self.proto {
+            Proto::Hybi(h) => {
+                h.stop();
+                code
+            }
+            Proto::Hixie(h) => {
+                h.stop();
+                None
+            }
+            Proto::Undecided => code,
+        };
+        self.pending.clear();
+        self.io.state = ReadyState::Closed;
+        self.io.emit(Event::Close { code, reason });
+    }
+
+    fn send(&mut self, op: u8, data: &[u8]) -> bool {
+        if matches!(self.proto, Proto::Hixie(_)) && op != opcode::TEXT {
+            return false;
+        }
+        if opcode::is_control(op) && data.len() > 125 {
+            return false;
+        }
+        match self.io.state {
+            ReadyState::Connecting => {
+                if self.pending.len() >= self.opts.max_queued {
+                    return false;
+                }
+                self.pending.push_back(Pending::Send {
+                    op,
+                    data: data.to_vec(),
+                });
+                true
+            }
+            ReadyState::Open => self.send_now(op, data),
+            _ => false,
+        }
+    }
+
+    fn send_now(&mut self, op: u8, data: &[u8]) -> bool {
+        match &mut self.proto {
+            Proto::Hybi(h) => h.send(&mut self.io, &mut self.ext, op, data),
+            Proto::Hixie(h) => {
+                h.send_text(&mut self.io, data);
+                true
+            }
+            Proto::Undecided => false,
+        }
+    }
+
+    fn send_ping(&mut self, payload: &[u8], token: Option<u64>) -> bool {
+        if matches!(self.proto, Proto::Hixie(_)) || payload.len() > 125 {
+            return false;
+        }
+        match self.io.state {
+            ReadyState::Connecting => {
+                if self.pending.len() >= self.opts.max_queued {
+                    return false;
+                }
+                self.pending.push_back(Pending::Ping {
+                    data: payload.to_vec(),
+                    token,
+                });
+                true
+            }
+            ReadyState::Open => self.ping_now(payload, token),
+            _ => false,
+        }
+    }
+
+    fn ping_now(&mut self, payload: &[u8], token: Option<u64>) -> bool {
+        let Proto::Hybi(h) = &mut self.proto else {
+            return false;
+        };
+        if let Some(t) = token {
+            if !h.expect_pong(payload, t, self.opts.max_pending_pings) {
+                return false;
+            }
+        }
+        h.send(&mut self.io, &mut self.ext, opcode::PING, payload)
+    }
+
+    /// Opens the connection: flushes queued messages, then emits `open`.
+    fn open(&mut self) {
+        self.io.state = ReadyState::Open;
+        while let Some(p) = self.pending.pop_front() {
+            match p {
+                Pending::Send { op, data } => {
+                    self.send_now(op, &data);
+                }
+                Pending::Ping { data, token } => {
+                    self.ping_now(&data, token);
+                }
+            }
+        }
+        self.io.emit(Event::Open);
+    }
+
+    fn limits(&self) -> HeadLimits {
+        HeadLimits {
+            max_head_size: self.opts.max_head_size,
+            max_headers: self.opts.max_headers,
+        }
+    }
+
+    /// Parses from `input` until an action is queued; returns bytes used.
+    fn step(&mut self, input: &[u8]) -> usize {
+        if self.io.state == ReadyState::Closed {
+            return input.len();
+        }
+        let limits = self.limits();
+        match &mut self.side {
+            Side::Server(s) if s.reader.is_some() => {
+                let reader = s.reader.as_mut().expect("checked above");
+                match reader.read_request(input, limits) {
+                    Ok(Head::Partial) => input.len(),
+                    Ok(Head::Complete { head, consumed }) => {
+                        s.reader = None;
+                        s.url = server::request_url(&head);
+                        let deferred = s.deferred_start;
+                        self.choose_protocol(head);
+                        self.io.emit(Event::Connect);
+                        if deferred {
+                            self.start();
+                        }
+                        consumed
+                    }
+                    Err(_) => {
+                        self.fail_handshake(Error::protocol("Invalid HTTP request"));
+                        input.len()
+                    }
+                }
+            }
+            Side::Server(s) if self.io.state == ReadyState::Connecting => {
+                // Before the handshake is answered, bytes are request body;
+                // hixie-76 takes its 8-byte key from them.
+                let take = match s.hixie_keys {
+                    Some(_) => input.len().min(8 - s.body.len()),
+                    None => input.len(),
+                };
+                if (s.body.len() + take) as u64 > self.opts.max_length {
+                    self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
+                    return input.len();
+                }
+                s.body.extend_from_slice(&input[..take]);
+                if let Some(keys) = s.hixie_keys {
+                    self.answer_hixie76(keys);
+                }
+                take
+            }
+            Side::Client(c) if self.io.state == ReadyState::Connecting => {
+                match c.reader.read_response(input, limits) {
+                    Ok(Head::Partial) => input.len(),
+                    Ok(Head::Complete { head, consumed }) => {
+                        let verdict =
+                            c.handshake
+                                .validate(&head, &self.opts.protocols, &mut self.ext);
+                        c.response = Some(head);
+                        match verdict {
+                            Ok(protocol) => {
+                                self.protocol = protocol;
+                                self.open();
+                                consumed
+                            }
+                            Err(message) => {
+                                self.fail_client(&message);
+                                input.len()
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        self.fail_client("Invalid HTTP response");
+                        input.len()
+                    }
+                }
+            }
+            _ => match &mut self.proto {
+                Proto::Hybi(h) => h.parse(input, &mut self.io, &mut self.ext),
+                Proto::Hixie(h) => h.parse(input, &mut self.io),
+                Proto::Undecided => input.len(),
+            },
+        }
+    }
+
+    fn choose_protocol(&mut self, request: Request) {
+        let max = self.opts.max_length;
+        match server::select(&request) {
+            Selected::Hybi => {
+                let version = request.headers.get("Sec-WebSocket-Version").unwrap_or("13");
+                self.version = Some(format!("hybi-{version}"));
+                let masking = self.opts.masking.unwrap_or(false);
+                let require = self.opts.require_masking.unwrap_or(true);
+                self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
+            }
+            Selected::Hixie76 => {
+                self.version = Some("hixie-76".to_owned());
+                self.proto = Proto::Hixie(Box::new(Hixie::new(true, max)));
+            }
+            Selected::Hixie75 => {
+                self.version = Some("hixie-75".to_owned());
+                self.proto = Proto::Hixie(Box::new(Hixie::new(false, max)));
+            }
+        }
+        if let Side::Server(s) = &mut self.side {
+            s.request = Some(request);
+        }
+    }
+
+    /// Answers a complete request (server side).
+    fn start_server(&mut self) -> bool {
+        let Side::Server(s) = &mut self.side else {
+            return false;
+        };
+        let Some(req) = s.request.as_ref() else {
+            return false;
+        };
+        if !server::is_websocket(req) {
+            return self.reject("Not a WebSocket request".to_owned());
+        }
+        let response = match &self.proto {
+            Proto::Hybi(_) => {
+                let key = match server::check_hybi(req) {
+                    Ok(k) => k,
+                    Err(message) => return self.reject(message),
+                };
+                let accept = server::accept_key(key);
+                let extensions = match self
+                    .ext
+                    .generate_response(req.headers.get("Sec-WebSocket-Extensions"))
+                {
+                    Ok(e) => e,
+                    Err(message) => return self.reject(message),
+                };
+                self.protocol = server::select_protocol(req, &self.opts.protocols);
+                server::response(
+                    "HTTP/1.1 101 Switching Protocols",
+                    &self.custom,
+                    &[
+                        ("Upgrade", Some("websocket")),
+                        ("Connection", Some("Upgrade")),
+                        ("Sec-WebSocket-Accept", Some(&accept)),
+                        ("Sec-WebSocket-Protocol", self.protocol.as_deref()),
+                        ("Sec-WebSocket-Extensions", extensions.as_deref()),
+                    ],
+                )
+            }
+            Proto::Hixie(h) if h.v76 => {
+                let keys = match hixie76_keys(req) {
+                    Ok(k) => k,
+                    Err(e) => return self.reject(e.message),
+                };
+                s.hixie_keys = Some(keys);
+                server::response(
+                    "HTTP/1.1 101 WebSocket Protocol Handshake",
+                    &Headers::new(),
+                    &[
+                        ("Upgrade", Some("WebSocket")),
+                        ("Connection", Some("Upgrade")),
+                        ("Sec-WebSocket-Origin", req.headers.get("Origin")),
+                        ("Sec-WebSocket-Location", Some(&s.url)),
+                    ],
+                )
+            }
+            Proto::Hixie(_) => server::response(
+                "HTTP/1.1 101 Web Socket Protocol Handshake",
+                &Headers::new(),
+                &[
+                    ("Upgrade", Some("WebSocket")),
+                    ("Connection", Some("Upgrade")),
+                    ("WebSocket-Origin", req.headers.get("Origin")),
+                    ("WebSocket-Location", Some(&s.url)),
+                ],
+            ),
+            Proto::Undecided => return false,
+        };
+        // Hixie responses put the custom headers after the fixed ones.
+        let response = match &self.proto {
+            Proto::Hixie(_) => append_custom(response, &self.custom),
+            _ => response,
+        };
+        self.io.write(response);
+        let Side::Server(s) = &mut self.side else {
+            return false;
+        };
+        match s.hixie_keys {
+            Some(keys) => self.answer_hixie76(keys),
+            None => {
+                // Bytes that followed the request are the first frames.
+                let early = std::mem::take(&mut s.body);
+                self.open();
+                if !early.is_empty() {
+                    self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
+                }
+            }
+        }
+        true
+    }
+
+    /// Hixie-76: once 8 body bytes are here, answers the challenge and opens.
+    fn answer_hixie76(&mut self, (k1, k2): (u32, u32)) {
+        let Side::Server(s) = &mut self.side else {
+            return;
+        };
+        if !self.started || s.body.len() < 8 {
+            return;
+        }
+        let key: [u8; 8] = s.body[..8].try_into().expect("length checked");
+        let early = s.body.split_off(8);
+        s.body.clear();
+        s.hixie_keys = None;
+        self.io
+            .write(hixie::challenge_answer(k1, k2, &key).to_vec());
+        self.open();
+        if !early.is_empty() {
+            self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
+        }
+    }
+
+    /// Server handshake failure: 400 response, `error`, `close`.
+    fn reject(&mut self, message: String) -> bool {
+        self.io.write(server::failure_response(&message));
+        self.fail_handshake(Error::protocol(message));
+        false
+    }
+
+    /// A failure before the connection opened: `error`, then `close`
+    /// (1002; hixie drivers have no codes).
+    fn fail_handshake(&mut self, e: Error) {
+        let code = match self.proto {
+            Proto::Hixie(_) => None,
+            _ => Some(e.close_code()),
+        };
+        let reason = e.message.clone();
+        if let Proto::Hybi(h) = &mut self.proto {
+            h.stop();
+        }
+        self.pending.clear();
+        self.io.state = ReadyState::Closed;
+        self.io.emit(Event::Error(e));
+        self.io.emit(Event::Close {
+            code,
+            reason: if code.is_some() {
+                reason
+            } else {
+                String::new()
+            },
+        });
+    }
+
+    fn fail_client(&mut self, message: &str) {
+        self.fail_handshake(Error::protocol(format!(
+            "Error during WebSocket handshake: {message}"
+        )));
+    }
+
+    fn trim(&mut self) {
+        match &mut self.proto {
+            Proto::Hybi(h) => h.trim(&self.io),
+            Proto::Hixie(h) => h.trim(&self.io),
+            Proto::Undecided => {}
+        }
+    }
+
+    /// A proxy object for connecting this client through `proxy_url` with
+    /// HTTP CONNECT.
+    pub fn proxy(&self, proxy_url: &str) -> Result<Proxy, Error> {
+        let Side::Client(c) = &self.side else {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "Only clients can connect through a proxy",
+            ));
+        };
+        let u = &c.handshake.url;
+        let origin = format!("{}://{}{}", u.scheme, u.host_header(), u.resource);
+        Proxy::new(&origin, proxy_url, self.limits())
+    }
+}
+
+fn hixie76_keys(req: &Request) -> Result<(u32, u32), Error> {
+    let key1 = req
+        .headers
+        .get("Sec-WebSocket-Key1")
+        .ok_or_else(|| Error::protocol("Missing required header: Sec-WebSocket-Key1"))?;
+    let key2 = req
+        .headers
+        .get("Sec-WebSocket-Key2")
+        .ok_or_else(|| Error::protocol("Missing required header: Sec-WebSocket-Key2"))?;
+    Ok((hixie::key_value(key1)?, hixie::key_value(key2)?))
+}
+
+/// Inserts custom headers before the blank line that ends `response`.
+fn append_custom(mut response: Vec<u8>, custom: &Headers) -> Vec<u8> {
+    if custom.is_empty() {
+        return response;
+    }
+    response.truncate(response.len() - 2);
+    custom.write_to(&mut response);
+    response.extend_from_slice(b"\r\n");
+    response
+}

@@ -1,0 +1,177 @@
+//! Extension negotiation, modelled on the websocket-extensions gem: a client
+//! offers its extensions in registration order, a server answers for the
+//! ones it supports, a client activates what the server accepted. Each
+//! active extension owns RSV bits; a frame using bits nobody owns is a
+//! protocol error. Outgoing messages pass through extensions in order,
+//! incoming ones in reverse.
+
+pub mod params;
+
+use crate::error::Error;
+use params::{ExtensionSpec, ParamValue, parse_header};
+
+/// A message as extensions see it: the RSV bits of its first frame, whether
+/// it is text, and its payload.
+#[derive(Debug)]
+pub struct ExtMessage {
+    pub rsv: u8,
+    pub text: bool,
+    pub data: Vec<u8>,
+}
+
+/// A negotiable extension (permessage-deflate, or one a host plugs in).
+pub trait Extension: Send {
+    /// The registered name, e.g. `permessage-deflate`.
+    fn name(&self) -> &str;
+    /// The RSV bits (`frame::RSV1` ...) this extension may set.
+    fn rsv_bits(&self) -> u8;
+    /// Client: the parameters to offer.
+    fn offer(&mut self) -> Vec<(String, ParamValue)>;
+    /// Client: the server accepted with these parameters; `Err` rejects them.
+    fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String>;
+    /// Server: pick one of the client's offers for this extension and return
+    /// the response parameters, or `None` to decline.
+    fn respond(&mut self, offers: &[&ExtensionSpec]) -> Option<Vec<(String, ParamValue)>>;
+    /// Transforms an incoming message (after reassembly).
+    fn incoming(&mut self, msg: &mut ExtMessage, max_length: u64) -> Result<(), Error>;
+    /// Transforms an outgoing message (before framing).
+    fn outgoing(&mut self, msg: &mut ExtMessage) -> Result<(), Error>;
+}
+
+/// The registered extensions of one driver and which of them are active.
+#[derive(Default)]
+pub struct Extensions {
+    registered: Vec<Box<dyn Extension>>,
+    /// Indices into `registered`, in negotiated order.
+    active: Vec<usize>,
+    owned_rsv: u8,
+}
+
+impl Extensions {
+    pub fn add(&mut self, ext: Box<dyn Extension>) {
+        self.registered.push(ext);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.registered.is_empty()
+    }
+
+    /// True when every set RSV bit belongs to an active extension.
+    #[inline]
+    pub fn valid_rsv(&self, rsv: u8) -> bool {
+        rsv & !self.owned_rsv == 0
+    }
+
+    pub fn any_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// Client: the `Sec-WebSocket-Extensions` offer, if any extension is registered.
+    pub fn generate_offer(&mut self) -> Option<String> {
+        let offers: Vec<String> = self
+            .registered
+            .iter_mut()
+            .map(|e| {
+                ExtensionSpec {
+                    name: e.name().to_owned(),
+                    params: e.offer(),
+                }
+                .to_header()
+            })
+            .collect();
+        (!offers.is_empty()).then(|| offers.join(", "))
+    }
+
+    /// Client: activates what the server's response header accepted.
+    pub fn activate(&mut self, header: Option<&str>) -> Result<(), String> {
+        let Some(header) = header else { return Ok(()) };
+        let specs = parse_header(header)?;
+        let mut used_rsv = 0u8;
+        for spec in &specs {
+            let Some(i) = self.registered.iter().position(|e| e.name() == spec.name) else {
+                return Err(format!(
+                    "Server sent an extension response for unknown extension \"{}\"",
+                    spec.name
+                ));
+            };
+            let ext = &mut self.registered[i];
+            let bits = ext.rsv_bits();
+            if used_rsv & bits != 0 || self.active.contains(&i) {
+                return Err(format!(
+                    "Server sent two extension responses using RSV bits {}",
+                    rsv_names(used_rsv & bits)
+                ));
+            }
+            ext.activate(spec).map_err(|_| {
+                format!(
+                    "Server sent unacceptable extension parameters: {}",
+                    spec.to_header()
+                )
+            })?;
+            used_rsv |= bits;
+            self.active.push(i);
+        }
+        self.owned_rsv = used_rsv;
+        Ok(())
+    }
+
+    /// Server: parses the client's offers and returns the response header
+    /// for the extensions we accept. `Err` for a malformed header.
+    pub fn generate_response(&mut self, header: Option<&str>) -> Result<Option<String>, String> {
+        let specs = match header {
+            Some(h) => parse_header(h)?,
+            None => return Ok(None),
+        };
+        let mut accepted = Vec::new();
+        let mut used_rsv = 0u8;
+        for (i, ext) in self.registered.iter_mut().enumerate() {
+            let offers: Vec<&ExtensionSpec> =
+                specs.iter().filter(|s| s.name == ext.name()).collect();
+            if offers.is_empty() || used_rsv & ext.rsv_bits() != 0 {
+                continue;
+            }
+            if let Some(params) = ext.respond(&offers) {
+                used_rsv |= ext.rsv_bits();
+                self.active.push(i);
+                accepted.push(
+                    ExtensionSpec {
+                        name: ext.name().to_owned(),
+                        params,
+                    }
+                    .to_header(),
+                );
+            }
+        }
+        self.owned_rsv = used_rsv;
+        Ok((!accepted.is_empty()).then(|| accepted.join(", ")))
+    }
+
+    /// Runs an incoming message through the active extensions, last first.
+    pub fn incoming(&mut self, msg: &mut ExtMessage, max_length: u64) -> Result<(), Error> {
+        for &i in self.active.iter().rev() {
+            self.registered[i].incoming(msg, max_length)?;
+        }
+        Ok(())
+    }
+
+    /// Runs an outgoing message through the active extensions, first first.
+    pub fn outgoing(&mut self, msg: &mut ExtMessage) -> Result<(), Error> {
+        for &i in &self.active {
+            self.registered[i].outgoing(msg)?;
+        }
+        Ok(())
+    }
+}
+
+fn rsv_names(bits: u8) -> String {
+    let names: Vec<&str> = [
+        (crate::frame::RSV1, "RSV1"),
+        (crate::frame::RSV2, "RSV2"),
+        (crate::frame::RSV3, "RSV3"),
+    ]
+    .iter()
+    .filter(|(b, _)| bits & b != 0)
+    .map(|(_, n)| *n)
+    .collect();
+    names.join(", ")
+}

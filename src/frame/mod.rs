@@ -1,0 +1,159 @@
+//! RFC 6455 frame headers: decoding from a byte slice and encoding into an
+//! output buffer. Policy (which frames are acceptable) lives in `hybi.rs`.
+
+pub mod close;
+pub mod mask;
+
+pub const FIN: u8 = 0x80;
+pub const RSV_MASK: u8 = 0x70;
+pub const RSV1: u8 = 0x40;
+pub const RSV2: u8 = 0x20;
+pub const RSV3: u8 = 0x10;
+
+/// Frame opcodes (RFC 6455 §5.2).
+pub mod opcode {
+    pub const CONTINUATION: u8 = 0x0;
+    pub const TEXT: u8 = 0x1;
+    pub const BINARY: u8 = 0x2;
+    pub const CLOSE: u8 = 0x8;
+    pub const PING: u8 = 0x9;
+    pub const PONG: u8 = 0xA;
+
+    pub fn is_known(op: u8) -> bool {
+        matches!(op, CONTINUATION | TEXT | BINARY | CLOSE | PING | PONG)
+    }
+
+    pub fn is_control(op: u8) -> bool {
+        op & 0x8 != 0
+    }
+}
+
+/// The longest possible header: 2 + 8 (length) + 4 (mask).
+pub const MAX_HEADER_LEN: usize = 14;
+
+/// A decoded frame header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameHeader {
+    pub fin: bool,
+    /// The three RSV bits in place (`RSV_MASK` of the first byte).
+    pub rsv: u8,
+    pub opcode: u8,
+    pub mask: Option<[u8; 4]>,
+    pub len: u64,
+}
+
+/// Length of the header that starts with these two bytes.
+#[inline]
+pub fn header_len(b0_b1: [u8; 2]) -> usize {
+    let b1 = b0_b1[1];
+    let ext = match b1 & 0x7F {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + ext + if b1 & 0x80 != 0 { 4 } else { 0 }
+}
+
+/// Decodes a header from the start of `buf`; `None` when more bytes are
+/// needed. Returns the header and its length in bytes.
+#[inline]
+pub fn decode(buf: &[u8]) -> Option<(FrameHeader, usize)> {
+    if buf.len() < 2 {
+        return None;
+    }
+    let n = header_len([buf[0], buf[1]]);
+    if buf.len() < n {
+        return None;
+    }
+    let (b0, b1) = (buf[0], buf[1]);
+    let (len, mut at) = match b1 & 0x7F {
+        126 => (u16::from_be_bytes([buf[2], buf[3]]) as u64, 4),
+        127 => (u64::from_be_bytes(buf[2..10].try_into().unwrap()), 10),
+        l => (l as u64, 2),
+    };
+    let mask = if b1 & 0x80 != 0 {
+        let m = [buf[at], buf[at + 1], buf[at + 2], buf[at + 3]];
+        at += 4;
+        Some(m)
+    } else {
+        None
+    };
+    debug_assert_eq!(at, n);
+    let header = FrameHeader {
+        fin: b0 & FIN != 0,
+        rsv: b0 & RSV_MASK,
+        opcode: b0 & 0x0F,
+        mask,
+        len,
+    };
+    Some((header, n))
+}
+
+/// Appends a header to `out`, with the shortest length encoding.
+#[inline]
+pub fn encode_header(out: &mut Vec<u8>, h: &FrameHeader) {
+    let b0 = if h.fin { FIN } else { 0 } | (h.rsv & RSV_MASK) | (h.opcode & 0x0F);
+    let mbit = if h.mask.is_some() { 0x80 } else { 0 };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    head[0] = b0;
+    let mut n = 2;
+    if h.len < 126 {
+        head[1] = mbit | h.len as u8;
+    } else if h.len <= u16::MAX as u64 {
+        head[1] = mbit | 126;
+        head[2..4].copy_from_slice(&(h.len as u16).to_be_bytes());
+        n = 4;
+    } else {
+        head[1] = mbit | 127;
+        head[2..10].copy_from_slice(&h.len.to_be_bytes());
+        n = 10;
+    }
+    if let Some(m) = h.mask {
+        head[n..n + 4].copy_from_slice(&m);
+        n += 4;
+    }
+    out.extend_from_slice(&head[..n]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_length_class() {
+        for (len, mask) in [
+            (0u64, None),
+            (125, Some([1, 2, 3, 4])),
+            (126, None),
+            (65535, Some([9, 9, 9, 9])),
+            (65536, None),
+            (1 << 40, None),
+        ] {
+            let h = FrameHeader {
+                fin: true,
+                rsv: RSV1,
+                opcode: opcode::BINARY,
+                mask,
+                len,
+            };
+            let mut out = Vec::new();
+            encode_header(&mut out, &h);
+            assert_eq!(out.len(), header_len([out[0], out[1]]));
+            let (d, n) = decode(&out).unwrap();
+            assert_eq!((d, n), (h, out.len()));
+            assert!(decode(&out[..out.len() - 1]).is_none());
+        }
+    }
+
+    #[test]
+    fn decodes_rfc_examples() {
+        // RFC 6455 §5.7: a single-frame masked text message "Hello".
+        let (h, n) = decode(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]).unwrap();
+        assert_eq!(n, 6);
+        assert!(h.fin);
+        assert_eq!(
+            (h.opcode, h.len, h.mask),
+            (opcode::TEXT, 5, Some([0x37, 0xfa, 0x21, 0x3d]))
+        );
+    }
+}

@@ -1,0 +1,446 @@
+//! The RFC 6455 (hybi-7 … 13) framing protocol: parsing frames straight from
+//! the caller's bytes, reassembling messages, and encoding outgoing frames.
+//!
+//! Parsing stops as soon as an event is queued, so the caller can deliver it
+//! (and react, e.g. by sending) before the next frame is looked at; this is
+//! what keeps the order of writes and events the same as the gem's.
+
+use crate::error::{Error, ErrorKind};
+use crate::event::{Event, MessageKind, ReadyState};
+use crate::extensions::{ExtMessage, Extensions};
+use crate::frame::{self, FrameHeader, MAX_HEADER_LEN, close, mask, opcode};
+use crate::io::Io;
+use crate::message::Utf8Stream;
+
+/// The gem's close code for a close frame without a payload.
+const DEFAULT_CLOSE_CODE: u16 = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Header,
+    Payload,
+    /// After a fatal error or a close: input is ignored.
+    Done,
+}
+
+pub(crate) struct Hybi {
+    masking: bool,
+    require_masking: bool,
+    max_length: u64,
+    stage: Stage,
+    /// A header split across inputs.
+    partial: [u8; MAX_HEADER_LEN],
+    partial_len: u8,
+    frame: FrameHeader,
+    remaining: u64,
+    mask_offset: usize,
+    /// The message being reassembled: its kind and first frame's RSV bits.
+    message: Option<(MessageKind, u8)>,
+    buffer: Vec<u8>,
+    utf8: Utf8Stream,
+    control: Vec<u8>,
+    /// Pings waiting for their pong: payload and token.
+    pings: Vec<(Vec<u8>, u64)>,
+}
+
+impl Hybi {
+    pub fn new(masking: bool, require_masking: bool, max_length: u64) -> Self {
+        Hybi {
+            masking,
+            require_masking,
+            max_length,
+            stage: Stage::Header,
+            partial: [0; MAX_HEADER_LEN],
+            partial_len: 0,
+            frame: FrameHeader::default(),
+            remaining: 0,
+            mask_offset: 0,
+            message: None,
+            buffer: Vec::new(),
+            utf8: Utf8Stream::default(),
+            control: Vec::new(),
+            pings: Vec::new(),
+        }
+    }
+
+    /// Parses from `input` until an event is queued or the input runs out;
+    /// returns how many bytes were consumed.
+    pub fn parse(&mut self, input: &[u8], io: &mut Io, ext: &mut Extensions) -> usize {
+        let mut pos = 0;
+        while pos < input.len() {
+            match self.stage {
+                Stage::Done => return input.len(),
+                Stage::Header => {
+                    let Some((header, used)) = self.read_header(&input[pos..]) else {
+                        return input.len();
+                    };
+                    pos += used;
+                    if let Err(e) = self.begin_frame(header, ext) {
+                        self.fail(e, io);
+                        return input.len();
+                    }
+                    if self.remaining == 0 {
+                        self.finish_frame(io, ext);
+                    }
+                }
+                Stage::Payload => {
+                    let take = (input.len() - pos)
+                        .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                    let chunk = &input[pos..pos + take];
+                    pos += take;
+                    self.remaining -= take as u64;
+                    if let Err(e) = self.take_payload(chunk) {
+                        self.fail(e, io);
+                        return input.len();
+                    }
+                    if self.remaining == 0 {
+                        self.finish_frame(io, ext);
+                    }
+                }
+            }
+            if !io.queue.is_empty() {
+                break;
+            }
+        }
+        pos
+    }
+
+    /// Decodes a header from `input`, completing one split across calls.
+    /// Returns the header and how many bytes of `input` it used.
+    #[inline]
+    fn read_header(&mut self, input: &[u8]) -> Option<(FrameHeader, usize)> {
+        if self.partial_len == 0 {
+            if let Some(found) = frame::decode(input) {
+                return Some(found);
+            }
+        }
+        let have = self.partial_len as usize;
+        let need = if have + input.len() >= 2 {
+            let first = if have >= 2 {
+                [self.partial[0], self.partial[1]]
+            } else if have == 1 {
+                [self.partial[0], input[0]]
+            } else {
+                [input[0], input[1]]
+            };
+            frame::header_len(first)
+        } else {
+            2
+        };
+        let take = (need - have).min(input.len());
+        self.partial[have..have + take].copy_from_slice(&input[..take]);
+        self.partial_len += take as u8;
+        if (self.partial_len as usize) < need {
+            return None;
+        }
+        self.partial_len = 0;
+        frame::decode(&self.partial[..need]).map(|(h, _)| (h, take))
+    }
+
+    fn begin_frame(&mut self, h: FrameHeader, ext: &Extensions) -> Result<(), Error> {
+        let control = opcode::is_control(h.opcode);
+        let rsv_ok =
+            h.rsv == 0 || (ext.valid_rsv(h.rsv) && !control && h.opcode != opcode::CONTINUATION);
+        if !rsv_ok {
+            return Err(Error::protocol(format!(
+                "One or more reserved bits are on: reserved1 = {}, reserved2 = {}, reserved3 = {}",
+                (h.rsv & frame::RSV1 != 0) as u8,
+                (h.rsv & frame::RSV2 != 0) as u8,
+                (h.rsv & frame::RSV3 != 0) as u8
+            )));
+        }
+        if !opcode::is_known(h.opcode) {
+            return Err(Error::protocol(format!(
+                "Unrecognized frame opcode: {}",
+                h.opcode
+            )));
+        }
+        if control && !h.fin {
+            return Err(Error::protocol(format!(
+                "Received fragmented control frame: opcode = {}",
+                h.opcode
+            )));
+        }
+        match (h.opcode, self.message.is_some()) {
+            (opcode::TEXT | opcode::BINARY, true) => {
+                return Err(Error::protocol(
+                    "Received new data frame but previous continuous frame is unfinished",
+                ));
+            }
+            (opcode::CONTINUATION, false) => {
+                return Err(Error::protocol("Received unexpected continuation frame"));
+            }
+            _ => {}
+        }
+        if self.require_masking && h.mask.is_none() {
+            return Err(Error::new(
+                ErrorKind::Unacceptable,
+                "Received unmasked frame but masking is required",
+            ));
+        }
+        if control && h.len > 125 {
+            return Err(Error::protocol(format!(
+                "Received control frame having too long payload: {}",
+                h.len
+            )));
+        }
+        if !control && (self.buffer.len() as u64).saturating_add(h.len) > self.max_length {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                "WebSocket frame length too large",
+            ));
+        }
+        match h.opcode {
+            opcode::TEXT => self.message = Some((MessageKind::Text, h.rsv)),
+            opcode::BINARY => self.message = Some((MessageKind::Binary, h.rsv)),
+            opcode::CONTINUATION => {}
+            _ => self.control.clear(),
+        }
+        if !control {
+            // Room for what is announced, capped so a large announced length
+            // costs memory only as its bytes actually arrive.
+            self.buffer.reserve(h.len.min(64 * 1024) as usize);
+        }
+        self.frame = h;
+        self.remaining = h.len;
+        self.mask_offset = 0;
+        self.stage = Stage::Payload;
+        Ok(())
+    }
+
+    #[inline]
+    fn take_payload(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        let control = opcode::is_control(self.frame.opcode);
+        let target = if control {
+            &mut self.control
+        } else {
+            &mut self.buffer
+        };
+        match self.frame.mask {
+            Some(key) => {
+                self.mask_offset = mask::unmask_extend(target, chunk, key, self.mask_offset)
+            }
+            None => target.extend_from_slice(chunk),
+        }
+        // Text is checked as it arrives so invalid UTF-8 fails at once, even
+        // mid-frame; compressed text can only be checked after inflation.
+        if let (false, Some((MessageKind::Text, 0))) = (control, self.message) {
+            let complete = self.frame.fin && self.remaining == 0;
+            if !self.utf8.check(&self.buffer, complete) {
+                return Err(encoding_error());
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_frame(&mut self, io: &mut Io, ext: &mut Extensions) {
+        self.stage = Stage::Header;
+        match self.frame.opcode {
+            opcode::CLOSE => self.receive_close(io),
+            opcode::PING => {
+                let payload = self.control.clone();
+                if io.state == ReadyState::Open {
+                    self.send_frame(io, opcode::PONG, 0, &payload);
+                }
+                io.emit(Event::Ping(payload));
+            }
+            opcode::PONG => {
+                let payload = self.control.clone();
+                let mut i = 0;
+                while i < self.pings.len() {
+                    if self.pings[i].0 == payload {
+                        let (_, token) = self.pings.remove(i);
+                        io.emit(Event::PingAnswered(token));
+                    } else {
+                        i += 1;
+                    }
+                }
+                io.emit(Event::Pong(payload));
+            }
+            _ if self.frame.fin => self.finish_message(io, ext),
+            _ => {}
+        }
+    }
+
+    fn finish_message(&mut self, io: &mut Io, ext: &mut Extensions) {
+        let Some((kind, rsv)) = self.message.take() else {
+            return;
+        };
+        let fresh = io.buffer();
+        let data = std::mem::replace(&mut self.buffer, fresh);
+        self.utf8.reset();
+        let data = if ext.any_active() {
+            let mut msg = ExtMessage {
+                rsv,
+                text: kind == MessageKind::Text,
+                data,
+            };
+            if let Err(e) = ext.incoming(&mut msg, self.max_length) {
+                return self.fail(e, io);
+            }
+            if rsv != 0
+                && kind == MessageKind::Text
+                && simdutf8::basic::from_utf8(&msg.data).is_err()
+            {
+                return self.fail(encoding_error(), io);
+            }
+            msg.data
+        } else {
+            data
+        };
+        io.emit(Event::Message { kind, data });
+    }
+
+    fn receive_close(&mut self, io: &mut Io) {
+        let payload = std::mem::take(&mut self.control);
+        let (code, reason) = match payload.len() {
+            0 => (DEFAULT_CLOSE_CODE, String::new()),
+            1 => (1002, String::new()),
+            _ => {
+                let code = u16::from_be_bytes([payload[0], payload[1]]);
+                match std::str::from_utf8(&payload[2..]) {
+                    Ok(r) if close::is_valid_on_wire(code) => (code, r.to_owned()),
+                    Ok(r) => (1002, r.to_owned()),
+                    Err(_) => (1002, String::new()),
+                }
+            }
+        };
+        self.shutdown(io, code, reason, None);
+    }
+
+    /// Ends the connection: answers with a close frame if we had not sent
+    /// one, then emits `error` (for failures) and `close`.
+    fn shutdown(&mut self, io: &mut Io, code: u16, reason: String, error: Option<Error>) {
+        self.stage = Stage::Done;
+        self.message = None;
+        self.buffer = Vec::new();
+        self.control = Vec::new();
+        self.pings = Vec::new();
+        if io.state == ReadyState::Open {
+            let payload = close_payload(code, &reason);
+            self.send_frame(io, opcode::CLOSE, 0, &payload);
+        }
+        io.state = ReadyState::Closed;
+        if let Some(e) = error {
+            io.emit(Event::Error(e));
+        }
+        io.emit(Event::Close {
+            code: Some(code),
+            reason,
+        });
+    }
+
+    /// A protocol failure: close frame (if open), `error`, `close`.
+    pub fn fail(&mut self, e: Error, io: &mut Io) {
+        if io.state == ReadyState::Closed {
+            return;
+        }
+        let (code, reason) = (e.close_code(), e.message.clone());
+        self.shutdown(io, code, reason, Some(e));
+    }
+
+    /// Sends a data or control message; `false` when it cannot be framed
+    /// (control payload over 125 bytes) or an extension failed.
+    pub fn send(&mut self, io: &mut Io, ext: &mut Extensions, op: u8, payload: &[u8]) -> bool {
+        if opcode::is_control(op) && payload.len() > 125 {
+            return false;
+        }
+        if !opcode::is_control(op) && ext.any_active() {
+            let mut msg = ExtMessage {
+                rsv: 0,
+                text: op == opcode::TEXT,
+                data: payload.to_vec(),
+            };
+            if let Err(e) = ext.outgoing(&mut msg) {
+                self.fail(e, io);
+                return false;
+            }
+            self.send_frame(io, op, msg.rsv, &msg.data);
+            return true;
+        }
+        self.send_frame(io, op, 0, payload);
+        true
+    }
+
+    /// Starts the closing handshake (state must be open).
+    pub fn close(&mut self, io: &mut Io, code: u16, reason: &str) {
+        let payload = close_payload(code, reason);
+        self.send_frame(io, opcode::CLOSE, 0, &payload);
+        io.state = ReadyState::Closing;
+    }
+
+    /// Remembers `token` to be answered by a pong carrying `payload`.
+    pub fn expect_pong(&mut self, payload: &[u8], token: u64, limit: usize) -> bool {
+        if self.pings.len() >= limit {
+            return false;
+        }
+        self.pings.push((payload.to_vec(), token));
+        true
+    }
+
+    /// Encodes one frame into one write.
+    #[inline]
+    fn send_frame(&mut self, io: &mut Io, op: u8, rsv: u8, payload: &[u8]) {
+        let mut out = io.buffer();
+        out.reserve(MAX_HEADER_LEN + payload.len());
+        let mask = self.masking.then(|| {
+            let mut key = [0u8; 4];
+            io.rng.fill(&mut key);
+            key
+        });
+        let h = FrameHeader {
+            fin: true,
+            rsv,
+            opcode: op,
+            mask,
+            len: payload.len() as u64,
+        };
+        frame::encode_header(&mut out, &h);
+        match mask {
+            Some(key) => {
+                mask::unmask_extend(&mut out, payload, key, 0);
+            }
+            None => out.extend_from_slice(payload),
+        }
+        io.write(out);
+    }
+
+    /// Frees the message buffer if it grew past the retained size.
+    pub fn trim(&mut self, io: &Io) {
+        if self.message.is_none() {
+            io.trim(&mut self.buffer);
+        }
+    }
+
+    /// Bytes held for a message being reassembled.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// The transport went away: stop parsing.
+    pub fn stop(&mut self) {
+        self.stage = Stage::Done;
+        self.buffer = Vec::new();
+    }
+}
+
+fn encoding_error() -> Error {
+    Error::new(
+        ErrorKind::Encoding,
+        "Could not decode a text frame as UTF-8",
+    )
+}
+
+/// Code and reason as a close payload. Our own reasons (error messages) can
+/// exceed what a control frame holds; the wire copy is cut at a character
+/// boundary, the `close` event keeps the whole text.
+fn close_payload(code: u16, reason: &str) -> Vec<u8> {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut p = Vec::with_capacity(2 + end);
+    p.extend_from_slice(&code.to_be_bytes());
+    p.extend_from_slice(&reason.as_bytes()[..end]);
+    p
+}

@@ -1,0 +1,49 @@
+//! Driver options, with the gem's defaults.
+
+/// The gem's default `max_length`: 2^26 - 1, one byte short of 64 MiB.
+pub const DEFAULT_MAX_LENGTH: u64 = (1 << 26) - 1;
+
+/// Options shared by every kind of driver. Copied into the driver at creation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Largest accepted frame or message (after extensions), in bytes.
+    pub max_length: u64,
+    /// Subprotocols this end accepts (server) or offers (client), in order.
+    pub protocols: Vec<String>,
+    /// Mask outgoing frames. `None`: clients mask, servers do not.
+    pub masking: Option<bool>,
+    /// Reject unmasked incoming frames. `None`: servers require masking,
+    /// clients do not.
+    pub require_masking: Option<bool>,
+    /// Largest HTTP request or response head accepted, in bytes.
+    pub max_head_size: usize,
+    /// Most header lines accepted in an HTTP head (at most 256).
+    pub max_headers: usize,
+    /// Most messages queued by `text`/`binary`/`ping` before the connection opens.
+    pub max_queued: usize,
+    /// Most pings awaiting a pong with a callback.
+    pub max_pending_pings: usize,
+    /// Client: the `Sec-WebSocket-Key` to send instead of a random one
+    /// (hosts that generate keys themselves, such as the Ruby wrapper).
+    pub client_key: Option<String>,
+    /// Largest buffer capacity kept between messages; larger buffers are
+    /// released after use so an idle connection stays small.
+    pub retained_buffer: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_length: DEFAULT_MAX_LENGTH,
+            protocols: Vec::new(),
+            masking: None,
+            require_masking: None,
+            max_head_size: 32 * 1024,
+            max_headers: 64,
+            max_queued: 1024,
+            max_pending_pings: 1024,
+            client_key: None,
+            retained_buffer: 8 * 1024,
+        }
+    }
+}
