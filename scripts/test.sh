@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite: the README's test command, and what CI runs.
+#
+#   scripts/test.sh          everything (Autobahn in full, server and client in parallel)
+#   scripts/test.sh --quick  the same steps with Autobahn groups 1-10 + 12.1/13.1 and
+#                            shorter fuzz runs: for iterating
+#
+# Installs what is missing (apt packages, the Autobahn suite in ~/.cache) first.
+# Prints a timing line per step and fails on the first failing step.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+QUICK=0
+[ "${1:-}" = --quick ] && QUICK=1
+export WSDRIVER_QUICK=$QUICK
+
+TIMES=()
+step() {
+  local name=$1
+  shift
+  local t0=$SECONDS
+  echo "==> $name"
+  "$@"
+  TIMES+=("$(printf '%-28s %4ss' "$name" $((SECONDS - t0)))")
+}
+
+step "dependencies" scripts/deps.sh
+step "rustfmt" cargo fmt --all -- --check
+step "clippy" cargo clippy --all-targets -- -D warnings
+step "cargo build --release" cargo build --release
+step "cargo test" cargo test --release
+[ -x scripts/check-symbols.sh ] && step "exported symbols" scripts/check-symbols.sh
+[ -x scripts/test-c.sh ] && step "C tests and examples" scripts/test-c.sh
+[ -x bindings/ruby/run-specs.sh ] && step "Ruby specs" bindings/ruby/run-specs.sh
+if ((QUICK)); then
+  step "Autobahn (quick)" scripts/autobahn.sh --quick both
+else
+  step "Autobahn (full)" scripts/autobahn.sh both
+fi
+
+echo
+echo "All steps passed:"
+printf '  %s\n' "${TIMES[@]}"
+echo "  total: ${SECONDS}s"
