@@ -5,6 +5,7 @@
 //! protocol error. Outgoing messages pass through extensions in order,
 //! incoming ones in reverse.
 
+pub mod deflate;
 pub mod params;
 
 use crate::error::Error;
