@@ -71,11 +71,16 @@ impl Hybi {
             match self.stage {
                 Stage::Done => return input.len(),
                 Stage::Header => {
-                    let Some((header, used)) = self.read_header(&input[pos..]) else {
+                    let Some((header, len7, used)) = self.read_header(&input[pos..]) else {
+                        // Fail as soon as the bytes received decide it, as
+                        // the gem does (e.g. an unmasked `81 7E`).
+                        if let Err(e) = self.check_partial_header(ext) {
+                            self.fail(e, io);
+                        }
                         return input.len();
                     };
                     pos += used;
-                    if let Err(e) = self.begin_frame(header, ext) {
+                    if let Err(e) = self.begin_frame(header, len7, ext) {
                         self.fail(e, io);
                         return input.len();
                     }
@@ -106,12 +111,13 @@ impl Hybi {
     }
 
     /// Decodes a header from `input`, completing one split across calls.
-    /// Returns the header and how many bytes of `input` it used.
+    /// Returns the header, the 7-bit length field of its second byte, and
+    /// how many bytes of `input` it used.
     #[inline]
-    fn read_header(&mut self, input: &[u8]) -> Option<(FrameHeader, usize)> {
+    fn read_header(&mut self, input: &[u8]) -> Option<(FrameHeader, u8, usize)> {
         if self.partial_len == 0 {
-            if let Some(found) = frame::decode(input) {
-                return Some(found);
+            if let Some((h, n)) = frame::decode(input) {
+                return Some((h, input[1] & 0x7F, n));
             }
         }
         let have = self.partial_len as usize;
@@ -134,34 +140,69 @@ impl Hybi {
             return None;
         }
         self.partial_len = 0;
-        frame::decode(&self.partial[..need]).map(|(h, _)| (h, take))
+        let len7 = self.partial[1] & 0x7F;
+        frame::decode(&self.partial[..need]).map(|(h, _)| (h, len7, take))
     }
 
-    fn begin_frame(&mut self, h: FrameHeader, ext: &Extensions) -> Result<(), Error> {
-        let control = opcode::is_control(h.opcode);
-        let rsv_ok =
-            h.rsv == 0 || (ext.valid_rsv(h.rsv) && !control && h.opcode != opcode::CONTINUATION);
+    /// Runs the checks an incomplete header already allows: the first two
+    /// bytes decide RSV, opcode, fragmentation and masking (and the length
+    /// when it fits in 7 bits); an extended length is checked before the
+    /// mask key arrives.
+    fn check_partial_header(&self, ext: &Extensions) -> Result<(), Error> {
+        let have = self.partial_len as usize;
+        if have < 2 {
+            return Ok(());
+        }
+        let (b0, b1) = (self.partial[0], self.partial[1]);
+        let opcode = b0 & 0x0F;
+        let len7 = b1 & 0x7F;
+        self.check_start(
+            b0 & frame::FIN != 0,
+            b0 & frame::RSV_MASK,
+            opcode,
+            b1 & 0x80 != 0,
+            len7,
+            ext,
+        )?;
+        let len = match len7 {
+            126 if have >= 4 => u16::from_be_bytes([self.partial[2], self.partial[3]]) as u64,
+            127 if have >= 10 => {
+                u64::from_be_bytes(self.partial[2..10].try_into().expect("8 bytes"))
+            }
+            _ => return Ok(()),
+        };
+        self.check_length(opcode, len)
+    }
+
+    /// Checks on the first two header bytes, in the gem's order.
+    fn check_start(
+        &self,
+        fin: bool,
+        rsv: u8,
+        op: u8,
+        masked: bool,
+        len7: u8,
+        ext: &Extensions,
+    ) -> Result<(), Error> {
+        let control = opcode::is_control(op);
+        let rsv_ok = rsv == 0 || (ext.valid_rsv(rsv) && !control && op != opcode::CONTINUATION);
         if !rsv_ok {
             return Err(Error::protocol(format!(
                 "One or more reserved bits are on: reserved1 = {}, reserved2 = {}, reserved3 = {}",
-                (h.rsv & frame::RSV1 != 0) as u8,
-                (h.rsv & frame::RSV2 != 0) as u8,
-                (h.rsv & frame::RSV3 != 0) as u8
+                (rsv & frame::RSV1 != 0) as u8,
+                (rsv & frame::RSV2 != 0) as u8,
+                (rsv & frame::RSV3 != 0) as u8
             )));
         }
-        if !opcode::is_known(h.opcode) {
+        if !opcode::is_known(op) {
+            return Err(Error::protocol(format!("Unrecognized frame opcode: {op}")));
+        }
+        if control && !fin {
             return Err(Error::protocol(format!(
-                "Unrecognized frame opcode: {}",
-                h.opcode
+                "Received fragmented control frame: opcode = {op}"
             )));
         }
-        if control && !h.fin {
-            return Err(Error::protocol(format!(
-                "Received fragmented control frame: opcode = {}",
-                h.opcode
-            )));
-        }
-        match (h.opcode, self.message.is_some()) {
+        match (op, self.message.is_some()) {
             (opcode::TEXT | opcode::BINARY, true) => {
                 return Err(Error::protocol(
                     "Received new data frame but previous continuous frame is unfinished",
@@ -172,23 +213,41 @@ impl Hybi {
             }
             _ => {}
         }
-        if self.require_masking && h.mask.is_none() {
+        // A 7-bit length is checked before the mask bit, an extended one after.
+        if len7 <= 125 {
+            self.check_length(op, len7 as u64)?;
+        }
+        if self.require_masking && !masked {
             return Err(Error::new(
                 ErrorKind::Unacceptable,
                 "Received unmasked frame but masking is required",
             ));
         }
-        if control && h.len > 125 {
+        Ok(())
+    }
+
+    /// Checks on the payload length.
+    fn check_length(&self, op: u8, len: u64) -> Result<(), Error> {
+        let control = opcode::is_control(op);
+        if control && len > 125 {
             return Err(Error::protocol(format!(
-                "Received control frame having too long payload: {}",
-                h.len
+                "Received control frame having too long payload: {len}"
             )));
         }
-        if !control && (self.buffer.len() as u64).saturating_add(h.len) > self.max_length {
+        if !control && (self.buffer.len() as u64).saturating_add(len) > self.max_length {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 "WebSocket frame length too large",
             ));
+        }
+        Ok(())
+    }
+
+    fn begin_frame(&mut self, h: FrameHeader, len7: u8, ext: &Extensions) -> Result<(), Error> {
+        let control = opcode::is_control(h.opcode);
+        self.check_start(h.fin, h.rsv, h.opcode, h.mask.is_some(), len7, ext)?;
+        if len7 > 125 {
+            self.check_length(h.opcode, h.len)?;
         }
         match h.opcode {
             opcode::TEXT => self.message = Some((MessageKind::Text, h.rsv)),

@@ -57,7 +57,8 @@ pub fn accept_key(key: &str) -> String {
 pub(crate) fn check_hybi(req: &Request) -> Result<&str, String> {
     let version = req.headers.get("Sec-WebSocket-Version").unwrap_or("");
     if !HYBI_VERSIONS.contains(&version) {
-        return Err(format!("Unsupported WebSocket version: {version}"));
+        // The gem names its own version, whatever the client sent.
+        return Err("Unsupported WebSocket version: 13".to_owned());
     }
     let Some(key) = req.headers.get("Sec-WebSocket-Key") else {
         return Err("Missing handshake request header: Sec-WebSocket-Key".to_owned());

@@ -1,0 +1,689 @@
+//! Items 1–3 (and their error texts, item 10): a server fed raw bytes, a
+//! server for an already parsed request, and the server handshakes
+//! (RFC 6455, hixie-75, hixie-76). Expected bytes come from the gem
+//! (probe t1, t4, t6, t11).
+mod common;
+
+use common::*;
+use wsdriver::{Driver, Event, Headers, Options, ReadyState, Request, is_websocket};
+
+fn server() -> Driver {
+    Driver::server(Options::default())
+}
+
+// ---- item 1: raw requests ----------------------------------------------------------
+
+#[test]
+fn item1_connect_only_when_request_head_is_complete() {
+    let req = request("");
+    let mut d = server();
+    let a = run_with(&mut d, &[&req[..req.len() - 1]], &mut no_reaction);
+    assert_eq!(a, vec![]);
+    assert!(d.request().is_none());
+    assert_eq!(d.state(), ReadyState::Connecting);
+    let a = run_with(&mut d, &[&req[req.len() - 1..]], &mut no_reaction);
+    assert_eq!(a, vec![connect()]);
+    assert!(d.request().is_some());
+    // Whole / bytewise / random splits agree.
+    assert_eq!(
+        feed_all_ways_with(&server, &req, &no_reaction),
+        vec![connect()]
+    );
+}
+
+#[test]
+fn item1_request_exposes_method_path_query_headers_and_body() {
+    let input = b"POST /form/x?a=1&b=2 HTTP/1.1\r\nHost: example.com\r\nContent-Type: text/plain\r\nX-Two: 1\r\nx-two: 2\r\n\r\nbody bytes";
+    let a = feed_all_ways_with(&server, input, &no_reaction);
+    assert_eq!(a, vec![connect()]);
+    let mut d = server();
+    assert_eq!(
+        run_with(&mut d, &[input], &mut no_reaction),
+        vec![connect()]
+    );
+    let r = d.request().unwrap();
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path(), "/form/x");
+    assert_eq!(r.query(), "a=1&b=2");
+    assert_eq!(r.target, "/form/x?a=1&b=2");
+    assert_eq!(r.headers.get("content-type"), Some("text/plain"));
+    assert_eq!(r.headers.get("HOST"), Some("example.com"));
+    assert_eq!(r.headers.get("X-Two"), Some("1, 2"));
+    assert_eq!(d.body(), b"body bytes");
+    // More body bytes keep accumulating while the caller decides.
+    assert_eq!(run_with(&mut d, &[b" more"], &mut no_reaction), vec![]);
+    assert_eq!(d.body(), b"body bytes more");
+    assert_eq!(d.url().as_deref(), Some("ws://example.com/form/x?a=1&b=2"));
+}
+
+#[test]
+fn item1_body_is_the_same_however_the_request_is_split() {
+    let input = b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n0123456789";
+    for chunks in [
+        vec![&input[..]],
+        input.chunks(1).collect::<Vec<_>>(),
+        random_chunks(input, 7, 5),
+    ] {
+        let mut d = server();
+        assert_eq!(run_with(&mut d, &chunks, &mut no_reaction), vec![connect()]);
+        assert_eq!(d.body(), b"0123456789");
+    }
+}
+
+#[test]
+fn item1_query_empty_and_path_only() {
+    let mut d = server();
+    run_with(&mut d, &[&request("")], &mut no_reaction);
+    let r = d.request().unwrap();
+    assert_eq!(
+        (r.method.as_str(), r.path(), r.query()),
+        ("GET", "/chat", "")
+    );
+}
+
+#[test]
+fn item1_head_size_limit() {
+    let opts = Options {
+        max_head_size: 200,
+        ..Options::default()
+    };
+    // A head of exactly 200 bytes is fine.
+    let mut req = b"GET / HTTP/1.1\r\nHost: h\r\nX: ".to_vec();
+    let pad = 200 - req.len() - 4;
+    req.extend(std::iter::repeat_n(b'a', pad));
+    req.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(req.len(), 200);
+    let o = opts.clone();
+    assert_eq!(
+        feed_all_ways_with(&|| Driver::server(o.clone()), &req, &no_reaction),
+        vec![connect()]
+    );
+    // One more byte in the head: error + close 1002, nothing written.
+    let mut big = req.clone();
+    big.insert(30, b'a');
+    let o = opts.clone();
+    assert_eq!(
+        feed_all_ways_with(&|| Driver::server(o.clone()), &big, &no_reaction),
+        vec![
+            perr("Invalid HTTP request"),
+            close(1002, "Invalid HTTP request")
+        ]
+    );
+    // An endless head without a blank line fails at the limit, too.
+    let endless = vec![b'a'; 500];
+    let o = opts.clone();
+    assert_eq!(
+        feed_all_ways_with(&|| Driver::server(o.clone()), &endless, &no_reaction),
+        vec![
+            perr("Invalid HTTP request"),
+            close(1002, "Invalid HTTP request")
+        ]
+    );
+    // Default limit is the gem's 32 KiB.
+    assert_eq!(Options::default().max_head_size, 32 * 1024);
+}
+
+#[test]
+fn item1_header_count_limit() {
+    let opts = Options {
+        max_headers: 4,
+        ..Options::default()
+    };
+    let ok = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n";
+    let o = opts.clone();
+    assert_eq!(
+        feed_all_ways_with(&|| Driver::server(o.clone()), ok, &no_reaction),
+        vec![connect()]
+    );
+    let too_many = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n";
+    let o = opts.clone();
+    assert_eq!(
+        feed_all_ways_with(&|| Driver::server(o.clone()), too_many, &no_reaction),
+        vec![
+            perr("Invalid HTTP request"),
+            close(1002, "Invalid HTTP request")
+        ]
+    );
+}
+
+#[test]
+fn item1_malformed_request_is_an_error_without_output() {
+    for bad in [
+        &b"GET /\r\n\r\n"[..],
+        b"\x01\x02 nonsense\r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+    ] {
+        let a = feed_all_ways_with(&server, bad, &no_reaction);
+        assert_eq!(
+            a,
+            vec![
+                perr("Invalid HTTP request"),
+                close(1002, "Invalid HTTP request")
+            ],
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    // Later input is ignored.
+    let mut d = server();
+    run_with(&mut d, &[b"GET /\r\n\r\n"], &mut no_reaction);
+    assert_eq!(d.state(), ReadyState::Closed);
+    assert_eq!(run(&mut d, &[&request("")]), vec![]);
+}
+
+#[test]
+fn item1_non_websocket_request_is_left_to_the_caller() {
+    let input = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    let mut d = server();
+    assert_eq!(
+        run_with(&mut d, &[input], &mut no_reaction),
+        vec![connect()]
+    );
+    assert!(!is_websocket(d.request().unwrap()));
+    assert_eq!(d.state(), ReadyState::Connecting);
+    // Nothing was written; the caller may answer it itself. If it starts
+    // anyway, the gem's 400 follows.
+    // (A plain request counts as hixie-75, so the close has no code.)
+    assert!(!d.start());
+    let msg = "Not a WebSocket request";
+    assert_eq!(
+        drain(&mut d),
+        vec![bad_request(msg), perr(msg), close_nil()]
+    );
+}
+
+#[test]
+fn item1_is_websocket_follows_the_gem() {
+    let mut d = server();
+    run_with(&mut d, &[&request("")], &mut no_reaction);
+    assert!(is_websocket(d.request().unwrap()));
+    let mk = |method: &str, conn: &str, up: &str| {
+        let mut h = Headers::new();
+        h.append("Connection", conn);
+        h.append("Upgrade", up);
+        Request {
+            method: method.into(),
+            target: "/".into(),
+            headers: h,
+        }
+    };
+    assert!(is_websocket(&mk(
+        "GET",
+        "keep-alive,  Upgrade",
+        "WebSocket"
+    )));
+    assert!(!is_websocket(&mk("GET", "keep-alive;Upgrade", "WebSocket")));
+    assert!(!is_websocket(&mk("POST", "Upgrade", "websocket")));
+    assert!(!is_websocket(&mk("GET", "Upgrade", "h2c")));
+    assert!(!is_websocket(&mk("GET", "close", "websocket")));
+}
+
+#[test]
+fn item1_protocol_is_picked_from_the_request() {
+    for v in ["7", "8", "13"] {
+        let mut d = server();
+        let a = run(&mut d, &[&request_version(v)]);
+        assert_eq!(a, vec![connect(), w(RESPONSE_101), open()], "version {v}");
+        assert_eq!(d.version(), Some(format!("hybi-{v}").as_str()));
+    }
+    let mut d = server();
+    run_with(&mut d, &[H76.as_bytes()], &mut no_reaction);
+    assert_eq!(d.version(), Some("hixie-76"));
+    let mut d = server();
+    run_with(&mut d, &[H75.as_bytes()], &mut no_reaction);
+    assert_eq!(d.version(), Some("hixie-75"));
+    // A key alone is enough for hybi (then the version check fails).
+    let req = format!(
+        "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\n\r\n"
+    );
+    let mut d = server();
+    let a = run(&mut d, &[req.as_bytes()]);
+    assert_eq!(d.version(), Some("hybi-13"));
+    let mut expected = vec![connect()];
+    expected.extend(rejected("Unsupported WebSocket version: 13"));
+    assert_eq!(a, expected);
+}
+
+#[test]
+fn item1_frames_in_the_request_chunk_are_parsed_after_start() {
+    let input = cat(&[&request(""), &masked(1, b"hello"), &masked(9, b"p")]);
+    assert_eq!(
+        feed_all_ways(&server, &input),
+        vec![
+            connect(),
+            w(RESPONSE_101),
+            open(),
+            text("hello"),
+            w(b"\x8A\x01p"),
+            ping(b"p")
+        ]
+    );
+    // Starting late (after more bytes came in) gives the same result.
+    let mut d = server();
+    assert_eq!(
+        run_with(&mut d, &[&input], &mut no_reaction),
+        vec![connect()]
+    );
+    assert!(d.start());
+    assert_eq!(
+        drain(&mut d),
+        vec![
+            w(RESPONSE_101),
+            open(),
+            text("hello"),
+            w(b"\x8A\x01p"),
+            ping(b"p")
+        ]
+    );
+}
+
+#[test]
+fn item1_start_before_request_is_deferred() {
+    let make = || {
+        let mut d = server();
+        assert!(d.start());
+        assert!(d.text("early"));
+        d
+    };
+    assert_eq!(
+        feed_all_ways_with(&make, &request(""), &no_reaction),
+        vec![connect(), w(RESPONSE_101), w(b"\x81\x05early"), open()]
+    );
+}
+
+// ---- item 2: already parsed requests --------------------------------------------------
+
+fn parsed(headers: &[(&str, &str)], target: &str) -> Request {
+    let mut h = Headers::new();
+    for (k, v) in headers {
+        h.append(k, v);
+    }
+    Request {
+        method: "GET".into(),
+        target: target.into(),
+        headers: h,
+    }
+}
+
+fn hybi_headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("Host", "example.com"),
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key", KEY),
+        ("Sec-WebSocket-Version", "13"),
+    ]
+}
+
+#[test]
+fn item2_rack_driver_answers_a_parsed_hybi_request() {
+    let make = || {
+        let mut d = Driver::rack(
+            parsed(&hybi_headers(), "/chat"),
+            None,
+            b"",
+            Options::default(),
+        );
+        assert_eq!(d.version(), Some("hybi-13"));
+        assert_eq!(d.url().as_deref(), Some("ws://example.com/chat"));
+        assert!(d.start());
+        d
+    };
+    let a = feed_all_ways(&make, &cat(&[&masked(1, b"hi"), &masked(8, b"")]));
+    assert_eq!(
+        a,
+        vec![
+            w(RESPONSE_101),
+            open(),
+            text("hi"),
+            w(b"\x88\x02\x03\xE8"),
+            close(1000, "")
+        ]
+    );
+    // The rack driver requires masking like Driver.rack.
+    let mut d = make();
+    drain(&mut d);
+    let a = run(&mut d, &[&unmasked(1, b"x")]);
+    assert_eq!(
+        events(&a)[1],
+        Event::Close {
+            code: Some(1003),
+            reason: "Received unmasked frame but masking is required".into()
+        }
+    );
+}
+
+#[test]
+fn item2_rack_driver_with_body_and_url() {
+    // Hixie-76 with its key body already read by the host.
+    let h = [
+        ("Host", "example.com"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key2", "12998 5 Y3 1  .P00"),
+        ("Upgrade", "WebSocket"),
+        ("Sec-WebSocket-Key1", "4 @1  46546xW%0l 1 5"),
+        ("Origin", "http://example.com"),
+    ];
+    let mut d = Driver::rack(
+        parsed(&h, "/demo"),
+        Some("ws://example.com/demo"),
+        H76_BODY,
+        Options::default(),
+    );
+    assert_eq!(d.version(), Some("hixie-76"));
+    assert!(d.start());
+    assert_eq!(drain(&mut d), vec![w(H76_RESPONSE), w(H76_ANSWER), open()]);
+    // Hixie-75: the given URL is the Location.
+    let h = [
+        ("Upgrade", "WebSocket"),
+        ("Connection", "Upgrade"),
+        ("Host", "example.com"),
+    ];
+    let mut d = Driver::rack(
+        parsed(&h, "/x"),
+        Some("ws://elsewhere/y"),
+        b"",
+        Options::default(),
+    );
+    assert!(d.start());
+    assert_eq!(
+        drain(&mut d),
+        vec![
+            w(
+                "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nWebSocket-Location: ws://elsewhere/y\r\n\r\n"
+            ),
+            open()
+        ]
+    );
+}
+
+#[test]
+fn item2_rack_driver_rejects_bad_requests() {
+    let mut h = hybi_headers();
+    h[4] = ("Sec-WebSocket-Version", "9");
+    let mut d = Driver::rack(parsed(&h, "/"), None, b"", Options::default());
+    assert!(!d.start());
+    assert_eq!(drain(&mut d), rejected("Unsupported WebSocket version: 13"));
+    assert_eq!(d.state(), ReadyState::Closed);
+}
+
+// ---- item 3: handshakes ---------------------------------------------------------------
+
+#[test]
+fn item3_rfc6455_response_exact_bytes() {
+    let input = b"GET /chat?x=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let opts = protocols(&["superchat", "chat"]);
+    let make = || Driver::server(opts.clone());
+    let a = feed_all_ways(&make, input);
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+            ),
+            open()
+        ]
+    );
+    assert_eq!(wsdriver::accept_key(KEY), ACCEPT);
+}
+
+#[test]
+fn item3_subprotocol_client_order_wins() {
+    let cases: [(&str, &[&str], Option<&str>); 5] = [
+        ("chat, superchat", &["superchat", "chat"], Some("chat")),
+        ("superchat,chat", &["chat", "superchat"], Some("superchat")),
+        ("a", &["b", "a"], Some("a")),
+        ("x, y", &["a"], None),
+        ("x", &[], None),
+    ];
+    for (offered, supported, picked) in cases {
+        let mut d = Driver::server(protocols(supported));
+        let a = run(
+            &mut d,
+            &[&request(&format!("Sec-WebSocket-Protocol: {offered}\r\n"))],
+        );
+        assert_eq!(d.protocol(), picked, "{offered}");
+        let response = String::from_utf8(writes(&a)[0].clone()).unwrap();
+        match picked {
+            Some(p) => assert!(response.contains(&format!("\r\nSec-WebSocket-Protocol: {p}\r\n"))),
+            None => assert!(!response.contains("Sec-WebSocket-Protocol")),
+        }
+    }
+}
+
+#[test]
+fn item3_custom_headers_come_first() {
+    // probe t11: custom headers precede ours and can override them.
+    let make = || {
+        let mut d = Driver::server(protocols(&["b", "a"]));
+        assert!(d.set_header("X-Powered", "me"));
+        assert!(d.set_header("Upgrade", "nope"));
+        d
+    };
+    let react = |d: &mut Driver, e: &Event| {
+        if *e == Event::Connect {
+            assert!(d.set_header("Set-Cookie", "c=1"));
+            assert!(d.start());
+            assert!(!d.set_header("Late", "1"));
+        }
+    };
+    let a = feed_all_ways_with(&make, &request("Sec-WebSocket-Protocol: a\r\n"), &react);
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(
+                "HTTP/1.1 101 Switching Protocols\r\nX-Powered: me\r\nUpgrade: nope\r\nSet-Cookie: c=1\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: a\r\n\r\n"
+            ),
+            open()
+        ]
+    );
+}
+
+fn expect_rejected(input: &[u8], msg: &str) {
+    let mut expected = vec![connect()];
+    expected.extend(rejected(msg));
+    assert_eq!(feed_all_ways(&server, input), expected, "{msg}");
+}
+
+#[test]
+fn item3_bad_version_gets_400() {
+    expect_rejected(&request_version("9"), "Unsupported WebSocket version: 13");
+    expect_rejected(
+        &request_version("13, 8"),
+        "Unsupported WebSocket version: 13",
+    );
+    // Exact bytes from the gem.
+    assert_eq!(
+        bad_request("Unsupported WebSocket version: 13"),
+        w(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 33\r\n\r\nUnsupported WebSocket version: 13"
+        )
+    );
+}
+
+#[test]
+fn item3_missing_or_invalid_key_gets_400() {
+    let no_key = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    expect_rejected(
+        no_key,
+        "Missing handshake request header: Sec-WebSocket-Key",
+    );
+    for key in [
+        "x",
+        "AAAA",
+        "dGhlIHNhbXBsZSBub25jZQ",
+        "dGhlIHNhbXBsZSBub25jZSE=",
+    ] {
+        let req = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        expect_rejected(
+            req.as_bytes(),
+            &format!("Invalid handshake request header: Sec-WebSocket-Key: {key}"),
+        );
+    }
+}
+
+#[test]
+fn item3_malformed_extensions_header_gets_400() {
+    expect_rejected(
+        &request("Sec-WebSocket-Extensions: a;;\r\n"),
+        "Invalid Sec-WebSocket-Extensions header: a;;",
+    );
+}
+
+#[test]
+fn item3_not_websocket_gets_400() {
+    let post = b"POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    expect_rejected(post, "Not a WebSocket request");
+}
+
+#[test]
+fn item3_after_400_nothing_more_happens() {
+    let mut d = server();
+    run(&mut d, &[&request_version("9")]);
+    assert_eq!(d.state(), ReadyState::Closed);
+    assert!(!d.text("x"));
+    assert!(!d.close(None, ""));
+    assert!(!d.start());
+    assert_eq!(run(&mut d, &[&masked(1, b"x")]), vec![]);
+}
+
+#[test]
+fn item3_hixie76_md5_challenge_two_writes() {
+    let input = cat(&[H76.as_bytes(), H76_BODY, b"\x00hi\xFF"]);
+    let make = server;
+    assert_eq!(
+        feed_all_ways(&make, &input),
+        vec![
+            connect(),
+            w(H76_RESPONSE),
+            w(H76_ANSWER),
+            open(),
+            text("hi")
+        ]
+    );
+}
+
+#[test]
+fn item3_hixie76_late_body_stays_connecting_until_it_arrives() {
+    let mut d = server();
+    let a = run(&mut d, &[H76.as_bytes(), b"^n:d"]);
+    assert_eq!(a, vec![connect(), w(H76_RESPONSE)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert!(d.text("queued"));
+    let a = run(&mut d, &[b"s[4U\x00abc"]);
+    assert_eq!(a, vec![w(H76_ANSWER), w(b"\x00queued\xFF"), open()]);
+    assert_eq!(d.state(), ReadyState::Open);
+    assert_eq!(run(&mut d, &[b"\xFF"]), vec![text("abc")]);
+    // All split points agree for the whole exchange.
+    let make = || {
+        let mut d = server();
+        d.text("queued");
+        d
+    };
+    let input = cat(&[H76.as_bytes(), H76_BODY, b"\x00abc\xFF"]);
+    assert_eq!(
+        feed_all_ways(&make, &input),
+        vec![
+            connect(),
+            w(H76_RESPONSE),
+            w(H76_ANSWER),
+            w(b"\x00queued\xFF"),
+            open(),
+            text("abc")
+        ]
+    );
+}
+
+#[test]
+fn item3_hixie76_without_body_writes_only_the_head() {
+    let mut d = server();
+    assert_eq!(
+        run(&mut d, &[H76.as_bytes()]),
+        vec![connect(), w(H76_RESPONSE)]
+    );
+    assert_eq!(d.state(), ReadyState::Connecting);
+}
+
+#[test]
+fn item3_hixie76_answers_only_after_start() {
+    let mut d = server();
+    let input = cat(&[H76.as_bytes(), H76_BODY]);
+    assert_eq!(
+        run_with(&mut d, &[&input], &mut no_reaction),
+        vec![connect()]
+    );
+    assert_eq!(d.body(), H76_BODY);
+    assert!(d.start());
+    assert_eq!(drain(&mut d), vec![w(H76_RESPONSE), w(H76_ANSWER), open()]);
+}
+
+#[test]
+fn item3_hixie76_bad_keys_get_400_and_close_without_code() {
+    let cases = [
+        (
+            H76.replace("4 @1  46546xW%0l 1 5", "4 @1  46546xW%0l 1 6"),
+            "Client sent invalid Sec-WebSocket-Key headers",
+        ),
+        (
+            H76.replace("Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\n", ""),
+            "Missing required header: Sec-WebSocket-Key1",
+        ),
+        (
+            H76.replace("Sec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\n", ""),
+            "Missing required header: Sec-WebSocket-Key2",
+        ),
+    ];
+    for (req, msg) in cases {
+        let a = feed_all_ways(&server, req.as_bytes());
+        assert_eq!(
+            a,
+            vec![connect(), bad_request(msg), perr(msg), close_nil()],
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn item3_hixie75_response_and_custom_headers_after() {
+    let make = || {
+        let mut d = server();
+        d.set_header("X-A", "1");
+        d
+    };
+    let a = feed_all_ways(&make, &cat(&[H75.as_bytes(), b"\x00inbody\xFF"]));
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(H75_RESPONSE.replace("\r\n\r\n", "\r\nX-A: 1\r\n\r\n")),
+            open(),
+            text("inbody")
+        ]
+    );
+}
+
+#[test]
+fn item3_hixie76_custom_headers_after_fixed_ones() {
+    let make = || {
+        let mut d = server();
+        d.set_header("X-A", "1");
+        d
+    };
+    let req = H76.replace("Origin: http://example.com\r\n", "");
+    let a = feed_all_ways(&make, &cat(&[req.as_bytes(), H76_BODY]));
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(
+                "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Location: ws://example.com/demo\r\nX-A: 1\r\n\r\n"
+            ),
+            w(H76_ANSWER),
+            open()
+        ]
+    );
+}
