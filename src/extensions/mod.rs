@@ -84,10 +84,12 @@ impl Extensions {
     }
 
     /// Client: activates what the server's response header accepted.
+    /// Errors carry the websocket-extensions texts (node's spelling).
     pub fn activate(&mut self, header: Option<&str>) -> Result<(), String> {
         let Some(header) = header else { return Ok(()) };
         let specs = parse_header(header)?;
-        let mut used_rsv = 0u8;
+        // Which active extension owns each RSV bit, by bit index (RSV1..3).
+        let mut owners: [Option<usize>; 3] = [None; 3];
         for spec in &specs {
             let Some(i) = self.registered.iter().position(|e| e.name() == spec.name) else {
                 return Err(format!(
@@ -95,24 +97,32 @@ impl Extensions {
                     spec.name
                 ));
             };
-            let ext = &mut self.registered[i];
-            let bits = ext.rsv_bits();
-            if used_rsv & bits != 0 || self.active.contains(&i) {
-                return Err(format!(
-                    "Server sent two extension responses using RSV bits {}",
-                    rsv_names(used_rsv & bits)
-                ));
+            let bits = self.registered[i].rsv_bits();
+            for (n, owner) in owners.iter().enumerate() {
+                let bit = crate::frame::RSV1 >> n;
+                if let (true, Some(prev)) = (bits & bit != 0, owner) {
+                    return Err(format!(
+                        "Server sent two extension responses that use the RSV{} bit: \"{}\" and \"{}\"",
+                        n + 1,
+                        self.registered[*prev].name(),
+                        spec.name
+                    ));
+                }
             }
-            ext.activate(spec).map_err(|_| {
+            self.registered[i].activate(spec).map_err(|_| {
                 format!(
                     "Server sent unacceptable extension parameters: {}",
                     spec.to_header()
                 )
             })?;
-            used_rsv |= bits;
+            for (n, owner) in owners.iter_mut().enumerate() {
+                if bits & (crate::frame::RSV1 >> n) != 0 {
+                    *owner = Some(i);
+                }
+            }
+            self.owned_rsv |= bits;
             self.active.push(i);
         }
-        self.owned_rsv = used_rsv;
         Ok(())
     }
 
@@ -162,17 +172,4 @@ impl Extensions {
         }
         Ok(())
     }
-}
-
-fn rsv_names(bits: u8) -> String {
-    let names: Vec<&str> = [
-        (crate::frame::RSV1, "RSV1"),
-        (crate::frame::RSV2, "RSV2"),
-        (crate::frame::RSV3, "RSV3"),
-    ]
-    .iter()
-    .filter(|(b, _)| bits & b != 0)
-    .map(|(_, n)| *n)
-    .collect();
-    names.join(", ")
 }
