@@ -42,7 +42,7 @@ impl ClientHandshake {
         if !protocols.is_empty() {
             headers.set("Sec-WebSocket-Protocol", &protocols.join(", "));
         }
-        if let Some(auth) = &url.userinfo {
+        if let Some(auth) = url.basic_credentials() {
             headers.set("Authorization", &format!("Basic {}", STANDARD.encode(auth)));
         }
         ClientHandshake { url, key, headers }

@@ -54,6 +54,8 @@ struct ServerSide {
 }
 
 struct ClientSide {
+    /// The URL as the caller gave it (the gem's `socket.url`).
+    url: String,
     handshake: ClientHandshake,
     reader: HeadReader,
     response: Option<Response>,
@@ -133,6 +135,7 @@ impl Driver {
         opts: Options,
         mut rng: Box<dyn RandomSource>,
     ) -> Result<Driver, Error> {
+        let raw_url = url.to_owned();
         let url = Url::parse(url, &["ws", "wss"])?;
         let handshake = ClientHandshake::new(
             url,
@@ -141,6 +144,7 @@ impl Driver {
             rng.as_mut(),
         );
         let side = ClientSide {
+            url: raw_url,
             handshake,
             reader: HeadReader::default(),
             response: None,
@@ -195,6 +199,12 @@ impl Driver {
         matches!(self.side, Side::Client(_))
     }
 
+    /// Whether the handshake was started (`start` succeeded and, for a raw
+    /// server, the request had arrived).
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
     /// Client: the response's status code, once it arrived.
     pub fn status(&self) -> Option<u16> {
         match &self.side {
@@ -232,10 +242,7 @@ impl Driver {
     pub fn url(&self) -> Option<String> {
         match &self.side {
             Side::Server(s) => s.request.as_ref().map(|_| s.url.clone()),
-            Side::Client(c) => {
-                let u = &c.handshake.url;
-                Some(format!("{}://{}{}", u.scheme, u.host_header(), u.resource))
-            }
+            Side::Client(c) => Some(c.url.clone()),
         }
     }
 
@@ -800,9 +807,7 @@ impl Driver {
                 "Only clients can connect through a proxy",
             ));
         };
-        let u = &c.handshake.url;
-        let origin = format!("{}://{}{}", u.scheme, u.host_header(), u.resource);
-        Proxy::new(&origin, proxy_url, self.limits())
+        Proxy::new(&c.url, proxy_url, self.limits())
     }
 }
 

@@ -48,7 +48,7 @@ impl Proxy {
         headers.set("Host", &origin_url.host_header());
         headers.set("Connection", "keep-alive");
         headers.set("Proxy-Connection", "keep-alive");
-        if let Some(auth) = &proxy.userinfo {
+        if let Some(auth) = proxy.basic_credentials() {
             headers.set(
                 "Proxy-Authorization",
                 &format!("Basic {}", STANDARD.encode(auth)),

@@ -58,6 +58,17 @@ impl Url {
         })
     }
 
+    /// `user:password` for HTTP Basic authentication, if the URL has a user;
+    /// a user without a password gives `user:` (RFC 7617, and the gem).
+    pub fn basic_credentials(&self) -> Option<String> {
+        let u = self.userinfo.as_ref()?;
+        Some(if u.contains(':') {
+            u.clone()
+        } else {
+            format!("{u}:")
+        })
+    }
+
     /// The port the scheme implies when none is given.
     pub fn default_port(&self) -> u16 {
         match self.scheme.as_str() {
