@@ -1,0 +1,309 @@
+# frozen_string_literal: true
+
+module WebSocket
+  class Driver
+    include EventEmitter
+
+    N = ::WSDriver::Native
+    private_constant :N
+
+    # size_t reader for the ws_action struct.
+    if FFI.type_size(:size_t) == 8
+      def self.read_size(ptr, offset) = ptr.get_uint64(offset)
+    else
+      def self.read_size(ptr, offset) = ptr.get_uint32(offset)
+    end
+
+    EMPTY_BINARY = String.new('', encoding: Encoding::BINARY).freeze
+    private_constant :EMPTY_BINARY
+
+    attr_reader :socket
+
+    def initialize(socket, options = {})
+      super()
+      Driver.validate_options(options, VALID_OPTIONS)
+
+      @socket             = socket
+      @options            = options
+      @max_length         = options[:max_length] || MAX_LENGTH
+      @binary_data_format = options[:binary_data_format] || :array
+      @headers            = Headers.new
+      @header_keys        = Set.new
+      @ping_callbacks     = {}
+      @ping_token         = 0
+      @draining           = false
+      @action             = N.new_action
+      @action_ptr         = @action.to_ptr
+      @handle             = nil
+    end
+
+    # -- queries ---------------------------------------------------------
+
+    def ready_state
+      N.ws_state(@handle)
+    end
+
+    def state
+      rs = ready_state
+      rs >= 0 ? STATES[rs] : nil
+    end
+
+    def version
+      N.ws_driver_version(@handle)
+    end
+
+    def protocol
+      N.ws_protocol(@handle)
+    end
+
+    # Bytes the native driver holds: queued output, unparsed input and a
+    # partly received message.
+    def buffered_amount
+      N.ws_buffered_amount(@handle)
+    end
+
+    attr_reader :max_length, :binary_data_format
+
+    # -- commands --------------------------------------------------------
+
+    def add_extension(_extension)
+      false
+    end
+
+    def set_header(name, value)
+      return false unless ready_state <= 0
+      return true if value.nil?
+
+      name  = name.to_s.strip
+      value = value.to_s.strip
+      return false if name =~ /[\r\n]/ || value =~ /[\r\n]/
+
+      # Mirror the gem's de-duplication so a repeated name stays a no-op
+      # that still answers true.
+      key = HTTP.normalize_header(name)
+      return true unless @header_keys.add?(key) || Headers::ALLOWED_DUPLICATES.include?(key)
+
+      @headers[name] = value
+      result = N.ws_set_header(@handle, name, value)
+      result == N::OK || result == N::INVALID_STATE || result == N::INVALID_ARGUMENT
+    end
+
+    def start
+      result = N.ws_start(@handle)
+      drain
+      ok?(result)
+    end
+
+    def parse(chunk)
+      chunk = chunk.pack('C*') if chunk.is_a?(Array)
+      result = N.ws_feed(@handle, chunk, chunk.bytesize)
+      N.check!(result, @handle, 'ws_feed') unless result == N::OK
+      drain
+      nil
+    end
+
+    def text(message)
+      message = Driver.encode(message, Encoding::UTF_8)
+      result = N.ws_text(@handle, message, message.bytesize)
+      drain
+      ok?(result)
+    end
+
+    def binary(message)
+      message = Driver.encode(message, Encoding::BINARY)
+      result = N.ws_binary(@handle, message, message.bytesize)
+      drain
+      ok?(result)
+    end
+
+    def ping(message = '', &callback)
+      message = payload(message)
+      if callback
+        token = (@ping_token += 1)
+        @ping_callbacks[token] = callback
+        result = N.ws_ping_token(@handle, message, message.bytesize, token)
+        @ping_callbacks.delete(token) unless result == N::OK
+      else
+        result = N.ws_ping_token(@handle, message, message.bytesize, 0)
+      end
+      drain
+      ok?(result)
+    end
+
+    def pong(message = '')
+      message = payload(message)
+      result = N.ws_pong(@handle, message, message.bytesize)
+      drain
+      ok?(result)
+    end
+
+    # Note the order: reason first, then code, as in the gem.
+    def close(reason = nil, code = nil)
+      reason = Driver.encode(reason || '', Encoding::UTF_8)
+      code ||= 1000
+      result = N.ws_close(@handle, code, reason, reason.bytesize)
+      drain
+      ok?(result)
+    end
+
+    # The gem's low-level send: `type` is :text, :binary, :ping, :pong or
+    # :close; a `code` is prefixed to the payload as in the gem.
+    def frame(buffer, type = nil, code = nil)
+      is_binary = buffer.is_a?(Array) || buffer.encoding == Encoding::BINARY
+      type ||= is_binary ? :binary : :text
+      return close(buffer, code) if type == :close
+
+      data = payload(buffer)
+      data = [code, data].pack('S>a*') if code
+      case type
+      when :text   then text(data.force_encoding(Encoding::UTF_8))
+      when :binary then binary(data)
+      when :ping   then ping(data)
+      when :pong   then pong(data)
+      else false
+      end
+    end
+
+    # The transport reached EOF or failed: the driver emits close (1006)
+    # unless the connection already closed.
+    def transport_closed
+      result = N.ws_transport_closed(@handle)
+      drain
+      ok?(result)
+    end
+
+    # Frees the native driver now instead of waiting for GC. Later calls
+    # raise.
+    # The native ws_driver (an FFI::AutoPointer); for sibling objects such
+    # as Proxy.
+    def native_handle
+      @handle
+    end
+
+    def free
+      return unless @handle
+
+      @handle.free
+      @handle = FFI::Pointer::NULL
+      nil
+    end
+
+    private
+
+    # -- plumbing ----------------------------------------------------------
+
+    def adopt_handle(out)
+      ptr = out.read_pointer
+      raise NativeError, 'wsdriver: constructor returned NULL' if ptr.null?
+
+      @handle = FFI::AutoPointer.new(ptr, N.method(:ws_driver_free))
+    end
+
+    # Builds a ws_options from the Ruby options, hands it to the block and
+    # frees it afterwards (drivers copy what they need).
+    def with_native_options(masking: nil, require_masking: nil, protocols: [], client_key: nil)
+      opts = N.ws_options_new
+      raise NativeError, 'wsdriver: ws_options_new returned NULL' if opts.null?
+
+      begin
+        max = @max_length.to_i
+        max = 0 if max.negative?
+        max = 0xffff_ffff_ffff_ffff if max > 0xffff_ffff_ffff_ffff
+        N.check!(N.ws_options_set_max_length(opts, max), nil, 'ws_options_set_max_length')
+        protocols.each do |proto|
+          N.check!(N.ws_options_add_protocol(opts, proto.to_s), nil, "ws_options_add_protocol(#{proto.inspect})")
+        end
+        N.check!(N.ws_options_set_masking(opts, masking ? 1 : 0), nil, 'ws_options_set_masking') unless masking.nil?
+        unless require_masking.nil?
+          N.check!(N.ws_options_set_require_masking(opts, require_masking ? 1 : 0), nil,
+                   'ws_options_set_require_masking')
+        end
+        N.check!(N.ws_options_set_client_key(opts, client_key), nil, 'ws_options_set_client_key') if client_key
+        yield opts
+      ensure
+        N.ws_options_free(opts)
+      end
+    end
+
+    def ok?(result)
+      case result
+      when N::OK then true
+      when N::PANIC, N::NULL_PARAMETER then N.check!(result, @handle)
+      else false
+      end
+    end
+
+    def payload(buffer)
+      return buffer.pack('C*') if buffer.is_a?(Array)
+
+      buffer = buffer.to_s
+      buffer.encoding == Encoding::BINARY ? buffer : Driver.encode(buffer, Encoding::UTF_8)
+    end
+
+    # Hands out every pending action, one at a time: writes go to
+    # socket.write, events to listeners. A command issued from a listener
+    # only queues in the core; this loop (the outermost one) delivers what
+    # it produced, in order. An exception from a listener leaves the loop;
+    # the actions not yet taken stay queued in the core for the next call.
+    def drain
+      return if @draining
+
+      @draining = true
+      handle = @handle
+      ptr    = @action_ptr
+      begin
+        while (result = N.ws_poll(handle, ptr)) == N::OK
+          dispatch(ptr)
+        end
+        N.check!(result, handle, 'ws_poll') unless result == N::EMPTY
+      ensure
+        @draining = false
+      end
+    end
+
+    def read_data(ptr)
+      len = Driver.read_size(ptr, N::LEN_OFFSET)
+      return EMPTY_BINARY.dup if len.zero?
+
+      ptr.get_pointer(N::DATA_OFFSET).read_bytes(len)
+    end
+
+    def dispatch(ptr)
+      case ptr.get_uint32(N::KIND_OFFSET)
+      when N::ACTION_WRITE
+        @socket.write(read_data(ptr))
+      when N::ACTION_MESSAGE
+        data = read_data(ptr)
+        if ptr.get_uint32(N::MESSAGE_KIND_OFFSET) == N::MESSAGE_TEXT
+          data.force_encoding(Encoding::UTF_8)
+        elsif @binary_data_format == :array
+          data = data.bytes
+        end
+        emit(:message, MessageEvent.new(data))
+      when N::ACTION_OPEN
+        emit(:open, OpenEvent.new)
+      when N::ACTION_CONNECT
+        on_connect
+        emit(:connect, ConnectEvent.new)
+      when N::ACTION_PING
+        emit(:ping, PingEvent.new(read_data(ptr)))
+      when N::ACTION_PONG
+        emit(:pong, PongEvent.new(read_data(ptr)))
+      when N::ACTION_PING_ANSWERED
+        callback = @ping_callbacks.delete(ptr.get_uint64(N::TOKEN_OFFSET))
+        callback&.call
+      when N::ACTION_CLOSE
+        code = ptr.get_uint32(N::CODE_OFFSET)
+        if code.zero?
+          emit(:close, CloseEvent.new(nil, nil))
+        else
+          emit(:close, CloseEvent.new(code, read_data(ptr).force_encoding(Encoding::UTF_8)))
+        end
+      when N::ACTION_ERROR
+        emit(:error, ProtocolError.new(read_data(ptr).force_encoding(Encoding::UTF_8)))
+      end
+    end
+
+    def on_connect; end
+  end
+end

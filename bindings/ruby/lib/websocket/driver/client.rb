@@ -1,0 +1,94 @@
+# frozen_string_literal: true
+
+module WebSocket
+  class Driver
+    # RFC 6455 client: `socket.url` names the endpoint; `start` writes the
+    # request; the response is validated by the native core.
+    class Client < Hybi
+      VALID_SCHEMES = %w[ws wss].freeze
+
+      # Sec-WebSocket-Key for new clients. Override (e.g. in tests) to fix
+      # the handshake bytes; the value is handed to the native driver.
+      def self.generate_key
+        Base64.strict_encode64(SecureRandom.random_bytes(16))
+      end
+
+      def initialize(socket, options = {})
+        @started = false
+        super
+      end
+
+      def version
+        "hybi-#{VERSION}"
+      end
+
+      # -1 until `start`, as in the gem (so `state` is nil).
+      def ready_state
+        rs = super
+        !@started && rs.zero? ? -1 : rs
+      end
+
+      def start
+        return false if @started || ready_state != -1
+
+        result = N.ws_start(@handle)
+        @started = true if result == N::OK
+        drain
+        ok?(result)
+      end
+
+      def status
+        code = N.ws_status(@handle)
+        code.zero? ? nil : code
+      end
+
+      # The request headers (lines to send) until the response arrived;
+      # then the response headers.
+      def headers
+        return @response_headers if @response_headers
+        return @headers unless status
+
+        @response_headers = Headers.new(response_header_hash)
+      end
+
+      def proxy(origin, options = {})
+        Proxy.new(self, origin, options)
+      end
+
+      private
+
+      def response_header_hash
+        hash = {}
+        name_ptr  = FFI::MemoryPointer.new(:pointer)
+        value_ptr = FFI::MemoryPointer.new(:pointer)
+        N.ws_header_count(@handle).times do |i|
+          next unless N.ws_header_at(@handle, i, name_ptr, value_ptr) == N::OK
+
+          name  = HTTP.normalize_header(name_ptr.read_pointer.read_string)
+          value = value_ptr.read_pointer.read_string.force_encoding(Encoding::UTF_8)
+          hash[name] = hash.key?(name) ? "#{hash[name]}, #{value}" : value
+        end
+        hash
+      end
+
+      def create_handle
+        url = @socket.url
+        uri = URI.parse(url)
+        raise URIError, "#{url} is not a valid WebSocket URL" unless VALID_SCHEMES.include?(uri.scheme)
+
+        @key    = Client.generate_key
+        @accept = Hybi.generate_accept(@key)
+
+        out = FFI::MemoryPointer.new(:pointer)
+        with_native_options(masking: !!@masking, require_masking: !!@require_masking,
+                            protocols: @protocols, client_key: @key) do |opts|
+          result = N.ws_driver_new_client(opts, url, out)
+          raise URIError, "#{url} is not a valid WebSocket URL" if result == N::INVALID_URL
+
+          N.check!(result, nil, 'ws_driver_new_client')
+        end
+        adopt_handle(out)
+      end
+    end
+  end
+end

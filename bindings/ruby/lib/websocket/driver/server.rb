@@ -1,0 +1,104 @@
+# frozen_string_literal: true
+
+module WebSocket
+  class Driver
+    # A server that reads the raw HTTP request itself (Driver.server): it
+    # emits :connect when the request head is complete, after which `env`
+    # is a Rack env for it; call `start` to answer. The native core picks
+    # the protocol (hybi or hixie) from the request.
+    #
+    # Unlike the gem, where Server stays :connecting and only its delegate
+    # changes state, `state` follows the connection.
+    class Server < Driver
+      EVENTS = %w[open message error close ping pong].freeze
+      RESERVED_HEADERS = %w[content-length content-type].freeze
+
+      def initialize(socket, options = {})
+        super
+        @protocols = options[:protocols] || []
+        @protocols = @protocols.strip.split(/ *, */) if @protocols.is_a?(String)
+        @extension_list = []
+        @env = nil
+
+        out = FFI::MemoryPointer.new(:pointer)
+        with_native_options(masking: !!options[:masking], require_masking: !!options[:require_masking],
+                            protocols: @protocols) do |opts|
+          N.check!(N.ws_driver_new_server(opts, out), nil, 'ws_driver_new_server')
+        end
+        adopt_handle(out)
+      end
+
+      def env
+        @env ||= build_env
+      end
+
+      def url
+        return nil unless (e = env)
+
+        url = +"ws://#{e['HTTP_HOST']}"
+        url << e['PATH_INFO']
+        url << "?#{e['QUERY_STRING']}" unless e['QUERY_STRING'] == ''
+        url
+      end
+
+      def add_extension(extension)
+        @extension_list << extension
+        true
+      end
+
+      def write(buffer)
+        @socket.write(buffer)
+      end
+
+      private
+
+      def on_connect
+        @env = build_env
+      end
+
+      def build_env
+        method = N.ws_request_method(@handle)
+        return nil unless method
+
+        query = N.ws_request_query(@handle) || ''
+        env = {
+          'REQUEST_METHOD' => method,
+          'SCRIPT_NAME' => '',
+          'PATH_INFO' => N.ws_request_path(@handle).to_s,
+          'QUERY_STRING' => query
+        }
+        name_ptr  = FFI::MemoryPointer.new(:pointer)
+        value_ptr = FFI::MemoryPointer.new(:pointer)
+        N.ws_header_count(@handle).times do |i|
+          next unless N.ws_header_at(@handle, i, name_ptr, value_ptr) == N::OK
+
+          name = HTTP.normalize_header(name_ptr.read_pointer.read_string)
+          value = value_ptr.read_pointer.read_string
+          rack_name = name.upcase.tr('-', '_')
+          rack_name = "HTTP_#{rack_name}" unless RESERVED_HEADERS.include?(name)
+          env[rack_name] = env.key?(rack_name) ? "#{env[rack_name]}, #{value}" : value
+        end
+        if (host = env['HTTP_HOST'])
+          begin
+            uri = URI.parse("http://#{host}")
+            env['SERVER_NAME'] = uri.host
+            env['SERVER_PORT'] = uri.port.to_s
+          rescue URI::InvalidURIError
+            nil
+          end
+        end
+        env['rack.input'] = StringIO.new(request_body)
+        env
+      end
+
+      def request_body
+        data_ptr = FFI::MemoryPointer.new(:pointer)
+        len_ptr  = FFI::MemoryPointer.new(:size_t)
+        return +'' unless N.ws_request_body(@handle, data_ptr, len_ptr) == N::OK
+
+        len = Driver.read_size(len_ptr, 0)
+        len.zero? ? +'' : data_ptr.read_pointer.read_bytes(len)
+      end
+    end
+  end
+end
