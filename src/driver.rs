@@ -435,16 +435,18 @@ impl Driver {
 
     /// Closes without a handshake and emits `close` (hixie: without a code).
     fn finish(&mut self, code: Option<u16>, reason: String) {
-        let code = match &mut self.proto {
+        let (code, reason) = match &mut self.proto {
             Proto::Hybi(h) => {
                 h.stop();
-                code
+                (code, reason)
             }
             Proto::Hixie(h) => {
+                // Hixie closes carry neither code nor reason (the gem's
+                // `close(nil, nil)`).
                 h.stop();
-                None
+                (None, String::new())
             }
-            Proto::Undecided => code,
+            Proto::Undecided => (code, reason),
         };
         self.pending.clear();
         self.io.state = ReadyState::Closed;
@@ -477,11 +479,13 @@ impl Driver {
     fn send_now(&mut self, op: u8, data: &[u8]) -> bool {
         match &mut self.proto {
             Proto::Hybi(h) => h.send(&mut self.io, &mut self.ext, op, data),
-            Proto::Hixie(h) => {
+            // Hixie has text frames only; binary and pong queued before the
+            // protocol was known are dropped.
+            Proto::Hixie(h) if op == opcode::TEXT => {
                 h.send_text(&mut self.io, data);
                 true
             }
-            Proto::Undecided => false,
+            Proto::Hixie(_) | Proto::Undecided => false,
         }
     }
 

@@ -66,7 +66,9 @@ impl Hixie {
                         .length
                         .saturating_mul(128)
                         .saturating_add((octet & 0x7F) as u64);
-                    if self.closing && self.length == 0 {
+                    // The gem checks the length after every byte, the
+                    // last one included.
+                    if self.length > self.max_length || (self.closing && self.length == 0) {
                         self.close(io);
                         return input.len();
                     }
@@ -76,9 +78,6 @@ impl Hixie {
                         } else {
                             Stage::Skip
                         };
-                    } else if self.length > self.max_length {
-                        self.close(io);
-                        return input.len();
                     }
                 }
                 Stage::Skip => {

@@ -1,0 +1,170 @@
+//! Item 7: hixie-75/76 framing — text frames, skipped length-prefixed frames,
+//! hixie-76's closing frame, no ping/pong/binary. Expected bytes from the
+//! gem (probe t6, t9, t12), with node's fixes where the brief says so.
+mod common;
+
+use common::*;
+use wsdriver::{Driver, Options, ReadyState};
+
+fn open75(opts: Options) -> Driver {
+    let mut d = Driver::server(opts);
+    assert_eq!(
+        run(&mut d, &[H75.as_bytes()]),
+        vec![connect(), w(H75_RESPONSE), open()]
+    );
+    d
+}
+
+fn open76() -> Driver {
+    let mut d = Driver::server(Options::default());
+    assert_eq!(
+        run(&mut d, &[H76.as_bytes(), H76_BODY]),
+        vec![connect(), w(H76_RESPONSE), w(H76_ANSWER), open()]
+    );
+    d
+}
+
+fn gets75(input: &[u8]) -> Vec<wsdriver::Action> {
+    feed_all_ways(&|| open75(Options::default()), input)
+}
+
+fn gets76(input: &[u8]) -> Vec<wsdriver::Action> {
+    feed_all_ways(&open76, input)
+}
+
+#[test]
+fn item7_text_frames() {
+    assert_eq!(
+        gets75(b"\x00one\xFF\x00two\xFF"),
+        vec![text("one"), text("two")]
+    );
+    assert_eq!(gets76(b"\x00hi\xFF\x00\xFF"), vec![text("hi"), text("")]);
+    // Any lead byte below 0x80 starts a text frame (the byte is dropped).
+    assert_eq!(gets75(b"\x7Fx\xFF"), vec![text("x")]);
+    // UTF-8 is not validated (the gem delivers the bytes as they are).
+    assert_eq!(gets75(b"\x00\xC3\x28\xFF"), vec![text_bytes(b"\xC3\x28")]);
+    assert_eq!(
+        gets75("\x00é\u{1F600}\u{FF}".as_bytes().split_last().unwrap().1),
+        vec![]
+    );
+}
+
+#[test]
+fn item7_length_prefixed_frames_are_skipped() {
+    assert_eq!(gets75(b"\x80\x03abc\x00x\xFF"), vec![text("x")]);
+    // Lead 0x80, two length bytes: 0x81 0x01 = 129 bytes.
+    let mut input = vec![0x80, 0x81, 0x01];
+    input.extend(std::iter::repeat_n(b'z', 129));
+    input.extend_from_slice(b"\x00y\xFF");
+    assert_eq!(gets75(&input), vec![text("y")]);
+    // A zero-length frame.
+    assert_eq!(gets75(b"\x80\x00\x00ok\xFF"), vec![text("ok")]);
+    // 0xFF inside a skipped body does not end it (node's behaviour).
+    assert_eq!(gets75(b"\x80\x03a\xFFb\x00c\xFF"), vec![text("c")]);
+    assert_eq!(gets76(b"\x80\x02\xFF\xFF\x00d\xFF"), vec![text("d")]);
+}
+
+#[test]
+fn item7_hixie76_closing_frame() {
+    // Peer FF 00: answered with FF 00, close without code; rest dropped.
+    assert_eq!(
+        gets76(b"\x00a\xFF\xFF\x00\x00b\xFF"),
+        vec![text("a"), w(b"\xFF\x00"), close_nil()]
+    );
+    let mut d = open76();
+    run(&mut d, &[b"\xFF\x00"]);
+    assert_eq!(d.state(), ReadyState::Closed);
+    // In hixie-75, FF 00 is just an empty length-prefixed frame.
+    assert_eq!(gets75(b"\xFF\x00\x00x\xFF"), vec![text("x")]);
+}
+
+#[test]
+fn item7_close_from_our_side() {
+    let mut d = open76();
+    assert!(d.close(None, ""));
+    assert_eq!(drain(&mut d), vec![w(b"\xFF\x00"), close_nil()]);
+    assert!(!d.close(None, ""));
+    let mut d = open75(Options::default());
+    assert!(d.close(Some(1000), "ignored"));
+    assert_eq!(drain(&mut d), vec![close_nil()]);
+    assert!(!d.close(None, ""));
+    // hixie-76 before its handshake finished: no closing frame.
+    let mut d = Driver::server(Options::default());
+    run(&mut d, &[H76.as_bytes()]);
+    assert!(d.close(Some(4000), "x"));
+    assert_eq!(drain(&mut d), vec![close_nil()]);
+}
+
+#[test]
+fn item7_ping_pong_and_binary_are_unsupported() {
+    for mut d in [open75(Options::default()), open76()] {
+        assert!(!d.ping(b""));
+        assert!(!d.ping_with_token(b"x", 1));
+        assert!(!d.pong(b""));
+        assert!(!d.binary(b"q"));
+        assert_eq!(drain(&mut d), vec![]);
+    }
+}
+
+#[test]
+fn item7_sending_text() {
+    let mut d = open75(Options::default());
+    assert!(d.text("é"));
+    assert!(d.text("raw"));
+    assert!(d.text(""));
+    assert_eq!(
+        drain(&mut d),
+        vec![w(b"\x00\xC3\xA9\xFF"), w(b"\x00raw\xFF"), w(b"\x00\xFF")]
+    );
+    let mut d = open76();
+    assert!(d.text("yo"));
+    assert_eq!(drain(&mut d), vec![w(b"\x00yo\xFF")]);
+}
+
+#[test]
+fn item7_no_send_after_close() {
+    let mut d = open75(Options::default());
+    d.close(None, "");
+    drain(&mut d);
+    assert!(!d.text("after"));
+    assert_eq!(drain(&mut d), vec![]);
+    let mut d = open76();
+    run(&mut d, &[b"\xFF\x00"]);
+    assert!(!d.text("x"));
+    assert_eq!(drain(&mut d), vec![]);
+}
+
+#[test]
+fn item7_max_length() {
+    let o = Options {
+        max_length: 3,
+        ..Options::default()
+    };
+    let make = || open75(o.clone());
+    assert_eq!(feed_all_ways(&make, b"\x00abcd\xFF"), vec![close_nil()]);
+    assert_eq!(feed_all_ways(&make, b"\x00abc\xFF"), vec![text("abc")]);
+    // Length-prefixed frames: decided by the length, even its last byte.
+    assert_eq!(feed_all_ways(&make, b"\x80\x04"), vec![close_nil()]);
+    assert_eq!(feed_all_ways(&make, b"\x80\x81\x00"), vec![close_nil()]);
+    assert_eq!(
+        feed_all_ways(&make, b"\x80\x03abc\x00x\xFF"),
+        vec![text("x")]
+    );
+}
+
+#[test]
+fn item7_queued_text_flushed_on_open() {
+    let make = || {
+        let mut d = Driver::server(Options::default());
+        // Before the request the protocol is unknown: all are queued, but
+        // hixie only sends the text.
+        assert!(d.binary(b"b"));
+        assert!(d.pong(b"p"));
+        assert!(d.text("q"));
+        d
+    };
+    assert_eq!(
+        feed_all_ways(&make, H75.as_bytes()),
+        vec![connect(), w(H75_RESPONSE), w(b"\x00q\xFF"), open()]
+    );
+}
