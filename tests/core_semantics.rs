@@ -1,0 +1,379 @@
+//! Items 8–10: driver semantics (states, queueing, sends after close, auto
+//! pong, ping tokens, closing handshake, protocol errors), output granularity
+//! and ordering, and the gem's error texts in one place.
+mod common;
+
+use common::*;
+use wsdriver::{Driver, ErrorKind, Event, Options, ReadyState};
+
+fn srv() -> Driver {
+    open_server(Options::default())
+}
+
+#[test]
+fn item8_states_connecting_open_closing_closed() {
+    let mut d = Driver::server(Options::default());
+    assert_eq!(d.state(), ReadyState::Connecting);
+    run_with(&mut d, &[&request("")], &mut no_reaction);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert!(d.start());
+    assert!(!d.start(), "start only once");
+    drain(&mut d);
+    assert_eq!(d.state(), ReadyState::Open);
+    assert!(d.close(None, ""));
+    assert_eq!(d.state(), ReadyState::Closing);
+    run(&mut d, &[&masked(8, b"")]);
+    assert_eq!(d.state(), ReadyState::Closed);
+}
+
+#[test]
+fn item8_messages_before_open_are_queued_and_flushed_before_open_event() {
+    let make = || {
+        let mut d = Driver::server(Options::default());
+        assert!(d.text("t"));
+        assert!(d.binary(b"b"));
+        assert!(d.ping(b"p"));
+        assert!(d.ping_with_token(b"k", 5));
+        d
+    };
+    let a = feed_all_ways(&make, &cat(&[&request(""), &masked(10, b"k")]));
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(RESPONSE_101),
+            w(b"\x81\x01t"),
+            w(b"\x82\x01b"),
+            w(b"\x89\x01p"),
+            w(b"\x89\x01k"),
+            open(),
+            ev(Event::PingAnswered(5)),
+            pong(b"k"),
+        ]
+    );
+}
+
+#[test]
+fn item8_every_send_is_false_and_silent_once_closing_or_closed() {
+    let mut d = srv();
+    assert!(d.close(None, ""));
+    assert_eq!(drain(&mut d), vec![w(b"\x88\x02\x03\xE8")]);
+    for _ in 0..2 {
+        assert!(!d.text("x"));
+        assert!(!d.text_bytes(b"x"));
+        assert!(!d.binary(b"x"));
+        assert!(!d.ping(b"x"));
+        assert!(!d.ping_with_token(b"x", 1));
+        assert!(!d.pong(b"x"));
+        assert!(!d.close(None, ""));
+        assert!(!d.start());
+        assert_eq!(drain(&mut d), vec![]);
+        // Now closed by the peer's answer; same again.
+        run(&mut d, &[&masked(8, b"")]);
+        assert_eq!(d.state(), ReadyState::Closed);
+    }
+}
+
+#[test]
+fn item8_auto_pong_is_written_before_the_ping_event() {
+    let a = server_gets(&Options::default(), &masked(9, b"abc"));
+    assert_eq!(a, vec![w(b"\x8A\x03abc"), ping(b"abc")]);
+    // While closing no pong is written, the event still comes.
+    let mut d = srv();
+    d.close(None, "");
+    drain(&mut d);
+    assert_eq!(run(&mut d, &[&masked(9, b"x")]), vec![ping(b"x")]);
+}
+
+#[test]
+fn item8_ping_callbacks_only_for_matching_pong_payload() {
+    let mut d = srv();
+    assert!(d.ping_with_token(b"abc", 1));
+    assert!(d.ping_with_token(b"def", 2));
+    assert!(d.ping_with_token(b"abc", 3));
+    assert_eq!(drain(&mut d).len(), 3);
+    assert_eq!(run(&mut d, &[&masked(10, b"zz")]), vec![pong(b"zz")]);
+    assert_eq!(
+        run(&mut d, &[&masked(10, b"abc")]),
+        vec![
+            ev(Event::PingAnswered(1)),
+            ev(Event::PingAnswered(3)),
+            pong(b"abc")
+        ]
+    );
+    assert_eq!(run(&mut d, &[&masked(10, b"abc")]), vec![pong(b"abc")]);
+    assert_eq!(
+        run(&mut d, &[&masked(10, b"def")]),
+        vec![ev(Event::PingAnswered(2)), pong(b"def")]
+    );
+    // A plain ping registers nothing.
+    assert!(d.ping(b"q"));
+    drain(&mut d);
+    assert_eq!(run(&mut d, &[&masked(10, b"q")]), vec![pong(b"q")]);
+}
+
+#[test]
+fn item8_close_starts_the_closing_handshake() {
+    // probe t1: close("bye", 1001), then the peer's close(1000, "ok!").
+    let mut d = srv();
+    assert!(d.close(Some(1001), "bye"));
+    assert_eq!(drain(&mut d), vec![w(b"\x88\x05\x03\xE9bye")]);
+    assert_eq!(d.state(), ReadyState::Closing);
+    // Messages still arrive while closing.
+    assert_eq!(run(&mut d, &[&masked(1, b"late")]), vec![text("late")]);
+    let mut p = 1000u16.to_be_bytes().to_vec();
+    p.extend_from_slice(b"ok!");
+    // No echo: the close event carries the peer's code and reason.
+    assert_eq!(run(&mut d, &[&masked(8, &p)]), vec![close(1000, "ok!")]);
+    assert_eq!(d.state(), ReadyState::Closed);
+    // Default code 1000 and empty reason.
+    let mut d = srv();
+    assert!(d.close(None, ""));
+    assert_eq!(drain(&mut d), vec![w(b"\x88\x02\x03\xE8")]);
+}
+
+#[test]
+fn item8_peer_close_is_echoed_with_code_and_reason() {
+    let mut p = 4000u16.to_be_bytes().to_vec();
+    p.extend_from_slice(b"done");
+    let a = server_gets(&Options::default(), &masked(8, &p));
+    assert_eq!(a, vec![w(b"\x88\x06\x0F\xA0done"), close(4000, "done")]);
+    // The client echoes masked.
+    let a = client_gets(&unmasked(8, &p));
+    assert_eq!(
+        a,
+        vec![w(masked_with(8, &p, [1, 2, 3, 4])), close(4000, "done")]
+    );
+}
+
+#[test]
+fn item8_protocol_error_writes_close_then_error_then_close_and_ignores_later_input() {
+    let input = cat(&[&masked(3, b""), &masked(1, b"ignored"), &masked(8, b"")]);
+    let a = server_gets(&Options::default(), &input);
+    assert_eq!(
+        a,
+        failure(ErrorKind::Protocol, "Unrecognized frame opcode: 3")
+    );
+    let mut d = srv();
+    run(&mut d, &[&masked(3, b"")]);
+    assert_eq!(d.state(), ReadyState::Closed);
+    assert_eq!(run(&mut d, &[&masked(1, b"x")]), vec![]);
+    assert!(!d.text("x"));
+}
+
+#[test]
+fn item8_protocol_error_while_closing_closes() {
+    let mut d = srv();
+    d.close(Some(4001), "");
+    drain(&mut d);
+    let a = run(&mut d, &[&cat(&[&masked(3, b""), &masked(8, b"")])]);
+    assert_eq!(
+        a,
+        vec![
+            perr("Unrecognized frame opcode: 3"),
+            close(1002, "Unrecognized frame opcode: 3")
+        ]
+    );
+    assert_eq!(d.state(), ReadyState::Closed);
+}
+
+#[test]
+fn item8_close_and_control_argument_limits() {
+    let mut d = srv();
+    for code in [0u16, 999, 1004, 1005, 1006, 1015, 2999, 5000] {
+        assert!(!d.close(Some(code), ""), "{code}");
+    }
+    assert!(!d.close(None, &"r".repeat(124)));
+    assert!(!d.ping(&[0; 126]));
+    assert!(!d.pong(&[0; 126]));
+    assert!(!d.text_bytes(b"\xFF"));
+    assert_eq!(drain(&mut d), vec![]);
+    assert_eq!(d.state(), ReadyState::Open);
+    assert!(d.ping(&[0; 125]));
+    assert!(d.close(Some(1012), &"r".repeat(123)));
+    let out = writes(&drain(&mut d));
+    assert_eq!(out[1][..4], [0x88, 125, 0x03, 0xF4]);
+}
+
+#[test]
+fn item8_close_while_connecting_emits_close_at_once() {
+    let mut d = Driver::server(Options::default());
+    run_with(&mut d, &[&request("")], &mut no_reaction);
+    assert!(d.text("dropped"));
+    assert!(d.close(Some(4000), "early"));
+    assert_eq!(drain(&mut d), vec![close(4000, "early")]);
+    assert!(!d.start());
+    assert_eq!(drain(&mut d), vec![]);
+}
+
+#[test]
+fn item8_transport_closed_gives_1006() {
+    let mut d = srv();
+    d.transport_closed();
+    assert_eq!(drain(&mut d), vec![close(1006, "")]);
+    d.transport_closed();
+    assert_eq!(drain(&mut d), vec![]);
+}
+
+#[test]
+fn item9_one_write_per_frame_and_per_handshake() {
+    let mut d = Driver::server(Options::default());
+    let a = run(&mut d, &[&request("")]);
+    assert_eq!(writes(&a).len(), 1);
+    d.text("a");
+    d.text("b");
+    d.binary(&vec![0; 70000]);
+    let a = drain(&mut d);
+    assert_eq!(a.len(), 3);
+    assert_eq!(writes(&a)[2].len(), 10 + 70000);
+    let mut c = client("ws://e.com/");
+    c.start();
+    assert_eq!(drain(&mut c).len(), 1);
+}
+
+#[test]
+fn item9_writes_and_events_form_one_ordered_queue() {
+    // Reacting to a message (sending a reply) is ordered before what the
+    // next frame in the same input produces, however the input is split.
+    let react = |d: &mut Driver, e: &Event| match e {
+        Event::Connect => {
+            d.start();
+        }
+        Event::Message { data, .. } => {
+            let mut reply = b"re:".to_vec();
+            reply.extend_from_slice(data);
+            d.binary(&reply);
+        }
+        _ => {}
+    };
+    let input = cat(&[
+        &request(""),
+        &masked(1, b"a"),
+        &masked(9, b"p"),
+        &masked(1, b"b"),
+        &masked(8, b""),
+        &masked(1, b"c"),
+    ]);
+    let a = feed_all_ways_with(&|| Driver::server(Options::default()), &input, &react);
+    assert_eq!(
+        a,
+        vec![
+            connect(),
+            w(RESPONSE_101),
+            open(),
+            text("a"),
+            w(b"\x82\x04re:a"),
+            w(b"\x8A\x01p"),
+            ping(b"p"),
+            text("b"),
+            w(b"\x82\x04re:b"),
+            w(b"\x88\x02\x03\xE8"),
+            close(1000, ""),
+        ]
+    );
+}
+
+#[test]
+fn item9_closing_in_reaction_stops_further_events() {
+    let react = |d: &mut Driver, e: &Event| {
+        if let Event::Message { .. } = e {
+            d.close(Some(4000), "enough");
+        }
+    };
+    let input = cat(&[&masked(1, b"a"), &masked(9, b"x"), &masked(8, b"")]);
+    let a = feed_all_ways_with(&srv, &input, &react);
+    // While closing the ping is processed but not answered; the peer's
+    // close ends it.
+    assert_eq!(
+        a,
+        vec![
+            text("a"),
+            w(b"\x88\x08\x0F\xA0enough"),
+            ping(b"x"),
+            close(1000, "")
+        ]
+    );
+}
+
+#[test]
+fn item10_error_texts_match_the_gem() {
+    use ErrorKind::*;
+    let cases: Vec<(Vec<u8>, ErrorKind, &str)> = vec![
+        (
+            raw_frame(0xC1, b"", Some(MASK)),
+            Protocol,
+            "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0",
+        ),
+        (masked(3, b""), Protocol, "Unrecognized frame opcode: 3"),
+        (
+            masked_nofin(9, b""),
+            Protocol,
+            "Received fragmented control frame: opcode = 9",
+        ),
+        (
+            cat(&[&masked_nofin(1, b""), &masked(1, b"")]),
+            Protocol,
+            "Received new data frame but previous continuous frame is unfinished",
+        ),
+        (
+            masked(0, b""),
+            Protocol,
+            "Received unexpected continuation frame",
+        ),
+        (
+            unmasked(1, b""),
+            Unacceptable,
+            "Received unmasked frame but masking is required",
+        ),
+        (
+            masked(9, &[0; 126]),
+            Protocol,
+            "Received control frame having too long payload: 126",
+        ),
+        (
+            masked(1, b"\xFF"),
+            Encoding,
+            "Could not decode a text frame as UTF-8",
+        ),
+    ];
+    for (input, kind, msg) in cases {
+        assert_eq!(
+            server_gets(&Options::default(), &input),
+            failure(kind, msg),
+            "{msg}"
+        );
+    }
+    let o = Options {
+        max_length: 1,
+        ..Options::default()
+    };
+    assert_eq!(
+        server_gets(&o, &masked(2, b"xx")),
+        failure(TooLarge, "WebSocket frame length too large")
+    );
+    for (req, msg) in [
+        (request_version("9"), "Unsupported WebSocket version: 13"),
+        (b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n".to_vec(), "Missing handshake request header: Sec-WebSocket-Key"),
+        (request("Sec-WebSocket-Extensions: ;\r\n"), "Invalid Sec-WebSocket-Extensions header: ;"),
+    ] {
+        let a = run(&mut Driver::server(Options::default()), &[&req]);
+        assert_eq!(a[1..].to_vec(), rejected(msg));
+    }
+    let a = run(
+        &mut Driver::server(Options::default()),
+        &[b"nonsense\r\n\r\n"],
+    );
+    assert_eq!(
+        a,
+        vec![
+            perr("Invalid HTTP request"),
+            close(1002, "Invalid HTTP request")
+        ]
+    );
+    let mut c = client("ws://e.com/");
+    c.start();
+    drain(&mut c);
+    let a = run(&mut c, &[b"HTTP/1.1 500 Oops\r\n\r\n"]);
+    let m = "Error during WebSocket handshake: Unexpected response code: 500";
+    assert_eq!(a, vec![perr(m), close(1002, m)]);
+}
