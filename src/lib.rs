@@ -27,6 +27,8 @@ mod driver;
 pub mod error;
 pub mod event;
 pub mod extensions;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod frame;
 pub mod headers;
 mod hixie;

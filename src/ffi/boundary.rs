@@ -1,0 +1,185 @@
+//! The panic boundary every entry point runs inside, plus the reentrancy
+//! bookkeeping for objects with callbacks.
+//!
+//! A panic never crosses into C (since Rust 1.81 it would abort the host
+//! process): it is caught, the object is marked poisoned, and the call
+//! returns `WS_RESULT_PANIC` or its neutral value. Later calls on a poisoned
+//! object return the same.
+
+use std::any::Any;
+use std::ffi::{c_char, c_int};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::handle::{Castable, Guard, free_box, try_ref};
+use super::result::ws_result;
+
+/// What an entry point returns when it cannot run its body.
+pub(crate) trait Neutral {
+    /// A required pointer argument was NULL.
+    fn null_parameter() -> Self;
+    /// The call panicked or the object is poisoned.
+    fn panicked() -> Self;
+    /// The object was freed from inside one of its callbacks.
+    fn gone() -> Self;
+}
+
+impl Neutral for ws_result {
+    fn null_parameter() -> Self {
+        ws_result::NullParameter
+    }
+    fn panicked() -> Self {
+        ws_result::Panic
+    }
+    fn gone() -> Self {
+        ws_result::InvalidState
+    }
+}
+
+macro_rules! neutral_zero {
+    ($($t:ty),*) => {$(
+        impl Neutral for $t {
+            fn null_parameter() -> Self { Default::default() }
+            fn panicked() -> Self { Default::default() }
+            fn gone() -> Self { Default::default() }
+        }
+    )*};
+}
+neutral_zero!((), u32, u64, usize, c_int);
+
+impl<T> Neutral for Option<T> {
+    fn null_parameter() -> Self {
+        None
+    }
+    fn panicked() -> Self {
+        None
+    }
+    fn gone() -> Self {
+        None
+    }
+}
+
+impl Neutral for *const c_char {
+    fn null_parameter() -> Self {
+        std::ptr::null()
+    }
+    fn panicked() -> Self {
+        std::ptr::null()
+    }
+    fn gone() -> Self {
+        std::ptr::null()
+    }
+}
+
+/// An object with callbacks and the [`Guard`] bookkeeping.
+pub(crate) trait Guarded: Castable + Sized {
+    fn guard(&self) -> &Guard;
+    /// Called when a mutating call starts at depth 0: returned strings from
+    /// earlier queries may go.
+    fn on_mutate(&self);
+}
+
+/// Runs `f` and turns a panic into `R::panicked()`; for functions without
+/// a guarded object (constructors, options, version).
+pub(crate) fn guard<R: Neutral>(f: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| R::panicked())
+}
+
+/// Whether an entry point changes the object (and so ends the life of
+/// strings returned earlier).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+/// Runs an entry point's body on the object behind `ptr`: NULL check,
+/// poison check, depth counting, panic catching, and the deferred free.
+///
+/// `f` gets the object and whether this is the outermost call on it (not
+/// made from inside one of its callbacks).
+pub(crate) fn enter<T: Guarded, R: Neutral>(
+    ptr: *const T::C,
+    access: Access,
+    f: impl FnOnce(&T, bool) -> R,
+) -> R {
+    let Some(h) = try_ref::<T>(ptr) else {
+        return R::null_parameter();
+    };
+    let g = h.guard();
+    if g.poisoned.get() {
+        return R::panicked();
+    }
+    if g.free_requested.get() {
+        return R::gone();
+    }
+    let outermost = g.depth.get() == 0;
+    g.depth.set(g.depth.get() + 1);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        if access == Access::Write && outermost {
+            h.on_mutate();
+        }
+        f(h, outermost)
+    }));
+    g.depth.set(g.depth.get() - 1);
+    let result = result.unwrap_or_else(|payload| {
+        g.poisoned.set(true);
+        g.set_error(&format!("panic: {}", panic_message(&*payload)));
+        R::panicked()
+    });
+    if outermost && g.free_requested.get() {
+        // SAFETY: `ptr` came from `into_c::<T>` (checked non-NULL above, and
+        // valid by the caller's contract). The free was requested from
+        // inside a callback and deferred to here, the outermost call: no
+        // other entry point on this object is running, `f` has returned, and
+        // `h`/`g` are not used after this point.
+        unsafe { free_box::<T>(ptr.cast_mut()) };
+    }
+    result
+}
+
+/// `*_free`: frees now, or, when called from inside one of the object's
+/// callbacks, marks it to be freed when the outermost call returns. Works
+/// on poisoned objects; NULL is a no-op. Never calls a callback.
+pub(crate) fn free<T: Guarded>(ptr: *mut T::C) {
+    guard(|| {
+        let Some(h) = try_ref::<T>(ptr) else {
+            return;
+        };
+        if h.guard().depth.get() > 0 {
+            h.guard().free_requested.set(true);
+            return;
+        }
+        // SAFETY: `ptr` came from `into_c::<T>` and is not freed yet (the
+        // caller's contract); no entry point on it is running (depth 0), and
+        // `h` is not used after this point.
+        unsafe { free_box::<T>(ptr) };
+    })
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}
+
+/// Unwraps a pointer argument or returns `WS_RESULT_NULL_PARAMETER`.
+macro_rules! try_arg {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return $crate::ffi::result::ws_result::NullParameter,
+        }
+    };
+}
+
+/// Checks that output pointers are non-NULL, else returns
+/// `WS_RESULT_NULL_PARAMETER`.
+macro_rules! check_out {
+    ($($p:expr),+) => {
+        if $($p.is_null())||+ {
+            return $crate::ffi::result::ws_result::NullParameter;
+        }
+    };
+}

@@ -1,0 +1,146 @@
+//! Opaque handles: how a boxed Rust object travels through C as a pointer
+//! to an empty marker type, and the pointer helpers every entry point uses.
+//!
+//! All casts between C pointers and Rust references live here (rustls-ffi's
+//! `Castable`), so entry points never use `as`.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::{CStr, CString, c_char};
+use std::slice;
+
+/// A Rust type handed to C as `*mut Self::C`, owned through a `Box`.
+pub(crate) trait Castable {
+    /// The empty marker type C sees.
+    type C;
+}
+
+/// Gives up ownership of `b`; the pointer must come back to [`free_box`].
+pub(crate) fn into_c<T: Castable>(b: Box<T>) -> *mut T::C {
+    Box::into_raw(b).cast()
+}
+
+/// Borrows the object behind a handle; `None` for NULL.
+///
+/// The pointer must be NULL or come from [`into_c`] and not be freed yet:
+/// that is the C caller's half of every function's contract.
+pub(crate) fn try_ref<'a, T: Castable>(p: *const T::C) -> Option<&'a T> {
+    // SAFETY: a non-NULL handle was made by `into_c` from a live `Box<T>`
+    // (the documented contract of every entry point), so it is aligned and
+    // points to an initialised `T`. Only shared references are ever made
+    // from it; all mutation goes through `Cell`/`RefCell` fields.
+    unsafe { p.cast::<T>().as_ref() }
+}
+
+/// Frees a handle made by [`into_c`].
+///
+/// # Safety
+/// `p` must come from `into_c::<T>`, must not have been freed, and no
+/// reference made from it may be used afterwards.
+pub(crate) unsafe fn free_box<T: Castable>(p: *mut T::C) {
+    // SAFETY: guaranteed by the caller (see above).
+    drop(unsafe { Box::from_raw(p.cast::<T>()) });
+}
+
+/// A payload argument: `(NULL, 0)` is the empty payload; `NULL` with a
+/// length is `None`.
+pub(crate) fn payload<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
+    if p.is_null() {
+        return (len == 0).then_some(&[][..]);
+    }
+    // SAFETY: the caller passes `len` readable bytes at `p` that stay
+    // untouched for the duration of the call (the header's contract).
+    Some(unsafe { slice::from_raw_parts(p, len) })
+}
+
+/// A C array of `len` elements; NULL is `None` unless `len == 0`.
+pub(crate) fn array<'a, T>(p: *const T, len: usize) -> Option<&'a [T]> {
+    if p.is_null() {
+        return (len == 0).then_some(&[][..]);
+    }
+    // SAFETY: the caller passes `len` initialised elements at `p`.
+    Some(unsafe { slice::from_raw_parts(p, len) })
+}
+
+/// A NUL-terminated string argument; `None` for NULL.
+pub(crate) fn c_str<'a>(p: *const c_char) -> Option<&'a CStr> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the caller passes a NUL-terminated string that stays
+    // untouched for the duration of the call.
+    Some(unsafe { CStr::from_ptr(p) })
+}
+
+/// Writes an output parameter that was checked to be non-NULL.
+pub(crate) fn write_out<T>(p: *mut T, value: T) {
+    debug_assert!(!p.is_null());
+    // SAFETY: entry points check `p` for NULL first; the caller passes a
+    // pointer valid for writes of `T`. `write` drops nothing, so the old
+    // (possibly uninitialised) contents are never read.
+    unsafe { p.write(value) }
+}
+
+/// The bookkeeping every handle with callbacks carries: reentrancy depth,
+/// deferred free, poisoning and the last error message.
+#[derive(Default)]
+pub(crate) struct Guard {
+    /// How many entry points on this object are running (more than one when
+    /// a callback called back in).
+    pub depth: Cell<u32>,
+    /// `*_free` was called from inside a callback; the outermost entry
+    /// point frees the object when it returns.
+    pub free_requested: Cell<bool>,
+    /// A call panicked: the object's state may be inconsistent.
+    pub poisoned: Cell<bool>,
+    pub last_error: RefCell<Option<CString>>,
+}
+
+impl Guard {
+    pub fn set_error(&self, message: &str) {
+        let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
+        *self.last_error.borrow_mut() = Some(text);
+    }
+
+    pub fn last_error(&self) -> *const c_char {
+        self.last_error
+            .borrow()
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    }
+}
+
+/// Strings returned to C as `const char *`: kept until the next call that
+/// mutates the object. Equal strings share one entry, so repeated queries
+/// do not grow it.
+#[derive(Default)]
+pub(crate) struct StringCache {
+    strings: RefCell<Vec<CString>>,
+}
+
+impl StringCache {
+    /// A NUL-terminated copy of `s` owned by the cache; NULL if `s` holds a
+    /// NUL byte (it cannot be returned as a C string).
+    pub fn get(&self, s: &str) -> *const c_char {
+        let mut strings = self.strings.borrow_mut();
+        if let Some(found) = strings.iter().find(|c| c.as_bytes() == s.as_bytes()) {
+            return found.as_ptr();
+        }
+        match CString::new(s) {
+            Ok(c) => {
+                let p = c.as_ptr();
+                strings.push(c);
+                p
+            }
+            Err(_) => std::ptr::null(),
+        }
+    }
+
+    pub fn clear(&self) {
+        self.strings.borrow_mut().clear();
+    }
+}
+
+/// A nullable string as a cached C string.
+pub(crate) fn opt_str(cache: &StringCache, s: Option<&str>) -> *const c_char {
+    s.map_or(std::ptr::null(), |s| cache.get(s))
+}
