@@ -23,9 +23,17 @@ fn drain(d: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
 
 /// Client and server with deflate, handshake done. Returns the server's
 /// response head too.
-fn pair(server_cfg: DeflateConfig, client_cfg: DeflateConfig, opts: Options) -> (Driver, Driver, String) {
-    let mut client =
-        Driver::client_with_random("ws://example.com/", opts.clone(), Box::new(FixedRandom::new(&[7, 1, 2, 3]))).unwrap();
+fn pair(
+    server_cfg: DeflateConfig,
+    client_cfg: DeflateConfig,
+    opts: Options,
+) -> (Driver, Driver, String) {
+    let mut client = Driver::client_with_random(
+        "ws://example.com/",
+        opts.clone(),
+        Box::new(FixedRandom::new(&[7, 1, 2, 3])),
+    )
+    .unwrap();
     assert!(client.add_extension(deflate(client_cfg)));
     let mut server = Driver::server(opts);
     assert!(server.add_extension(deflate(server_cfg)));
@@ -40,7 +48,11 @@ fn pair(server_cfg: DeflateConfig, client_cfg: DeflateConfig, opts: Options) -> 
     client.parse(&response.concat());
     let (_, events) = drain(&mut client);
     assert_eq!(events, [Event::Open]);
-    (client, server, String::from_utf8(response.concat()).unwrap())
+    (
+        client,
+        server,
+        String::from_utf8(response.concat()).unwrap(),
+    )
 }
 
 fn pump(from: &mut Driver, to: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
@@ -54,19 +66,42 @@ fn pump(from: &mut Driver, to: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
 
 #[test]
 fn negotiates_and_compresses_both_ways() {
-    let (mut client, mut server, response) = pair(DeflateConfig::default(), DeflateConfig::default(), Options::default());
-    assert!(response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"), "{response}");
+    let (mut client, mut server, response) = pair(
+        DeflateConfig::default(),
+        DeflateConfig::default(),
+        Options::default(),
+    );
+    assert!(
+        response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"),
+        "{response}"
+    );
     let text = "compress me ".repeat(100);
     assert!(client.text(&text));
     let (frames, events) = pump(&mut client, &mut server);
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0][0], 0x80 | 0x40 | 0x1, "FIN + RSV1 + text");
-    assert!(frames[0].len() < 100, "compressed on the wire: {} bytes", frames[0].len());
-    assert_eq!(events, [Event::Message { kind: MessageKind::Text, data: text.clone().into_bytes() }]);
+    assert!(
+        frames[0].len() < 100,
+        "compressed on the wire: {} bytes",
+        frames[0].len()
+    );
+    assert_eq!(
+        events,
+        [Event::Message {
+            kind: MessageKind::Text,
+            data: text.clone().into_bytes()
+        }]
+    );
     assert!(server.binary(&[0u8; 5000]));
     let (frames, events) = pump(&mut server, &mut client);
     assert_eq!(frames[0][0], 0xC2);
-    assert_eq!(events, [Event::Message { kind: MessageKind::Binary, data: vec![0u8; 5000] }]);
+    assert_eq!(
+        events,
+        [Event::Message {
+            kind: MessageKind::Binary,
+            data: vec![0u8; 5000]
+        }]
+    );
     // Control frames are never compressed.
     assert!(client.ping(b"abc"));
     let (frames, _) = pump(&mut client, &mut server);
@@ -75,41 +110,82 @@ fn negotiates_and_compresses_both_ways() {
 
 #[test]
 fn server_max_window_bits_only_when_requested() {
-    let server_cfg = DeflateConfig { server_max_window_bits: Some(10), ..Default::default() };
-    let (_, _, response) = pair(server_cfg.clone(), DeflateConfig::default(), Options::default());
+    let server_cfg = DeflateConfig {
+        server_max_window_bits: Some(10),
+        ..Default::default()
+    };
+    let (_, _, response) = pair(
+        server_cfg.clone(),
+        DeflateConfig::default(),
+        Options::default(),
+    );
     assert!(!response.contains("server_max_window_bits"), "{response}");
-    let client_cfg = DeflateConfig { server_max_window_bits: Some(12), ..Default::default() };
+    let client_cfg = DeflateConfig {
+        server_max_window_bits: Some(12),
+        ..Default::default()
+    };
     let (mut client, mut server, response) = pair(server_cfg, client_cfg, Options::default());
-    assert!(response.contains("permessage-deflate; server_max_window_bits=10\r\n"), "{response}");
+    assert!(
+        response.contains("permessage-deflate; server_max_window_bits=10\r\n"),
+        "{response}"
+    );
     assert!(server.text("windowed"));
     let (_, events) = pump(&mut server, &mut client);
-    assert_eq!(events, [Event::Message { kind: MessageKind::Text, data: b"windowed".to_vec() }]);
+    assert_eq!(
+        events,
+        [Event::Message {
+            kind: MessageKind::Text,
+            data: b"windowed".to_vec()
+        }]
+    );
 }
 
 #[test]
 fn deflate_bomb_ends_with_1009_without_inflating_everything() {
-    let opts = Options { max_length: 1 << 20, ..Options::default() };
-    let (mut client, mut server, _) = pair(DeflateConfig::default(), DeflateConfig::default(), opts);
+    let opts = Options {
+        max_length: 1 << 20,
+        ..Options::default()
+    };
+    let (mut client, mut server, _) =
+        pair(DeflateConfig::default(), DeflateConfig::default(), opts);
     // 64 MiB of zeros compresses to ~64 KiB; the server must stop at 1 MiB.
     assert!(client.binary(&vec![0u8; 64 << 20]));
     let (frames, events) = pump(&mut client, &mut server);
     assert!(frames[0].len() < 100_000);
     let close = events.last().unwrap();
-    assert_eq!(close, &Event::Close { code: Some(1009), reason: "WebSocket frame length too large".into() });
+    assert_eq!(
+        close,
+        &Event::Close {
+            code: Some(1009),
+            reason: "WebSocket frame length too large".into()
+        }
+    );
     assert_eq!(server.state(), ReadyState::Closed);
 }
 
 #[test]
 fn accepts_uncompressed_messages_and_rejects_rsv1_on_continuations() {
-    let (_, mut server, _) = pair(DeflateConfig::default(), DeflateConfig::default(), Options::default());
+    let (_, mut server, _) = pair(
+        DeflateConfig::default(),
+        DeflateConfig::default(),
+        Options::default(),
+    );
     // A masked, uncompressed text frame "hi" (RSV1 clear).
     server.parse(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']);
     let (_, events) = drain(&mut server);
-    assert_eq!(events, [Event::Message { kind: MessageKind::Text, data: b"hi".to_vec() }]);
+    assert_eq!(
+        events,
+        [Event::Message {
+            kind: MessageKind::Text,
+            data: b"hi".to_vec()
+        }]
+    );
     // RSV1 on a continuation frame is a protocol error.
     server.parse(&[0x01, 0x81, 0, 0, 0, 0, b'a', 0xC0, 0x81, 0, 0, 0, 0, b'b']);
     let (_, events) = drain(&mut server);
-    assert!(matches!(&events[0], Event::Error(e) if e.message.starts_with("One or more reserved bits are on: reserved1 = 1")));
+    assert!(
+        matches!(&events[0], Event::Error(e) if e.message.starts_with("One or more reserved bits are on: reserved1 = 1"))
+    );
 }
 
 #[test]
@@ -132,8 +208,12 @@ fn declined_when_not_registered_and_rsv1_rejected() {
 
 #[test]
 fn client_fails_handshake_on_unoffered_extension() {
-    let mut client =
-        Driver::client_with_random("ws://example.com/", Options::default(), Box::new(FixedRandom::new(&[1]))).unwrap();
+    let mut client = Driver::client_with_random(
+        "ws://example.com/",
+        Options::default(),
+        Box::new(FixedRandom::new(&[1])),
+    )
+    .unwrap();
     client.start();
     drain(&mut client);
     let accept = wsdriver::accept_key("AQEBAQEBAQEBAQEBAQEBAQ==");
@@ -146,6 +226,15 @@ fn client_fails_handshake_on_unoffered_extension() {
     );
     let (_, events) = drain(&mut client);
     let msg = "Error during WebSocket handshake: Server sent an extension response for unknown extension \"permessage-deflate\"";
-    assert!(matches!(&events[0], Event::Error(e) if e.message == msg), "{events:?}");
-    assert_eq!(events[1], Event::Close { code: Some(1002), reason: msg.into() });
+    assert!(
+        matches!(&events[0], Event::Error(e) if e.message == msg),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[1],
+        Event::Close {
+            code: Some(1002),
+            reason: msg.into()
+        }
+    );
 }
