@@ -1,0 +1,135 @@
+/*
+ * wsdriver_socket: a ws_driver bound to a non-blocking socket.
+ *
+ * The thin I/O loop every C user of wsdriver writes otherwise, and nothing
+ * the core already does:
+ *   - ws_socket_read():  read() until EAGAIN, each chunk into ws_parse();
+ *                        EOF or a read error -> ws_transport_closed().
+ *   - the driver's on_write callback: write() straight to the fd while the
+ *     kernel takes it, buffer the rest on EAGAIN;
+ *   - ws_socket_flush(): write buffered bytes once the fd is writable;
+ *     ws_socket_buffered() tells how many are waiting (backpressure).
+ *   - ws_socket_close(): close the fd.
+ *
+ * The helper installs the driver's on_write callback (ws_on_write with the
+ * ws_socket as user pointer); set every other callback yourself.
+ *
+ * Freeing from a callback: ws_socket_free() called inside a callback that
+ * ws_socket_read()/ws_socket_flush() dispatched is deferred until that call
+ * returns (which then returns WS_SOCKET_FREED without touching anything).
+ * With WS_SOCKET_OWN_DRIVER the socket also frees the driver; do not call
+ * ws_driver_free() yourself on a driver a live ws_socket is bound to.
+ *
+ * Not thread-safe, like the driver. Needs POSIX (read/write/close, errno).
+ */
+#ifndef WSDRIVER_SOCKET_H
+#define WSDRIVER_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wsdriver.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ws_socket ws_socket;
+
+/* Flags for ws_socket_new. */
+#define WS_SOCKET_OWN_FD 1u     /* ws_socket_free closes the fd */
+#define WS_SOCKET_OWN_DRIVER 2u /* ws_socket_free frees the driver */
+
+/* What ws_socket_read / ws_socket_flush report. */
+typedef enum ws_socket_status {
+    WS_SOCKET_OK = 0,      /* read: all available input parsed (EAGAIN);
+                              flush: nothing left buffered */
+    WS_SOCKET_AGAIN = 1,   /* flush: bytes still buffered, wait for POLLOUT;
+                              read: stopped early because more than the
+                              high-water mark is buffered (flush first) */
+    WS_SOCKET_STOPPED = 2, /* a callback returned non-zero (ws_parse said
+                              WS_RESULT_CALLBACK_STOPPED); call read again
+                              to resume */
+    WS_SOCKET_EOF = 3,     /* the peer closed the connection, or a read or
+                              write failed (see ws_socket_errno); the driver
+                              got ws_transport_closed() */
+    WS_SOCKET_ERROR = 4,   /* the driver returned an unexpected result
+                              (see ws_socket_last_result / ws_last_error) */
+    WS_SOCKET_FREED = 5    /* ws_socket_free() was called from a callback:
+                              the socket (and owned driver/fd) are gone */
+} ws_socket_status;
+
+/*
+ * Binds `drv` to the non-blocking fd `fd` and installs the driver's on_write
+ * callback. `flags`: WS_SOCKET_OWN_FD | WS_SOCKET_OWN_DRIVER. Returns NULL
+ * on allocation failure or NULL/negative arguments (nothing is owned then).
+ * Caller owns the result; free with ws_socket_free.
+ */
+ws_socket *ws_socket_new(ws_driver *drv, int fd, unsigned flags);
+
+/*
+ * Unregisters on_write, then closes the fd / frees the driver if owned.
+ * Buffered output is dropped: flush first (or ws_socket_close) if it
+ * matters. NULL is a no-op. Deferred when called inside a callback of a
+ * ws_socket_read/ws_socket_flush on this socket.
+ */
+void ws_socket_free(ws_socket *s);
+
+/*
+ * Reads until EAGAIN and parses every chunk (callbacks run from here).
+ * On EOF or a read error calls ws_transport_closed() and returns
+ * WS_SOCKET_EOF. Stops early with WS_SOCKET_AGAIN once more than the
+ * high-water mark (ws_socket_set_high_water) is buffered for writing.
+ * Also resumes a parse a callback stopped before.
+ */
+ws_socket_status ws_socket_read(ws_socket *s);
+
+/*
+ * Writes buffered output until done (WS_SOCKET_OK) or EAGAIN
+ * (WS_SOCKET_AGAIN). A write error drops the buffer, calls
+ * ws_transport_closed() and returns WS_SOCKET_EOF.
+ */
+ws_socket_status ws_socket_flush(ws_socket *s);
+
+/*
+ * Queues raw bytes for the fd exactly as the driver's writes are queued
+ * (written now if possible, buffered otherwise): for plain HTTP responses
+ * a server sends to non-WebSocket requests. Returns 0, or -1 if the
+ * transport already failed or memory ran out.
+ */
+int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len);
+
+/* Bytes written by the driver but not yet accepted by the kernel. */
+size_t ws_socket_buffered(const ws_socket *s);
+
+/*
+ * ws_socket_read stops reading when more than `bytes` are buffered for
+ * writing (0 = never; default 4 MiB), so a peer that sends faster than it
+ * reads cannot make the buffer grow without bound.
+ */
+void ws_socket_set_high_water(ws_socket *s, size_t bytes);
+
+/* The fd, or -1 once closed. */
+int ws_socket_fd(const ws_socket *s);
+
+/* The driver this socket is bound to. */
+ws_driver *ws_socket_driver(const ws_socket *s);
+
+/* errno of the failed read/write that ended the transport, or 0. */
+int ws_socket_errno(const ws_socket *s);
+
+/* The last ws_result ws_parse returned that was not OK or STOPPED. */
+uint32_t ws_socket_last_result(const ws_socket *s);
+
+/*
+ * Closes the fd now (best effort: writes what the kernel takes of the
+ * buffer first, then drops the rest). Later writes are discarded. Use after
+ * the close event once ws_socket_buffered() is 0, or to abort.
+ */
+void ws_socket_close(ws_socket *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSDRIVER_SOCKET_H */
