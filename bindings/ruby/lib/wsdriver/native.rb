@@ -121,7 +121,7 @@ module WSDriver
     attach_function :ws_set_header, [:ws_driver, :string, :string], :ws_result
 
     attach_function :ws_feed, [:ws_driver, :pointer, :size_t], :ws_result
-    attach_function :ws_poll, [:ws_driver, Action.by_ref], :ws_result
+    attach_function :ws_poll, [:ws_driver, :pointer], :ws_result # ws_action *; we pass Action#to_ptr
     attach_function :ws_ping_token, [:ws_driver, :pointer, :size_t, :uint64], :ws_result
     attach_function :ws_buffered_amount, [:ws_driver], :size_t
 
@@ -144,7 +144,7 @@ module WSDriver
     attach_function :ws_proxy_set_header, [:ws_proxy, :string, :string], :ws_result
     attach_function :ws_proxy_start, [:ws_proxy], :ws_result
     attach_function :ws_proxy_parse, [:ws_proxy, :pointer, :size_t, :pointer], :ws_result
-    attach_function :ws_proxy_poll, [:ws_proxy, Action.by_ref], :ws_result
+    attach_function :ws_proxy_poll, [:ws_proxy, :pointer], :ws_result # ws_action *
     attach_function :ws_proxy_status, [:ws_proxy], :uint32
     attach_function :ws_proxy_header_count, [:ws_proxy], :size_t
     attach_function :ws_proxy_header_at, [:ws_proxy, :size_t, :pointer, :pointer], :ws_result

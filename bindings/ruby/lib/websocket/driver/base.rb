@@ -156,7 +156,7 @@ module WebSocket
       data = payload(buffer)
       data = [code, data].pack('S>a*') if code
       case type
-      when :text   then text(data.force_encoding(Encoding::UTF_8))
+      when :text   then text(data.dup.force_encoding(Encoding::UTF_8))
       when :binary then binary(data)
       when :ping   then ping(data)
       when :pong   then pong(data)

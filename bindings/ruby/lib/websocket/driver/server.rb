@@ -87,8 +87,35 @@ module WebSocket
             nil
           end
         end
-        env['rack.input'] = StringIO.new(request_body)
+        env['rack.input'] = LazyInput.new { request_body }
         env
+      end
+
+      # rack.input for the server env. The core parses lazily, so body bytes
+      # that came with the request head are only known to it once the
+      # :connect event has been handed out; the body is therefore read from
+      # the driver on first use rather than when the env is built.
+      class LazyInput
+        def initialize(&fetch)
+          @fetch = fetch
+          @io = nil
+        end
+
+        %i[read gets each rewind string size eof? getc].each do |name|
+          define_method(name) { |*args, &block| io.__send__(name, *args, &block) }
+        end
+
+        def close; end
+
+        private
+
+        def io
+          return @io if @io
+
+          body = @fetch.call
+          # Stay lazy while nothing has arrived yet.
+          body.empty? ? StringIO.new(body) : (@io = StringIO.new(body))
+        end
       end
 
       def request_body
