@@ -107,7 +107,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       end
     end
 
-    ["GET /\r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", "GET / HTTP/1.1\r\nX: caf\xC3\xA9\r\n\r\n".b].each do |request|
+    ["GET /\r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n"].each do |request|
       it "rejects an invalid request #{request[0, 24].inspect} without writing" do
         d = wire(WebSocket::Driver.server(socket))
         d.parse(request.gsub('\r\n', "\r\n"))
