@@ -133,7 +133,9 @@ ws_socket *ws_socket_new(ws_driver *drv, int fd, unsigned flags) {
 }
 
 static void really_free(ws_socket *s) {
-    if (s->flags & WS_SOCKET_OWN_DRIVER) {
+    if (s->drv == NULL) {
+        /* freed already (from a callback) */
+    } else if (s->flags & WS_SOCKET_OWN_DRIVER) {
         ws_driver_free(s->drv);
     } else {
         (void)ws_on_write(s->drv, NULL, NULL);
@@ -144,9 +146,15 @@ static void really_free(ws_socket *s) {
 }
 
 void ws_socket_free(ws_socket *s) {
-    if (s == NULL) return;
+    if (s == NULL || s->free_pending) return;
     if (s->depth > 0) {
         s->free_pending = 1;
+        /* The core defers a free from inside a callback and stops
+         * dispatching at once, so no more callbacks run for this driver. */
+        if (s->flags & WS_SOCKET_OWN_DRIVER) {
+            ws_driver_free(s->drv);
+            s->drv = NULL;
+        }
         return;
     }
     really_free(s);
