@@ -16,7 +16,9 @@ App = lambda do |env|
       case event.data
       when 'whoami'
         ws.send("native=#{defined?(WSDriver::NATIVE) ? WSDriver::NATIVE : false} " \
-                "driver=#{$LOADED_FEATURES.grep(%r{websocket/driver\.rb\z}).first}")
+                "driver=#{$LOADED_FEATURES.grep(%r{websocket/driver\.rb\z}).join(',')} " \
+                "parse=#{WebSocket::Driver::Hybi.instance_method(:parse).source_location.first} " \
+                "lib=#{WSDriver::Native.library_path}")
       when 'ping-me'
         ws.ping('faye') { ws.send('pong received') }
       else

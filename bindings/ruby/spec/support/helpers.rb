@@ -2,6 +2,7 @@
 
 require 'socket'
 require 'timeout'
+require 'tmpdir'
 
 module SpecHelpers
   # A socket for drivers: records writes (as BINARY strings) in `log`.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the Ruby binding's specs: builds the release library if it is
+# missing, runs the whole suite, then the :gc-tagged driver specs again
+# under GC.stress.
+#   bindings/ruby/run-specs.sh            # both runs
+#   bindings/ruby/run-specs.sh --no-gc    # skip the GC.stress run
+#   extra arguments go to rspec (e.g. a spec file)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+gc=1
+args=()
+for a in "$@"; do
+  case "$a" in
+    --no-gc) gc=0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+lib="${WSDRIVER_LIB:-$root/target/release/libwsdriver.so}"
+if [ ! -f "$lib" ]; then
+  echo "run-specs: $lib missing; building it (cargo build --release)"
+  (cd "$root" && cargo build --release)
+fi
+
+cd "$here"
+echo "== rspec (normal run)"
+rspec --format progress "${args[@]}"
+
+if [ "$gc" = 1 ]; then
+  echo "== rspec (GC.stress run: examples tagged :gc)"
+  WSDRIVER_GC_STRESS=1 rspec --format progress "${args[@]}"
+fi
