@@ -183,3 +183,91 @@ macro_rules! check_out {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{CStr, c_void};
+    use std::ptr::{null, null_mut};
+
+    use super::*;
+    use crate::ffi::driver::{Handle, ws_driver, ws_driver_free, ws_driver_new_server};
+    use crate::ffi::{WS_STATE_CLOSED, ws_last_error, ws_on_message, ws_parse, ws_state, ws_text};
+
+    fn server() -> *mut ws_driver {
+        let mut drv = null_mut();
+        assert_eq!(ws_driver_new_server(null(), &mut drv), ws_result::Ok);
+        drv
+    }
+
+    fn last_error(drv: *const ws_driver) -> String {
+        let p = ws_last_error(drv);
+        assert!(!p.is_null());
+        // SAFETY: a driver-owned NUL-terminated string, read at once.
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn guard_turns_panics_into_neutral_values() {
+        assert_eq!(guard(|| -> ws_result { panic!("boom") }), ws_result::Panic);
+        assert!(guard(|| -> *const c_char { panic!("boom") }).is_null());
+        assert_eq!(guard(|| -> usize { panic!("boom") }), 0);
+        assert_eq!(guard(|| ws_result::Ok), ws_result::Ok);
+    }
+
+    #[test]
+    fn a_panic_poisons_the_driver() {
+        let drv = server();
+        let r = enter::<Handle, ws_result>(drv, Access::Write, |_, _| panic!("boom"));
+        assert_eq!(r, ws_result::Panic);
+        assert!(last_error(drv).contains("boom"));
+        // Every later call refuses, with a result or the neutral value.
+        assert_eq!(ws_text(drv, null(), 0), ws_result::Panic);
+        assert_eq!(ws_parse(drv, b"x".as_ptr(), 1), ws_result::Panic);
+        assert_eq!(ws_state(drv), WS_STATE_CLOSED);
+        // The depth was restored, so the free happens at once.
+        let h = super::super::handle::try_ref::<Handle>(drv).unwrap();
+        assert_eq!(h.guard.depth.get(), 0);
+        ws_driver_free(drv);
+    }
+
+    unsafe extern "C" fn panic_inside(
+        _: *mut c_void,
+        drv: *mut ws_driver,
+        _: u32,
+        _: *const u8,
+        _: usize,
+    ) -> c_int {
+        // A nested call that panics: caught by its own boundary, so nothing
+        // unwinds through this C-ABI function.
+        let r = enter::<Handle, ws_result>(drv, Access::Write, |_, _| panic!("inner"));
+        assert_eq!(r, ws_result::Panic);
+        0
+    }
+
+    #[test]
+    fn a_panic_inside_a_callback_stops_the_outer_call() {
+        let drv = server();
+        assert_eq!(
+            ws_on_message(drv, Some(panic_inside), null_mut()),
+            ws_result::Ok
+        );
+        let mut input = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+            Sec-WebSocket-Version: 13\r\n\r\n"
+            .to_vec();
+        // Two masked text frames ("a", "b").
+        input.extend_from_slice(&[0x81, 0x81, 0, 0, 0, 0, b'a', 0x81, 0x81, 0, 0, 0, 0, b'b']);
+        assert_eq!(crate::ffi::ws_start(drv), ws_result::Ok);
+        assert_eq!(ws_parse(drv, input.as_ptr(), input.len()), ws_result::Panic);
+        assert!(last_error(drv).contains("inner"));
+        ws_driver_free(drv);
+    }
+
+    #[test]
+    fn free_on_a_poisoned_driver_and_null() {
+        free::<Handle>(null_mut());
+        let drv = server();
+        enter::<Handle, ()>(drv, Access::Read, |_, _| panic!("x"));
+        free::<Handle>(drv);
+    }
+}
