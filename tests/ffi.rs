@@ -84,6 +84,8 @@ struct Rec {
     inner: Vec<ws_result>,
     /// Bytes of `writes()` already handed to the peer by `pump`.
     pumped: usize,
+    /// Fed with `ws_parse` from inside the first message callback.
+    feed_on_first_message: Vec<u8>,
 }
 
 impl Rec {
@@ -266,6 +268,11 @@ unsafe extern "C" fn on_message(
         } else {
             ws_binary(drv, payload.as_ptr(), payload.len())
         };
+        rec(user).inner.push(res);
+    }
+    let feed = std::mem::take(&mut rec(user).feed_on_first_message);
+    if !feed.is_empty() {
+        let res = ws_parse(drv, feed.as_ptr(), feed.len());
         rec(user).inner.push(res);
     }
     if rec(user).free_on_message {
@@ -853,6 +860,39 @@ fn callback_stop_then_poll_resumes() {
     assert_eq!(
         poll_all(h.drv),
         [Ev::Write(plain(10, b"p")), Ev::Ping(b"p".to_vec())]
+    );
+}
+
+#[test]
+fn input_fed_from_a_callback_comes_after_the_running_input() {
+    let h = open_server(Rec {
+        feed_on_first_message: masked(1, b"m3"),
+        ..Rec::default()
+    });
+    let mut input = masked(1, b"m1");
+    input.extend(masked(1, b"m2"));
+    assert_eq!(h.parse(&input), ws_result::Ok);
+    let msg = |s: &[u8]| Ev::Message(WS_MESSAGE_TEXT, s.to_vec());
+    assert_eq!(h.rec().events(), [msg(b"m1"), msg(b"m2"), msg(b"m3")]);
+    assert_eq!(h.rec().inner, [ws_result::Ok]);
+}
+
+#[test]
+fn input_fed_from_a_stopping_callback_is_kept_in_order() {
+    let h = open_server(Rec {
+        feed_on_first_message: masked(1, b"m3"),
+        stop_on_messages: vec![1],
+        ..Rec::default()
+    });
+    let mut input = masked(1, b"m1");
+    input.extend(masked(1, b"m2"));
+    assert_eq!(h.parse(&input), ws_result::CallbackStopped);
+    let msg = |s: &[u8]| Ev::Message(WS_MESSAGE_TEXT, s.to_vec());
+    assert_eq!(h.rec().events(), [msg(b"m1")]);
+    assert_eq!(h.parse(&masked(1, b"m4")), ws_result::Ok);
+    assert_eq!(
+        h.rec().events(),
+        [msg(b"m1"), msg(b"m2"), msg(b"m3"), msg(b"m4")]
     );
 }
 

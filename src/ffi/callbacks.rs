@@ -290,6 +290,18 @@ pub(crate) fn drain(h: &Handle, drv: *mut ws_driver) -> Drained {
 /// from the caller's buffer; only what is left when a callback stops is
 /// copied into the driver.
 pub(crate) fn parse_and_dispatch(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
+    h.parsing.set(true);
+    let result = parse_loop(h, drv, data);
+    h.parsing.set(false);
+    // Input fed from callbacks after the loop's own input.
+    let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+    if !nested.is_empty() {
+        h.core.borrow_mut().parse(&nested);
+    }
+    result
+}
+
+fn parse_loop(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
     let mut rest = data;
     loop {
         match drain(h, drv) {
@@ -301,7 +313,13 @@ pub(crate) fn parse_and_dispatch(h: &Handle, drv: *mut ws_driver, data: &[u8]) -
             aborted @ Drained::Aborted => return aborted.result(h, ws_result::Ok),
         }
         if rest.is_empty() {
-            return ws_result::Ok;
+            // Callbacks may have fed more input; parse it in this loop too.
+            let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+            if nested.is_empty() {
+                return ws_result::Ok;
+            }
+            h.core.borrow_mut().parse(&nested);
+            continue;
         }
         let used = h.core.borrow_mut().read(rest);
         if used == 0 {

@@ -105,7 +105,7 @@ pub extern "C" fn ws_parse(drv: *mut ws_driver, data: *const u8, len: usize) -> 
         if outermost {
             parse_and_dispatch(h, drv, data)
         } else {
-            h.core.borrow_mut().parse(data);
+            h.store_input(data);
             ws_result::Ok
         }
     })

@@ -76,6 +76,12 @@ pub(crate) struct Handle {
     /// Payload of the action `ws_poll` handed out last.
     pub polled: RefCell<Option<Vec<u8>>>,
     pub output: RefCell<Output>,
+    /// A `ws_parse` dispatch loop is running and still holds input of its
+    /// own that the core has not seen.
+    pub parsing: Cell<bool>,
+    /// Input fed from inside callbacks while `parsing`: it goes to the core
+    /// after the running loop's own input, so transport order is kept.
+    pub nested_input: RefCell<Vec<u8>>,
     /// `ws_ping` callbacks by token.
     pong_replies: RefCell<Vec<(u64, Slot<PongReplyFn>)>>,
     next_token: Cell<u64>,
@@ -106,6 +112,8 @@ impl Handle {
             strings: StringCache::default(),
             polled: RefCell::new(None),
             output: RefCell::new(Output::default()),
+            parsing: Cell::new(false),
+            nested_input: RefCell::new(Vec::new()),
             pong_replies: RefCell::new(Vec::new()),
             next_token: Cell::new(INTERNAL_TOKEN),
         }
@@ -126,6 +134,16 @@ impl Handle {
         let mut replies = self.pong_replies.borrow_mut();
         let i = replies.iter().position(|(t, _)| *t == token)?;
         Some(replies.remove(i).1)
+    }
+
+    /// Stores input without dispatching it, behind any input a running
+    /// `ws_parse` loop still holds.
+    pub fn store_input(&self, data: &[u8]) {
+        if self.parsing.get() {
+            self.nested_input.borrow_mut().extend_from_slice(data);
+        } else {
+            self.core.borrow_mut().parse(data);
+        }
     }
 
     pub fn fail(&self, code: ws_result, message: &str) -> ws_result {

@@ -163,7 +163,7 @@ pub(crate) fn their_size(out: *const ws_action) -> Option<u32> {
 pub extern "C" fn ws_feed(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         let data = try_arg!(payload(data, len));
-        h.core.borrow_mut().parse(data);
+        h.store_input(data);
         ws_result::Ok
     })
 }
