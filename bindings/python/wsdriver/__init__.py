@@ -1,0 +1,57 @@
+"""wsdriver: Python binding of libwsdriver, a sans-I/O WebSocket driver.
+
+    from wsdriver import Driver
+
+    with Driver.server(write=transport.write) as d:
+        d.on("connect", lambda ev: d.start())
+        d.on("message", lambda ev: d.send(ev.data))
+        d.parse(received_bytes)
+
+Pure Python on ctypes; the shared library is located through WSDRIVER_LIB,
+then the repository's target/release/libwsdriver.so, then
+ctypes.util.find_library("wsdriver").
+"""
+
+from . import _native
+from .driver import (
+    Driver,
+    Event,
+    HandleClosedError,
+    InvalidArgumentError,
+    InvalidStateError,
+    InvalidURLError,
+    InvalidUTF8Error,
+    LimitExceededError,
+    NotSupportedError,
+    PanicError,
+    Proxy,
+    Request,
+    State,
+    WSDriverError,
+)
+
+__version__ = "0.1.0"
+
+#: The version of the native library actually loaded.
+library_version = _native.ws_version().decode()
+#: The path of the native library actually loaded.
+library_path = _native.lib._name
+
+__all__ = [
+    "Driver",
+    "Proxy",
+    "Event",
+    "State",
+    "Request",
+    "WSDriverError",
+    "InvalidArgumentError",
+    "InvalidStateError",
+    "InvalidURLError",
+    "InvalidUTF8Error",
+    "NotSupportedError",
+    "LimitExceededError",
+    "PanicError",
+    "HandleClosedError",
+    "library_version",
+    "library_path",
+]

@@ -1,0 +1,903 @@
+"""The Pythonic driver over libwsdriver's pull API.
+
+No C callback is ever registered: input goes in with ``ws_feed`` and every
+write or event comes out of ``ws_poll`` one at a time, and is dispatched
+from Python. So an exception raised by a listener simply propagates out of
+the call that was dispatching (``parse``, ``text``, ``start``...), and the
+input not yet parsed stays in the driver: the next ``parse`` (or ``flush``)
+carries on from the event after the one whose listener raised.
+"""
+
+import collections
+import enum
+import weakref
+from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
+
+from . import _native as N
+
+__all__ = [
+    "Driver",
+    "Proxy",
+    "Event",
+    "State",
+    "Request",
+    "WSDriverError",
+    "InvalidArgumentError",
+    "InvalidStateError",
+    "InvalidURLError",
+    "InvalidUTF8Error",
+    "NotSupportedError",
+    "LimitExceededError",
+    "PanicError",
+    "HandleClosedError",
+]
+
+
+# -- errors -------------------------------------------------------------------
+
+
+class WSDriverError(Exception):
+    """A C call failed. ``result`` is the ``ws_result`` code."""
+
+    def __init__(self, message, result=None):
+        super().__init__(message)
+        self.result = result
+
+
+class InvalidArgumentError(WSDriverError, ValueError):
+    """WS_RESULT_INVALID_ARGUMENT: bad option, code, reason, header..."""
+
+
+class InvalidURLError(WSDriverError, ValueError):
+    """WS_RESULT_INVALID_URL."""
+
+
+class InvalidUTF8Error(WSDriverError, ValueError):
+    """WS_RESULT_INVALID_UTF8."""
+
+
+class InvalidStateError(WSDriverError):
+    """WS_RESULT_INVALID_STATE: sending once closing/closed, starting twice..."""
+
+
+class NotSupportedError(WSDriverError):
+    """WS_RESULT_NOT_SUPPORTED: binary, ping and pong on hixie drivers."""
+
+
+class LimitExceededError(WSDriverError):
+    """WS_RESULT_LIMIT_EXCEEDED: queue before open full, too many pings."""
+
+
+class PanicError(WSDriverError):
+    """WS_RESULT_PANIC: the native object is poisoned; only freeing helps."""
+
+
+class HandleClosedError(WSDriverError, ValueError):
+    """The driver's native handle was already freed (``close_handle``)."""
+
+
+_ERRORS = {
+    N.INVALID_ARGUMENT: InvalidArgumentError,
+    N.INVALID_URL: InvalidURLError,
+    N.INVALID_UTF8: InvalidUTF8Error,
+    N.INVALID_STATE: InvalidStateError,
+    N.NOT_SUPPORTED: NotSupportedError,
+    N.LIMIT_EXCEEDED: LimitExceededError,
+    N.PANIC: PanicError,
+}
+
+
+def _result_text(code):
+    return N.ws_result_text(code).decode("utf-8", "replace")
+
+
+def _raise(code, what, detail=None):
+    cls = _ERRORS.get(code, WSDriverError)
+    text = detail.decode("utf-8", "replace") if detail else _result_text(code)
+    raise cls("%s: %s" % (what, text), code)
+
+
+# -- values -------------------------------------------------------------------
+
+
+class State(enum.IntEnum):
+    CONNECTING = N.STATE_CONNECTING
+    OPEN = N.STATE_OPEN
+    CLOSING = N.STATE_CLOSING
+    CLOSED = N.STATE_CLOSED
+
+
+Request = collections.namedtuple("Request", "method path query headers body url")
+
+
+class Event:
+    """One event taken from the driver.
+
+    ``type`` is one of ``connect``, ``open``, ``message``, ``ping``,
+    ``pong``, ``close``, ``error``. ``data`` is the message (``str`` for
+    text, ``bytes`` for binary) or the ping/pong payload (``bytes``).
+    ``code`` is the close code (``None`` when there is none) or, for
+    ``error``, the close code the error maps to. ``reason`` is the close
+    reason or the error message (``str``).
+    """
+
+    __slots__ = ("type", "data", "code", "reason")
+
+    def __init__(self, type, data=None, code=None, reason=None):
+        self.type = type
+        self.data = data
+        self.code = code
+        self.reason = reason
+
+    @property
+    def binary(self):
+        return isinstance(self.data, bytes) and self.type == "message"
+
+    @property
+    def message(self):
+        """The error message (alias of ``reason``)."""
+        return self.reason
+
+    def __eq__(self, other):
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.type, self.data, self.code, self.reason) == (
+            other.type,
+            other.data,
+            other.code,
+            other.reason,
+        )
+
+    __hash__ = None
+
+    def __repr__(self):
+        parts = [repr(self.type)]
+        if self.data is not None:
+            d = self.data
+            parts.append("data=%r%s" % (d[:40], "..." if len(d) > 40 else ""))
+        if self.code is not None:
+            parts.append("code=%r" % self.code)
+        if self.reason is not None:
+            parts.append("reason=%r" % self.reason)
+        return "Event(%s)" % ", ".join(parts)
+
+
+EVENT_TYPES = ("connect", "open", "message", "ping", "pong", "close", "error")
+_LISTENABLE = EVENT_TYPES + ("write",)
+
+# -- argument conversion ------------------------------------------------------
+
+
+def _cstr(value, what):
+    """A str (or bytes) for a C string argument; refuses NULs."""
+    if isinstance(value, str):
+        b = value.encode("utf-8")
+    elif isinstance(value, (bytes, bytearray)):
+        b = bytes(value)
+    else:
+        raise TypeError("%s must be str, not %s" % (what, type(value).__name__))
+    if b"\0" in b:
+        raise ValueError("%s must not contain NUL characters" % what)
+    return b
+
+
+def _buffer(data, what):
+    """bytes from a bytes-like object (no str)."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        raise TypeError("%s must be bytes-like, not str (encode it first)" % what)
+    try:
+        return bytes(memoryview(data))
+    except TypeError:
+        raise TypeError("%s must be bytes-like, not %s" % (what, type(data).__name__)) from None
+
+
+def _payload(data, what):
+    """A control payload: bytes-like, or str (sent as UTF-8)."""
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return _buffer(data, what)
+
+
+def _uint(value, name):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("option %s must be an int, not %s" % (name, type(value).__name__))
+    if not 0 <= value < 1 << 64:
+        raise ValueError("option %s must be between 0 and 2**64 - 1" % name)
+    return value
+
+
+def _tristate(value, name):
+    if value is None:
+        return -1
+    if isinstance(value, bool):
+        return 1 if value else 0
+    raise TypeError("option %s must be True, False or None" % name)
+
+
+_UINT_OPTIONS = {
+    "max_length": N.ws_options_set_max_length,
+    "max_head_size": N.ws_options_set_max_head_size,
+    "max_headers": N.ws_options_set_max_headers,
+    "max_queued": N.ws_options_set_max_queued,
+    "max_pending_pings": N.ws_options_set_max_pending_pings,
+    "retained_buffer": N.ws_options_set_retained_buffer,
+}
+_TRISTATE_OPTIONS = {
+    "masking": N.ws_options_set_masking,
+    "require_masking": N.ws_options_set_require_masking,
+}
+# Options handled by the Python side rather than ws_options.
+_PY_OPTIONS = ("write", "headers")
+
+
+def _check_opt(code, name):
+    if code != N.OK:
+        cls = InvalidArgumentError if code == N.INVALID_ARGUMENT else WSDriverError
+        raise cls("option %s: %s" % (name, _result_text(code)), code)
+
+
+def _build_options(opts):
+    """A fresh ws_options (caller frees) from keyword options."""
+    handle = N.ws_options_new()
+    if not handle:
+        raise MemoryError("ws_options_new failed")
+    try:
+        for name, value in opts.items():
+            if name in _UINT_OPTIONS:
+                _check_opt(_UINT_OPTIONS[name](handle, _uint(value, name)), name)
+            elif name in _TRISTATE_OPTIONS:
+                _check_opt(_TRISTATE_OPTIONS[name](handle, _tristate(value, name)), name)
+            elif name == "protocols":
+                if value is None:
+                    continue
+                if isinstance(value, (str, bytes)):
+                    value = [value]
+                for p in value:
+                    _check_opt(N.ws_options_add_protocol(handle, _cstr(p, "protocol")), name)
+            elif name == "client_key":
+                key = None if value is None else _cstr(value, "client_key")
+                _check_opt(N.ws_options_set_client_key(handle, key), name)
+            elif name in _PY_OPTIONS:
+                pass
+            else:
+                raise TypeError("unexpected option %r" % name)
+        return handle
+    except BaseException:
+        N.ws_options_free(handle)
+        raise
+
+
+def _str(b):
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def _header_pairs(headers, what="headers"):
+    if headers is None:
+        return []
+    if hasattr(headers, "items"):
+        headers = headers.items()
+    pairs = []
+    for item in headers:
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            raise TypeError("%s must be a mapping or (name, value) pairs" % what) from None
+        pairs.append((_cstr(name, "header name"), _cstr(value, "header value")))
+    return pairs
+
+
+# -- the driver ---------------------------------------------------------------
+
+
+class Driver:
+    """One WebSocket connection's protocol state (a native ``ws_driver``).
+
+    Make one with :meth:`server`, :meth:`client` or :meth:`rack`. Feed bytes
+    from the transport to :meth:`parse`; bytes to send go to the write sink
+    (``write=`` at construction or ``on("write", fn)``), or, without one,
+    collect for :meth:`take_output`. Events go to listeners registered with
+    :meth:`on` (each is called with an :class:`Event`), or can be iterated
+    with :meth:`events`.
+
+    Not thread-safe: use a driver from one thread at a time.
+    """
+
+    # -- construction ----------------------------------------------------
+
+    def __init__(self, *_args, **_kw):
+        raise TypeError("use Driver.server(), Driver.client() or Driver.rack()")
+
+    @classmethod
+    def _new(cls, make, opts):
+        self = object.__new__(cls)
+        self._h = None
+        self._listeners = {}
+        self._ping_callbacks = {}
+        self._next_token = 1
+        self._dispatching = False
+        self._out = bytearray()
+        self._action = N.ws_action()
+        self._action.struct_size = sizeof(N.ws_action)
+        self._action_ref = byref(self._action)
+        write = opts.get("write")
+        if write is not None and not callable(write):
+            raise TypeError("write must be callable")
+        headers = _header_pairs(opts.get("headers"))
+        copts = _build_options(opts)
+        try:
+            out = c_void_p()
+            code = make(copts, byref(out))
+        finally:
+            N.ws_options_free(copts)
+        if code != N.OK:
+            _raise(code, "creating the driver")
+        if not out.value:
+            raise WSDriverError("creating the driver: NULL handle")
+        self._h = out.value
+        # Frees at garbage collection, or once through close_handle().
+        self._finalizer = weakref.finalize(self, N.ws_driver_free, out.value)
+        if write is not None:
+            self.on("write", write)
+        for name, value in headers:
+            self.set_header(name, value)
+        return self
+
+    @classmethod
+    def server(cls, **opts):
+        """A server that reads the raw HTTP request from :meth:`parse`.
+
+        Options: ``protocols``, ``max_length``, ``masking``,
+        ``require_masking``, ``max_head_size``, ``max_headers``,
+        ``max_queued``, ``max_pending_pings``, ``retained_buffer``,
+        ``headers`` (extra response headers), ``write`` (the write sink).
+        """
+        return cls._new(lambda o, out: N.ws_driver_new_server(o, out), opts)
+
+    @classmethod
+    def client(cls, url, protocols=None, **opts):
+        """A client for ``url`` (``ws://`` or ``wss://``; TLS is yours).
+
+        Call :meth:`start` to send the handshake request. Options as for
+        :meth:`server`, plus ``client_key``.
+        """
+        curl = _cstr(url, "url")
+        if protocols is not None:
+            opts["protocols"] = protocols
+        return cls._new(lambda o, out: N.ws_driver_new_client(o, curl, out), opts)
+
+    @classmethod
+    def rack(cls, method, target, headers, body=b"", url=None, **opts):
+        """A server for a request the host already parsed.
+
+        ``headers`` is a mapping or (name, value) pairs; ``body`` holds bytes
+        received after the head (hixie-76's key); ``url`` defaults to one
+        rebuilt from ``Host`` and ``target``. Call :meth:`start` to answer.
+        """
+        cmethod = _cstr(method, "method")
+        ctarget = _cstr(target, "target")
+        pairs = _header_pairs(headers)
+        cbody = _buffer(body, "body")
+        curl = None if url is None else _cstr(url, "url")
+        n = len(pairs)
+        names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
+        values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
+
+        def make(o, out):
+            return N.ws_driver_new_rack(
+                o, cmethod, ctarget, names, values, n, cbody, len(cbody), curl, out
+            )
+
+        return cls._new(make, opts)
+
+    # -- lifetime --------------------------------------------------------
+
+    def close_handle(self):
+        """Frees the native driver now. Idempotent; later commands raise
+        :class:`HandleClosedError`, queries answer as for a closed driver."""
+        self._h = None
+        self._finalizer()
+        self._ping_callbacks.clear()
+
+    @property
+    def closed_handle(self):
+        return self._h is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close_handle()
+        return False
+
+    def __repr__(self):
+        if self._h is None:
+            return "<wsdriver.Driver (freed)>"
+        return "<wsdriver.Driver %s %s>" % (self.version or "?", self.state.name.lower())
+
+    def _handle(self):
+        h = self._h
+        if h is None:
+            raise HandleClosedError("the driver's native handle was freed")
+        return h
+
+    # -- listeners -------------------------------------------------------
+
+    def on(self, event, fn=None):
+        """Registers ``fn`` for ``event`` (``open``, ``message``, ``close``...
+        each called with an :class:`Event`; ``write`` called with ``bytes``).
+        Without ``fn``, returns a decorator. Returns ``fn``."""
+        if event not in _LISTENABLE:
+            raise ValueError("unknown event %r (one of %s)" % (event, ", ".join(_LISTENABLE)))
+        if fn is None:
+            return lambda f: self.on(event, f)
+        if not callable(fn):
+            raise TypeError("listener must be callable")
+        self._listeners.setdefault(event, []).append(fn)
+        return fn
+
+    def off(self, event, fn=None):
+        """Removes ``fn`` (or every listener) for ``event``."""
+        if event not in _LISTENABLE:
+            raise ValueError("unknown event %r" % (event,))
+        if fn is None:
+            self._listeners.pop(event, None)
+        else:
+            self._listeners.get(event, []).remove(fn)
+
+    # -- dispatch --------------------------------------------------------
+
+    def _take(self):
+        """Takes actions until the next event: writes go to the sink. Returns
+        the Event, a ping token (int), or None when there is nothing."""
+        poll = N.ws_poll
+        action = self._action
+        ref = self._action_ref
+        while True:
+            h = self._h
+            if h is None:
+                return None
+            code = poll(h, ref)
+            if code == N.EMPTY:
+                return None
+            if code != N.OK:
+                _raise(code, "ws_poll", N.ws_last_error(h))
+            kind = action.kind
+            if kind == N.ACTION_WRITE:
+                data = string_at(action.data, action.len)
+                sinks = self._listeners.get("write")
+                if sinks:
+                    for fn in sinks:
+                        fn(data)
+                else:
+                    self._out += data
+                continue
+            if kind == N.ACTION_MESSAGE:
+                data = string_at(action.data, action.len)
+                if action.message_kind == N.MESSAGE_TEXT:
+                    data = data.decode("utf-8")
+                return Event("message", data)
+            if kind == N.ACTION_PING:
+                return Event("ping", string_at(action.data, action.len))
+            if kind == N.ACTION_PONG:
+                return Event("pong", string_at(action.data, action.len))
+            if kind == N.ACTION_OPEN:
+                return Event("open")
+            if kind == N.ACTION_CONNECT:
+                return Event("connect")
+            if kind == N.ACTION_CLOSE:
+                self._ping_callbacks.clear()
+                reason = string_at(action.data, action.len).decode("utf-8", "replace")
+                return Event("close", code=action.code or None, reason=reason)
+            if kind == N.ACTION_ERROR:
+                message = string_at(action.data, action.len).decode("utf-8", "replace")
+                return Event("error", code=action.code or None, reason=message)
+            if kind == N.ACTION_PING_ANSWERED:
+                return int(action.token)
+            # An action kind from a newer library: skip it.
+
+    def _dispatch(self, ev):
+        if ev.__class__ is int:
+            cb = self._ping_callbacks.pop(ev, None)
+            if cb is not None:
+                cb()
+            return
+        fns = self._listeners.get(ev.type)
+        if fns:
+            for fn in tuple(fns):
+                fn(ev)
+
+    def _drain(self):
+        if self._dispatching:
+            # Called from a listener (or while iterating events()): the
+            # dispatch already running picks the new actions up, in order.
+            return
+        self._dispatching = True
+        try:
+            while True:
+                ev = self._take()
+                if ev is None:
+                    return
+                self._dispatch(ev)
+        finally:
+            self._dispatching = False
+
+    def flush(self):
+        """Delivers what is waiting (writes, events of input already fed)."""
+        self._drain()
+
+    def events(self, data=None):
+        """Feeds ``data`` (if given) and returns an iterator over the events
+        it produces, taken one at a time. Listeners are still called for
+        each event before it is yielded; writes go to the sink (or
+        :meth:`take_output`) as they come. Commands given in the loop body
+        are ordered before anything later on the wire; their writes are
+        delivered as the iteration goes on (call :meth:`flush` after leaving
+        the loop early)."""
+        if data is not None:
+            self._feed(data)
+        return self._iterate()
+
+    def _iterate(self):
+        if self._dispatching:
+            raise RuntimeError("events() while the driver is already dispatching")
+        self._dispatching = True
+        try:
+            while True:
+                ev = self._take()
+                if ev is None:
+                    return
+                self._dispatch(ev)
+                if ev.__class__ is not int:
+                    yield ev
+        finally:
+            self._dispatching = False
+
+    def take_output(self):
+        """The bytes written while no write sink was set (and clears them)."""
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    # -- commands --------------------------------------------------------
+
+    def _feed(self, data):
+        data = _buffer(data, "data")
+        h = self._handle()
+        code = N.ws_feed(h, data, len(data))
+        if code != N.OK:
+            _raise(code, "ws_feed", N.ws_last_error(h))
+
+    def _command(self, code, what, ok=(N.OK,)):
+        if code not in ok:
+            h = self._h
+            detail = N.ws_last_error(h) if h is not None else None
+            self._drain()
+            _raise(code, what, detail)
+        self._drain()
+
+    def parse(self, data):
+        """Feeds bytes received from the transport and dispatches the
+        resulting writes and events. A listener's exception propagates;
+        unparsed input stays for the next ``parse`` (``parse(b"")`` just
+        resumes). From inside a listener, only stores the bytes."""
+        self._feed(data)
+        self._drain()
+
+    def start(self):
+        """Sends the handshake (client request, or server response). Returns
+        False when a server's request is not an acceptable WebSocket request
+        (a 400 response was written; error and close events follow)."""
+        code = N.ws_start(self._handle())
+        if code == N.HANDSHAKE_FAILED:
+            self._drain()
+            return False
+        self._command(code, "start")
+        return True
+
+    def text(self, message):
+        """Sends a text message (queued until the connection opens)."""
+        if not isinstance(message, str):
+            raise TypeError("text() takes str, not %s" % type(message).__name__)
+        data = message.encode("utf-8")
+        self._command(N.ws_text(self._handle(), data, len(data)), "text")
+
+    def binary(self, message):
+        """Sends a binary message (queued until the connection opens)."""
+        data = _buffer(message, "message")
+        self._command(N.ws_binary(self._handle(), data, len(data)), "binary")
+
+    def send(self, message):
+        """``text`` for str, ``binary`` for bytes-like."""
+        if isinstance(message, str):
+            self.text(message)
+        else:
+            self.binary(message)
+
+    def ping(self, payload=b"", callback=None):
+        """Sends a ping (payload of at most 125 bytes). ``callback()`` is
+        called once, when the matching pong arrives."""
+        data = _payload(payload, "payload")
+        h = self._handle()
+        if callback is None:
+            code = N.ws_ping(h, data, len(data), None, None)
+        else:
+            if not callable(callback):
+                raise TypeError("callback must be callable")
+            token = self._next_token
+            self._next_token = token + 1 if token < (1 << 63) - 1 else 1
+            self._ping_callbacks[token] = callback
+            code = N.ws_ping_token(h, data, len(data), token)
+            if code != N.OK:
+                self._ping_callbacks.pop(token, None)
+        self._command(code, "ping")
+
+    def pong(self, payload=b""):
+        """Sends an unsolicited pong (at most 125 bytes)."""
+        data = _payload(payload, "payload")
+        self._command(N.ws_pong(self._handle(), data, len(data)), "pong")
+
+    def close(self, code=None, reason=""):
+        """Starts the closing handshake (``code`` defaults to 1000). Returns
+        False when the connection is already closing or closed; raises
+        ValueError for a code that may not be sent or a reason over 123
+        bytes."""
+        if code is None:
+            code = 0
+        elif isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError("code must be an int or None")
+        elif not 0 <= code < 1 << 32:
+            raise ValueError("close code %d may not be sent" % code)
+        if not isinstance(reason, str):
+            raise TypeError("reason must be str")
+        r = reason.encode("utf-8")
+        res = N.ws_close(self._handle(), code, r, len(r))
+        if res == N.INVALID_STATE:
+            self._drain()
+            return False
+        self._command(res, "close")
+        return True
+
+    def transport_closed(self):
+        """The transport reached EOF or failed: emits close (1006) unless
+        the connection had already closed."""
+        self._command(N.ws_transport_closed(self._handle()), "transport_closed")
+
+    def set_header(self, name, value):
+        """Adds a handshake header (before :meth:`start`)."""
+        n = _cstr(name, "header name")
+        v = _cstr(value, "header value")
+        code = N.ws_set_header(self._handle(), n, v)
+        if code != N.OK:
+            _raise(code, "set_header", N.ws_last_error(self._h))
+
+    # -- queries ---------------------------------------------------------
+
+    @property
+    def state(self):
+        h = self._h
+        return State(N.ws_state(h)) if h is not None else State.CLOSED
+
+    @property
+    def version(self):
+        return _str(N.ws_driver_version(self._h)) if self._h is not None else None
+
+    @property
+    def protocol(self):
+        return _str(N.ws_protocol(self._h)) if self._h is not None else None
+
+    @property
+    def status(self):
+        """Client: the response's HTTP status (0 until it arrived)."""
+        return N.ws_status(self._h) if self._h is not None else 0
+
+    @property
+    def url(self):
+        return _str(N.ws_url(self._h)) if self._h is not None else None
+
+    @property
+    def headers(self):
+        """A client's response headers or a server's request headers, as a
+        dict in arrival order (repeated names joined with ", ")."""
+        h = self._h
+        if h is None:
+            return {}
+        out = {}
+        name = c_char_p()
+        value = c_char_p()
+        for i in range(N.ws_header_count(h)):
+            if N.ws_header_at(h, i, byref(name), byref(value)) == N.OK:
+                out[_str(name.value)] = _str(value.value)
+        return out
+
+    def header(self, name, default=None):
+        """One header (case-insensitive), see :attr:`headers`."""
+        if self._h is None:
+            return default
+        v = N.ws_header(self._h, _cstr(name, "header name"))
+        return default if v is None else _str(v)
+
+    @property
+    def request_method(self):
+        return _str(N.ws_request_method(self._h)) if self._h is not None else None
+
+    @property
+    def request_path(self):
+        return _str(N.ws_request_path(self._h)) if self._h is not None else None
+
+    @property
+    def request_query(self):
+        return _str(N.ws_request_query(self._h)) if self._h is not None else None
+
+    @property
+    def request_body(self):
+        h = self._h
+        if h is None:
+            return b""
+        data = c_void_p()
+        n = c_size_t()
+        if N.ws_request_body(h, byref(data), byref(n)) != N.OK or not n.value:
+            return b""
+        return string_at(data.value, n.value)
+
+    @property
+    def request(self):
+        """Server: the request (``Request`` namedtuple), None until the head
+        is complete."""
+        method = self.request_method
+        if method is None:
+            return None
+        return Request(
+            method, self.request_path, self.request_query, self.headers,
+            self.request_body, self.url,
+        )
+
+    @property
+    def is_websocket(self):
+        return bool(N.ws_is_websocket(self._h)) if self._h is not None else False
+
+    @property
+    def buffered_amount(self):
+        """Bytes the native driver holds (for backpressure), plus output
+        waiting for :meth:`take_output`."""
+        n = N.ws_buffered_amount(self._h) if self._h is not None else 0
+        return n + len(self._out)
+
+    @property
+    def last_error(self):
+        return _str(N.ws_last_error(self._h)) if self._h is not None else None
+
+
+# -- proxy --------------------------------------------------------------------
+
+
+class Proxy:
+    """An HTTP CONNECT exchange for a client driver.
+
+    ``proxy = Proxy(client, "http://user:pw@proxy:3128", write=sock.send)``;
+    ``proxy.on("connect", fn)``/``on("error", fn)`` (called with an
+    :class:`Event`), ``proxy.start()``, then feed the proxy's reply to
+    ``proxy.parse(data)``, which returns the bytes after the proxy's response
+    (the start of the WebSocket handshake response, for ``client.parse``).
+    """
+
+    def __init__(self, driver, proxy_url, headers=None, write=None):
+        if not isinstance(driver, Driver):
+            raise TypeError("driver must be a wsdriver.Driver")
+        if write is not None and not callable(write):
+            raise TypeError("write must be callable")
+        curl = _cstr(proxy_url, "proxy_url")
+        pairs = _header_pairs(headers)
+        self._h = None
+        self._listeners = {}
+        self._out = bytearray()
+        self._action = N.ws_action()
+        self._action.struct_size = sizeof(N.ws_action)
+        out = c_void_p()
+        dh = driver._handle()
+        code = N.ws_proxy_new(dh, curl, byref(out))
+        if code != N.OK:
+            _raise(code, "creating the proxy", N.ws_last_error(dh))
+        self._h = out.value
+        self._finalizer = weakref.finalize(self, N.ws_proxy_free, out.value)
+        if write is not None:
+            self.on("write", write)
+        for name, value in pairs:
+            self.set_header(name, value)
+
+    def on(self, event, fn=None):
+        if event not in ("connect", "error", "write"):
+            raise ValueError("unknown proxy event %r" % (event,))
+        if fn is None:
+            return lambda f: self.on(event, f)
+        if not callable(fn):
+            raise TypeError("listener must be callable")
+        self._listeners.setdefault(event, []).append(fn)
+        return fn
+
+    def _handle(self):
+        if self._h is None:
+            raise HandleClosedError("the proxy's native handle was freed")
+        return self._h
+
+    def close_handle(self):
+        self._h = None
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close_handle()
+        return False
+
+    def set_header(self, name, value):
+        code = N.ws_proxy_set_header(
+            self._handle(), _cstr(name, "header name"), _cstr(value, "header value")
+        )
+        if code != N.OK:
+            _raise(code, "proxy set_header")
+
+    def _drain(self):
+        a = self._action
+        while self._h is not None:
+            code = N.ws_proxy_poll(self._h, byref(a))
+            if code == N.EMPTY:
+                return
+            if code != N.OK:
+                _raise(code, "ws_proxy_poll")
+            data = string_at(a.data, a.len)
+            if a.kind == N.ACTION_WRITE:
+                sinks = self._listeners.get("write")
+                if sinks:
+                    for fn in sinks:
+                        fn(data)
+                else:
+                    self._out += data
+            elif a.kind == N.ACTION_CONNECT:
+                for fn in tuple(self._listeners.get("connect", ())):
+                    fn(Event("connect"))
+            elif a.kind == N.ACTION_ERROR:
+                ev = Event("error", reason=data.decode("utf-8", "replace"))
+                for fn in tuple(self._listeners.get("error", ())):
+                    fn(ev)
+
+    def start(self):
+        code = N.ws_proxy_start(self._handle())
+        if code != N.OK:
+            _raise(code, "proxy start")
+        self._drain()
+
+    def parse(self, data):
+        """Feeds the proxy's bytes; returns those after its response."""
+        data = _buffer(data, "data")
+        consumed = c_size_t()
+        code = N.ws_proxy_parse(self._handle(), data, len(data), byref(consumed))
+        if code not in (N.OK, N.CALLBACK_STOPPED):
+            _raise(code, "proxy parse")
+        rest = data[consumed.value:]
+        self._drain()
+        return rest
+
+    def take_output(self):
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    @property
+    def status(self):
+        return N.ws_proxy_status(self._h) if self._h is not None else 0
+
+    @property
+    def headers(self):
+        h = self._h
+        out = {}
+        if h is None:
+            return out
+        name = c_char_p()
+        value = c_char_p()
+        for i in range(N.ws_proxy_header_count(h)):
+            if N.ws_proxy_header_at(h, i, byref(name), byref(value)) == N.OK:
+                out[_str(name.value)] = _str(value.value)
+        return out
