@@ -41,6 +41,21 @@
 #define WS_MESSAGE_BINARY 2
 
 /**
+ * RSV1, in frame-bit position, for `ws_extension_new` and message callbacks.
+ */
+#define WS_RSV1 64
+
+/**
+ * RSV2, in frame-bit position.
+ */
+#define WS_RSV2 32
+
+/**
+ * RSV3, in frame-bit position.
+ */
+#define WS_RSV3 16
+
+/**
  * `ws_action.kind`: bytes to send (`data`, `len`).
  */
 #define WS_ACTION_WRITE 1
@@ -185,6 +200,19 @@ typedef uint32_t ws_result;
 #endif // __cplusplus
 
 /**
+ * An output buffer handed to extension callbacks: fill it with
+ * `ws_buffer_set`. Owned by the library; valid only during the callback.
+ */
+typedef struct ws_buffer ws_buffer;
+
+/**
+ * permessage-deflate settings (RFC 7692). Create with `ws_deflate_new`,
+ * adjust with `ws_deflate_set_*`, enable on a driver with `ws_add_deflate`
+ * (which copies the settings), free with `ws_deflate_free`.
+ */
+typedef struct ws_deflate ws_deflate;
+
+/**
  * One WebSocket connection's protocol state, from the opening handshake to
  * the close: bytes from the transport go in (`ws_parse`), bytes to send and
  * events come out through callbacks (`ws_on_*`) or `ws_poll`.
@@ -194,6 +222,13 @@ typedef uint32_t ws_result;
  * a driver from one thread at a time (it may move between threads).
  */
 typedef struct ws_driver ws_driver;
+
+/**
+ * An extension implemented by callbacks. Create with `ws_extension_new`,
+ * set its callbacks, then hand it to `ws_add_extension` (which takes
+ * ownership) or free it with `ws_extension_free`.
+ */
+typedef struct ws_extension ws_extension;
 
 /**
  * Driver options. Create with `ws_options_new`, change with the
@@ -281,6 +316,50 @@ typedef int (*ws_error_cb)(void *user,
  * on, non-zero to stop dispatch.
  */
 typedef int (*ws_pong_reply_cb)(void *user, struct ws_driver *drv);
+
+/**
+ * Called once with the user pointer when the extension is freed (with its
+ * driver, or by `ws_extension_free`).
+ */
+typedef void (*ws_ext_destroy_cb)(void *user);
+
+/**
+ * Client: fills `out_params` with the offer's parameters (`a=1; b`, empty
+ * for none). Non-zero: do not offer this extension.
+ */
+typedef int (*ws_ext_offer_cb)(void *user, struct ws_buffer *out_params);
+
+/**
+ * Client: the server accepted the extension; `response` is its entry in
+ * `Sec-WebSocket-Extensions` (`name; a=1`). 0 accepts, non-zero rejects
+ * (the handshake fails).
+ */
+typedef int (*ws_ext_activate_cb)(void *user, const char *response, size_t len);
+
+/**
+ * Server: `offers` holds the client's offers for this extension in header
+ * syntax (`name; a=1, name; b`). 0 accepts with the parameters written to
+ * `out_params`; non-zero declines.
+ */
+typedef int (*ws_ext_respond_cb)(void *user,
+                                 const char *offers,
+                                 size_t len,
+                                 struct ws_buffer *out_params);
+
+/**
+ * Transforms a whole message. `rsv` holds the RSV bits in frame position
+ * (`WS_RSV1` = 0x40, 0x20, 0x10) and `is_text` is 1 for text. Write the
+ * new payload to `out_data` (leave it unset to keep the payload) and the
+ * new RSV bits to `*out_rsv` (preset to `rsv`). Non-zero fails the
+ * connection (close 1010) with `out_data` as the error text.
+ */
+typedef int (*ws_ext_message_cb)(void *user,
+                                 uint32_t rsv,
+                                 uint32_t is_text,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 struct ws_buffer *out_data,
+                                 uint32_t *out_rsv);
 
 /**
  * One write or event, as handed out by `ws_poll` and `ws_proxy_poll`.
@@ -461,8 +540,10 @@ ws_result ws_ping(struct ws_driver *drv,
  * Pull-style `ws_ping`: when the matching pong arrives, `ws_poll` hands out
  * a `WS_ACTION_PING_ANSWERED` action carrying `token` (right before the
  * `WS_ACTION_PONG`). Tokens with the top bit set are reserved for
- * `ws_ping`'s callbacks: `WS_RESULT_INVALID_ARGUMENT`. Other results as for
- * `ws_ping`.
+ * `ws_ping`'s callbacks: `WS_RESULT_INVALID_ARGUMENT`. Every token, 0
+ * included, waits for its pong and counts against `max_pending_pings`; for
+ * a ping nobody waits on, use `ws_ping` with a NULL callback. Other results
+ * as for `ws_ping`.
  */
 ws_result ws_ping_token(struct ws_driver *drv, const uint8_t *data, size_t len, uint64_t token);
 
@@ -560,6 +641,128 @@ ws_result ws_driver_new_client(const struct ws_options *opts,
 void ws_driver_free(struct ws_driver *drv);
 
 /**
+ * New settings with the defaults: level 6, no minimum size, context
+ * takeover both ways, no window limits, and (clients) an offer of
+ * `client_max_window_bits`. Caller owns it; free with `ws_deflate_free`.
+ */
+struct ws_deflate *ws_deflate_new(void);
+
+/**
+ * Frees settings made by `ws_deflate_new`. NULL is a no-op.
+ */
+void ws_deflate_free(struct ws_deflate *d);
+
+/**
+ * zlib compression level, 0 (store) to 9 (smallest). Default 6.
+ */
+ws_result ws_deflate_set_level(struct ws_deflate *d, uint32_t level);
+
+/**
+ * Messages shorter than `min_size` bytes are sent uncompressed. Default 0.
+ */
+ws_result ws_deflate_set_min_size(struct ws_deflate *d, size_t min_size);
+
+/**
+ * 1: the server compresses every message on its own (server: always;
+ * client: asks the server to). 0 (default): context is kept.
+ */
+ws_result ws_deflate_set_server_no_context_takeover(struct ws_deflate *d, int on);
+
+/**
+ * 1: the client compresses every message on its own (server: asks the
+ * client to; client: offers and does it). 0 (default): context is kept.
+ */
+ws_result ws_deflate_set_client_no_context_takeover(struct ws_deflate *d, int on);
+
+/**
+ * Window of the server's compressor, 8–15; 0 for none (the default).
+ * Server: the largest window it compresses with (announced only when the
+ * client asks). Client: asks the server for at most this window.
+ */
+ws_result ws_deflate_set_server_max_window_bits(struct ws_deflate *d, uint32_t bits);
+
+/**
+ * Window of the client's compressor, 8–15; 0 for none (the default).
+ * Server: limits the client's window when the client allows it. Client:
+ * offers `client_max_window_bits` with this value.
+ */
+ws_result ws_deflate_set_client_max_window_bits(struct ws_deflate *d, uint32_t bits);
+
+/**
+ * Client: 1 (default) offers `client_max_window_bits` so the server may
+ * limit our window; 0 leaves it out.
+ */
+ws_result ws_deflate_set_offer_client_max_window_bits(struct ws_deflate *d, int on);
+
+/**
+ * Enables permessage-deflate on a driver with the given settings (copied;
+ * `deflate` may be NULL for the defaults). Only before `ws_start`.
+ * `WS_RESULT_NOT_SUPPORTED` for hixie drivers, `WS_RESULT_INVALID_STATE`
+ * after `ws_start`.
+ */
+ws_result ws_add_deflate(struct ws_driver *drv, const struct ws_deflate *deflate);
+
+/**
+ * Sets the contents of a callback's output buffer (copied); the last call
+ * wins. `data` may be NULL when `len` is 0.
+ */
+ws_result ws_buffer_set(struct ws_buffer *buf, const uint8_t *data, size_t len);
+
+/**
+ * A new callback extension named `name` (an HTTP token) that may set the
+ * RSV bits in `rsv_bits` (`WS_RSV1 | ...`). Writes the new object to
+ * `*out` (caller owns it). `WS_RESULT_INVALID_ARGUMENT` for a bad name or
+ * bits outside RSV1–3.
+ */
+ws_result ws_extension_new(const char *name, uint32_t rsv_bits, struct ws_extension **out);
+
+/**
+ * Sets the user pointer passed to every callback, and an optional
+ * destructor called with it when the extension is freed.
+ */
+ws_result ws_extension_set_user(struct ws_extension *ext, void *user, ws_ext_destroy_cb destroy);
+
+/**
+ * Sets the client's offer callback (NULL: offer without parameters).
+ */
+ws_result ws_extension_on_offer(struct ws_extension *ext, ws_ext_offer_cb cb);
+
+/**
+ * Sets the client's activation callback (NULL: accept any response).
+ */
+ws_result ws_extension_on_activate(struct ws_extension *ext, ws_ext_activate_cb cb);
+
+/**
+ * Sets the server's response callback (NULL: always decline).
+ */
+ws_result ws_extension_on_respond(struct ws_extension *ext, ws_ext_respond_cb cb);
+
+/**
+ * Sets the transform for incoming messages (NULL: unchanged). Incoming
+ * messages pass through active extensions in reverse order.
+ */
+ws_result ws_extension_on_incoming(struct ws_extension *ext, ws_ext_message_cb cb);
+
+/**
+ * Sets the transform for outgoing messages (NULL: unchanged). Outgoing
+ * messages pass through active extensions in registration order.
+ */
+ws_result ws_extension_on_outgoing(struct ws_extension *ext, ws_ext_message_cb cb);
+
+/**
+ * Frees an extension that was not handed to `ws_add_extension` (its
+ * destructor runs). NULL is a no-op.
+ */
+void ws_extension_free(struct ws_extension *ext);
+
+/**
+ * Registers a callback extension for negotiation; only before `ws_start`.
+ * On `WS_RESULT_OK` the driver owns `ext` (do not free it; its destructor
+ * runs when the driver is freed); on failure the caller still owns it.
+ */
+ws_result ws_add_extension(struct ws_driver *drv, struct ws_extension *ext);
+
+/**
  * A new options object with the defaults (those of the websocket-driver
  * gem). Caller owns it; free with `ws_options_free`. NULL only if the
  * allocation failed.
@@ -580,8 +783,10 @@ void ws_options_free(struct ws_options *opts);
 ws_result ws_options_set_max_length(struct ws_options *opts, uint64_t max_length);
 
 /**
- * Adds a subprotocol this end accepts (server) or offers (client), in
- * order of preference. `protocol` is copied; it must be a non-empty HTTP
+ * Adds a subprotocol this end accepts (server) or offers (client). A
+ * client offers them in the order added; a server picks the first of the
+ * *client's* offers that it accepts (the websocket-driver gem's rule), so
+ * its own order does not matter. `protocol` is copied; it must be a non-empty HTTP
  * token (no spaces, commas or control characters), else
  * `WS_RESULT_INVALID_ARGUMENT`.
  */

@@ -76,6 +76,11 @@ pub(crate) trait Guarded: Castable + Sized {
     /// Called when a mutating call starts at depth 0: returned strings from
     /// earlier queries may go.
     fn on_mutate(&self);
+    /// The object is inside a call that cannot be re-entered (a driver's
+    /// extension callbacks run while its core is busy).
+    fn busy(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `f` and turns a panic into `R::panicked()`; for functions without
@@ -110,6 +115,10 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
         return R::panicked();
     }
     if g.free_requested.get() {
+        return R::gone();
+    }
+    if h.busy() {
+        g.set_error("This driver cannot be called from inside an extension callback.");
         return R::gone();
     }
     let outermost = g.depth.get() == 0;

@@ -219,8 +219,10 @@ pub extern "C" fn ws_ping(
 /// Pull-style `ws_ping`: when the matching pong arrives, `ws_poll` hands out
 /// a `WS_ACTION_PING_ANSWERED` action carrying `token` (right before the
 /// `WS_ACTION_PONG`). Tokens with the top bit set are reserved for
-/// `ws_ping`'s callbacks: `WS_RESULT_INVALID_ARGUMENT`. Other results as for
-/// `ws_ping`.
+/// `ws_ping`'s callbacks: `WS_RESULT_INVALID_ARGUMENT`. Every token, 0
+/// included, waits for its pong and counts against `max_pending_pings`; for
+/// a ping nobody waits on, use `ws_ping` with a NULL callback. Other results
+/// as for `ws_ping`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_ping_token(
     drv: *mut ws_driver,

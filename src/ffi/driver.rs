@@ -101,6 +101,10 @@ impl Guarded for Handle {
     fn on_mutate(&self) {
         self.strings.clear();
     }
+
+    fn busy(&self) -> bool {
+        self.core.try_borrow_mut().is_err()
+    }
 }
 
 impl Handle {

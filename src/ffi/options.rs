@@ -94,8 +94,10 @@ pub extern "C" fn ws_options_set_max_length(opts: *mut ws_options, max_length: u
     })
 }
 
-/// Adds a subprotocol this end accepts (server) or offers (client), in
-/// order of preference. `protocol` is copied; it must be a non-empty HTTP
+/// Adds a subprotocol this end accepts (server) or offers (client). A
+/// client offers them in the order added; a server picks the first of the
+/// *client's* offers that it accepts (the websocket-driver gem's rule), so
+/// its own order does not matter. `protocol` is copied; it must be a non-empty HTTP
 /// token (no spaces, commas or control characters), else
 /// `WS_RESULT_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]

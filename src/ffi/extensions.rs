@@ -1,0 +1,600 @@
+//! Extensions through the C API: permessage-deflate with its settings
+//! (`ws_deflate`), and a generic extension (`ws_extension`) whose
+//! negotiation and message transforms are C callbacks, so a host language
+//! can plug in its own extension objects.
+//!
+//! Extension callbacks run while the driver is inside the core (during
+//! `ws_start`, `ws_parse`, or a send): they get no driver pointer, and a
+//! `ws_*` call on the same driver from inside one returns
+//! `WS_RESULT_INVALID_STATE`.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, c_void};
+
+use crate::error::{Error, ErrorKind};
+use crate::event::ReadyState;
+use crate::extensions::deflate::{DeflateConfig, PerMessageDeflate};
+use crate::extensions::params::{ExtensionSpec, ParamValue, parse_header};
+use crate::extensions::{ExtMessage, Extension};
+use crate::frame::RSV_MASK;
+
+use super::boundary::{Access, enter, guard};
+use super::driver::{Handle, ws_driver};
+use super::handle::{Castable, c_str, free_box, into_c, payload, try_ref, write_out};
+use super::result::ws_result;
+
+// ---- ws_deflate -------------------------------------------------------------
+
+/// permessage-deflate settings (RFC 7692). Create with `ws_deflate_new`,
+/// adjust with `ws_deflate_set_*`, enable on a driver with `ws_add_deflate`
+/// (which copies the settings), free with `ws_deflate_free`.
+pub struct ws_deflate {
+    _private: [u8; 0],
+}
+
+pub(crate) struct DeflateHandle {
+    config: RefCell<DeflateConfig>,
+}
+
+impl Castable for DeflateHandle {
+    type C = ws_deflate;
+}
+
+fn set_deflate(d: *mut ws_deflate, f: impl FnOnce(&mut DeflateConfig) -> bool) -> ws_result {
+    guard(|| match try_ref::<DeflateHandle>(d) {
+        Some(h) => {
+            let mut config = h.config.borrow().clone();
+            if f(&mut config) && config.validate().is_ok() {
+                *h.config.borrow_mut() = config;
+                ws_result::Ok
+            } else {
+                ws_result::InvalidArgument
+            }
+        }
+        None => ws_result::NullParameter,
+    })
+}
+
+fn flag(value: c_int) -> Option<bool> {
+    match value {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+/// New settings with the defaults: level 6, no minimum size, context
+/// takeover both ways, no window limits, and (clients) an offer of
+/// `client_max_window_bits`. Caller owns it; free with `ws_deflate_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_new() -> *mut ws_deflate {
+    guard(|| {
+        Some(into_c(Box::new(DeflateHandle {
+            config: RefCell::new(DeflateConfig::default()),
+        })))
+    })
+    .unwrap_or(std::ptr::null_mut())
+}
+
+/// Frees settings made by `ws_deflate_new`. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_free(d: *mut ws_deflate) {
+    guard(|| {
+        if !d.is_null() {
+            // SAFETY: a non-NULL `d` came from `ws_deflate_new` and is not
+            // freed yet (the caller's contract).
+            unsafe { free_box::<DeflateHandle>(d) };
+        }
+    })
+}
+
+/// zlib compression level, 0 (store) to 9 (smallest). Default 6.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_level(d: *mut ws_deflate, level: u32) -> ws_result {
+    set_deflate(d, |c| {
+        c.level = level;
+        true
+    })
+}
+
+/// Messages shorter than `min_size` bytes are sent uncompressed. Default 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_min_size(d: *mut ws_deflate, min_size: usize) -> ws_result {
+    set_deflate(d, |c| {
+        c.min_size = min_size;
+        true
+    })
+}
+
+/// 1: the server compresses every message on its own (server: always;
+/// client: asks the server to). 0 (default): context is kept.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_server_no_context_takeover(
+    d: *mut ws_deflate,
+    on: c_int,
+) -> ws_result {
+    set_deflate(d, |c| {
+        flag(on).map(|v| c.server_no_context_takeover = v).is_some()
+    })
+}
+
+/// 1: the client compresses every message on its own (server: asks the
+/// client to; client: offers and does it). 0 (default): context is kept.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_client_no_context_takeover(
+    d: *mut ws_deflate,
+    on: c_int,
+) -> ws_result {
+    set_deflate(d, |c| {
+        flag(on).map(|v| c.client_no_context_takeover = v).is_some()
+    })
+}
+
+/// Window of the server's compressor, 8–15; 0 for none (the default).
+/// Server: the largest window it compresses with (announced only when the
+/// client asks). Client: asks the server for at most this window.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_server_max_window_bits(
+    d: *mut ws_deflate,
+    bits: u32,
+) -> ws_result {
+    set_deflate(d, |c| {
+        c.server_max_window_bits = window(bits);
+        bits == 0 || c.server_max_window_bits.is_some()
+    })
+}
+
+/// Window of the client's compressor, 8–15; 0 for none (the default).
+/// Server: limits the client's window when the client allows it. Client:
+/// offers `client_max_window_bits` with this value.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_client_max_window_bits(
+    d: *mut ws_deflate,
+    bits: u32,
+) -> ws_result {
+    set_deflate(d, |c| {
+        c.client_max_window_bits = window(bits);
+        bits == 0 || c.client_max_window_bits.is_some()
+    })
+}
+
+/// Client: 1 (default) offers `client_max_window_bits` so the server may
+/// limit our window; 0 leaves it out.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_deflate_set_offer_client_max_window_bits(
+    d: *mut ws_deflate,
+    on: c_int,
+) -> ws_result {
+    set_deflate(d, |c| {
+        flag(on)
+            .map(|v| c.offer_client_max_window_bits = v)
+            .is_some()
+    })
+}
+
+fn window(bits: u32) -> Option<u8> {
+    u8::try_from(bits).ok().filter(|b| (8..=15).contains(b))
+}
+
+/// Enables permessage-deflate on a driver with the given settings (copied;
+/// `deflate` may be NULL for the defaults). Only before `ws_start`.
+/// `WS_RESULT_NOT_SUPPORTED` for hixie drivers, `WS_RESULT_INVALID_STATE`
+/// after `ws_start`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_add_deflate(drv: *mut ws_driver, deflate: *const ws_deflate) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, _| {
+        if let Err(refused) = check_can_add(h) {
+            return refused;
+        }
+        let config = try_ref::<DeflateHandle>(deflate)
+            .map_or_else(DeflateConfig::default, |d| d.config.borrow().clone());
+        add(h, Box::new(PerMessageDeflate::new(config)))
+    })
+}
+
+/// Refuses adding an extension to a hixie driver or after `ws_start`.
+fn check_can_add(h: &Handle) -> Result<(), ws_result> {
+    let core = h.core.borrow();
+    if core.version().is_some_and(|v| v.starts_with("hixie")) {
+        return Err(h.fail(ws_result::NotSupported, "Hixie drivers have no extensions."));
+    }
+    if core.is_started() || core.state() != ReadyState::Connecting {
+        return Err(h.fail(
+            ws_result::InvalidState,
+            "Extensions can only be added before ws_start.",
+        ));
+    }
+    Ok(())
+}
+
+/// Adds an extension that `check_can_add` allowed.
+fn add(h: &Handle, ext: Box<dyn Extension>) -> ws_result {
+    let added = h.core.borrow_mut().add_extension(ext);
+    debug_assert!(added, "check_can_add ruled out every refusal");
+    ws_result::Ok
+}
+
+// ---- ws_buffer ----------------------------------------------------------------
+
+/// An output buffer handed to extension callbacks: fill it with
+/// `ws_buffer_set`. Owned by the library; valid only during the callback.
+pub struct ws_buffer {
+    _private: [u8; 0],
+}
+
+struct BufferHandle {
+    bytes: RefCell<Option<Vec<u8>>>,
+}
+
+impl Castable for BufferHandle {
+    type C = ws_buffer;
+}
+
+/// Sets the contents of a callback's output buffer (copied); the last call
+/// wins. `data` may be NULL when `len` is 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_buffer_set(buf: *mut ws_buffer, data: *const u8, len: usize) -> ws_result {
+    guard(|| {
+        let (Some(b), Some(data)) = (try_ref::<BufferHandle>(buf), payload(data, len)) else {
+            return ws_result::NullParameter;
+        };
+        *b.bytes.borrow_mut() = Some(data.to_vec());
+        ws_result::Ok
+    })
+}
+
+/// Runs `f` with a fresh `ws_buffer`; returns f's result and the contents.
+fn with_buffer(f: impl FnOnce(*mut ws_buffer) -> c_int) -> (c_int, Option<Vec<u8>>) {
+    let b = BufferHandle {
+        bytes: RefCell::new(None),
+    };
+    let ptr: *const BufferHandle = &b;
+    let rc = f(ptr.cast::<ws_buffer>().cast_mut());
+    (rc, b.bytes.into_inner())
+}
+
+// ---- ws_extension ---------------------------------------------------------------
+
+/// Client: fills `out_params` with the offer's parameters (`a=1; b`, empty
+/// for none). Non-zero: do not offer this extension.
+pub type ws_ext_offer_cb =
+    Option<unsafe extern "C" fn(user: *mut c_void, out_params: *mut ws_buffer) -> c_int>;
+/// Client: the server accepted the extension; `response` is its entry in
+/// `Sec-WebSocket-Extensions` (`name; a=1`). 0 accepts, non-zero rejects
+/// (the handshake fails).
+pub type ws_ext_activate_cb =
+    Option<unsafe extern "C" fn(user: *mut c_void, response: *const c_char, len: usize) -> c_int>;
+/// Server: `offers` holds the client's offers for this extension in header
+/// syntax (`name; a=1, name; b`). 0 accepts with the parameters written to
+/// `out_params`; non-zero declines.
+pub type ws_ext_respond_cb = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        offers: *const c_char,
+        len: usize,
+        out_params: *mut ws_buffer,
+    ) -> c_int,
+>;
+/// Transforms a whole message. `rsv` holds the RSV bits in frame position
+/// (`WS_RSV1` = 0x40, 0x20, 0x10) and `is_text` is 1 for text. Write the
+/// new payload to `out_data` (leave it unset to keep the payload) and the
+/// new RSV bits to `*out_rsv` (preset to `rsv`). Non-zero fails the
+/// connection (close 1010) with `out_data` as the error text.
+pub type ws_ext_message_cb = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        rsv: u32,
+        is_text: u32,
+        data: *const u8,
+        len: usize,
+        out_data: *mut ws_buffer,
+        out_rsv: *mut u32,
+    ) -> c_int,
+>;
+/// Called once with the user pointer when the extension is freed (with its
+/// driver, or by `ws_extension_free`).
+pub type ws_ext_destroy_cb = Option<unsafe extern "C" fn(user: *mut c_void)>;
+
+/// RSV1, in frame-bit position, for `ws_extension_new` and message callbacks.
+pub const WS_RSV1: u32 = 0x40;
+/// RSV2, in frame-bit position.
+pub const WS_RSV2: u32 = 0x20;
+/// RSV3, in frame-bit position.
+pub const WS_RSV3: u32 = 0x10;
+
+/// An extension implemented by callbacks. Create with `ws_extension_new`,
+/// set its callbacks, then hand it to `ws_add_extension` (which takes
+/// ownership) or free it with `ws_extension_free`.
+pub struct ws_extension {
+    _private: [u8; 0],
+}
+
+#[derive(Clone, Copy)]
+struct Callbacks {
+    user: *mut c_void,
+    destroy: ws_ext_destroy_cb,
+    offer: ws_ext_offer_cb,
+    activate: ws_ext_activate_cb,
+    respond: ws_ext_respond_cb,
+    incoming: ws_ext_message_cb,
+    outgoing: ws_ext_message_cb,
+}
+
+pub(crate) struct CExtension {
+    name: String,
+    rsv: u8,
+    cb: RefCell<Callbacks>,
+}
+
+impl Castable for CExtension {
+    type C = ws_extension;
+}
+
+// SAFETY: the only non-Send part is the host's user pointer. It travels
+// with the driver, which may move between threads but is used by one thread
+// at a time (the header's threading rule), so the callbacks never run on two
+// threads at once.
+unsafe impl Send for CExtension {}
+
+impl Drop for CExtension {
+    fn drop(&mut self) {
+        let cb = self.cb.get_mut();
+        if let Some(destroy) = cb.destroy.take() {
+            // SAFETY: the host registered `destroy` for `user`, to be called
+            // once when the extension goes away.
+            unsafe { destroy(cb.user) };
+        }
+    }
+}
+
+impl CExtension {
+    fn message(
+        &mut self,
+        which: fn(&Callbacks) -> ws_ext_message_cb,
+        msg: &mut ExtMessage,
+    ) -> Result<(), Error> {
+        let cb = *self.cb.get_mut();
+        let Some(f) = which(&cb) else { return Ok(()) };
+        let mut rsv = u32::from(msg.rsv);
+        let (rc, out) = with_buffer(|buf| {
+            // SAFETY: a host callback called with its own user pointer and
+            // buffers that live for the duration of the call.
+            unsafe {
+                f(
+                    cb.user,
+                    rsv,
+                    u32::from(msg.text),
+                    msg.data.as_ptr(),
+                    msg.data.len(),
+                    buf,
+                    &mut rsv,
+                )
+            }
+        });
+        if rc != 0 {
+            let text = out
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|| "failed".into());
+            return Err(Error::new(
+                ErrorKind::Extension,
+                format!("{}: {text}", self.name),
+            ));
+        }
+        if let Some(data) = out {
+            msg.data = data;
+        }
+        msg.rsv = u8::try_from(rsv).unwrap_or(0) & RSV_MASK;
+        Ok(())
+    }
+}
+
+fn header_params(name: &str, params: &[u8]) -> Option<Vec<(String, ParamValue)>> {
+    let params = std::str::from_utf8(params).ok()?;
+    let text = if params.trim().is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}; {params}")
+    };
+    parse_header(&text).ok()?.pop().map(|s| s.params)
+}
+
+impl Extension for CExtension {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn rsv_bits(&self) -> u8 {
+        self.rsv
+    }
+
+    fn offer(&mut self) -> Vec<(String, ParamValue)> {
+        let cb = *self.cb.get_mut();
+        let Some(f) = cb.offer else { return Vec::new() };
+        // SAFETY: host callback with its user pointer and a live buffer.
+        let (_, out) = with_buffer(|buf| unsafe { f(cb.user, buf) });
+        header_params(&self.name, &out.unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String> {
+        let cb = *self.cb.get_mut();
+        let Some(f) = cb.activate else { return Ok(()) };
+        let text = response.to_header();
+        // SAFETY: host callback; `text` outlives the call.
+        let rc = unsafe { f(cb.user, text.as_ptr().cast(), text.len()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err("rejected".into())
+        }
+    }
+
+    fn respond(&mut self, offers: &[&ExtensionSpec]) -> Option<Vec<(String, ParamValue)>> {
+        let cb = *self.cb.get_mut();
+        let f = cb.respond?;
+        let text = offers
+            .iter()
+            .map(|o| o.to_header())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // SAFETY: host callback; `text` and the buffer outlive the call.
+        let (rc, out) =
+            with_buffer(|buf| unsafe { f(cb.user, text.as_ptr().cast(), text.len(), buf) });
+        if rc != 0 {
+            return None;
+        }
+        header_params(&self.name, &out.unwrap_or_default())
+    }
+
+    fn incoming(&mut self, msg: &mut ExtMessage, _max_length: u64) -> Result<(), Error> {
+        self.message(|c| c.incoming, msg)
+    }
+
+    fn outgoing(&mut self, msg: &mut ExtMessage) -> Result<(), Error> {
+        self.message(|c| c.outgoing, msg)
+    }
+}
+
+/// A new callback extension named `name` (an HTTP token) that may set the
+/// RSV bits in `rsv_bits` (`WS_RSV1 | ...`). Writes the new object to
+/// `*out` (caller owns it). `WS_RESULT_INVALID_ARGUMENT` for a bad name or
+/// bits outside RSV1–3.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_new(
+    name: *const c_char,
+    rsv_bits: u32,
+    out: *mut *mut ws_extension,
+) -> ws_result {
+    guard(|| {
+        let name = try_arg!(c_str(name));
+        check_out!(out);
+        let Ok(name) = name.to_str() else {
+            return ws_result::InvalidArgument;
+        };
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let Ok(rsv) = u8::try_from(rsv_bits) else {
+            return ws_result::InvalidArgument;
+        };
+        if !token || rsv & !RSV_MASK != 0 {
+            return ws_result::InvalidArgument;
+        }
+        let cb = Callbacks {
+            user: std::ptr::null_mut(),
+            destroy: None,
+            offer: None,
+            activate: None,
+            respond: None,
+            incoming: None,
+            outgoing: None,
+        };
+        let ext = CExtension {
+            name: name.to_owned(),
+            rsv,
+            cb: RefCell::new(cb),
+        };
+        write_out(out, into_c(Box::new(ext)));
+        ws_result::Ok
+    })
+}
+
+fn set_ext(ext: *mut ws_extension, f: impl FnOnce(&mut Callbacks)) -> ws_result {
+    guard(|| match try_ref::<CExtension>(ext) {
+        Some(e) => {
+            f(&mut e.cb.borrow_mut());
+            ws_result::Ok
+        }
+        None => ws_result::NullParameter,
+    })
+}
+
+/// Sets the user pointer passed to every callback, and an optional
+/// destructor called with it when the extension is freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_set_user(
+    ext: *mut ws_extension,
+    user: *mut c_void,
+    destroy: ws_ext_destroy_cb,
+) -> ws_result {
+    set_ext(ext, |c| {
+        c.user = user;
+        c.destroy = destroy;
+    })
+}
+
+/// Sets the client's offer callback (NULL: offer without parameters).
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_on_offer(ext: *mut ws_extension, cb: ws_ext_offer_cb) -> ws_result {
+    set_ext(ext, |c| c.offer = cb)
+}
+
+/// Sets the client's activation callback (NULL: accept any response).
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_on_activate(
+    ext: *mut ws_extension,
+    cb: ws_ext_activate_cb,
+) -> ws_result {
+    set_ext(ext, |c| c.activate = cb)
+}
+
+/// Sets the server's response callback (NULL: always decline).
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_on_respond(
+    ext: *mut ws_extension,
+    cb: ws_ext_respond_cb,
+) -> ws_result {
+    set_ext(ext, |c| c.respond = cb)
+}
+
+/// Sets the transform for incoming messages (NULL: unchanged). Incoming
+/// messages pass through active extensions in reverse order.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_on_incoming(
+    ext: *mut ws_extension,
+    cb: ws_ext_message_cb,
+) -> ws_result {
+    set_ext(ext, |c| c.incoming = cb)
+}
+
+/// Sets the transform for outgoing messages (NULL: unchanged). Outgoing
+/// messages pass through active extensions in registration order.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_on_outgoing(
+    ext: *mut ws_extension,
+    cb: ws_ext_message_cb,
+) -> ws_result {
+    set_ext(ext, |c| c.outgoing = cb)
+}
+
+/// Frees an extension that was not handed to `ws_add_extension` (its
+/// destructor runs). NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_extension_free(ext: *mut ws_extension) {
+    guard(|| {
+        if !ext.is_null() {
+            // SAFETY: a non-NULL `ext` came from `ws_extension_new` and was
+            // neither freed nor added to a driver (the caller's contract).
+            unsafe { free_box::<CExtension>(ext) };
+        }
+    })
+}
+
+/// Registers a callback extension for negotiation; only before `ws_start`.
+/// On `WS_RESULT_OK` the driver owns `ext` (do not free it; its destructor
+/// runs when the driver is freed); on failure the caller still owns it.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_add_extension(drv: *mut ws_driver, ext: *mut ws_extension) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, _| {
+        if ext.is_null() {
+            return ws_result::NullParameter;
+        }
+        if let Err(refused) = check_can_add(h) {
+            return refused;
+        }
+        // SAFETY: `ext` came from `ws_extension_new` and is not freed or
+        // added yet (the caller's contract); ownership moves to the driver.
+        let boxed = unsafe { Box::from_raw(ext.cast::<CExtension>()) };
+        add(h, boxed)
+    })
+}
