@@ -33,6 +33,8 @@ step "cargo test" cargo test --release
 [ -x scripts/check-symbols.sh ] && step "exported symbols" scripts/check-symbols.sh
 [ -x scripts/test-c.sh ] && step "C tests and examples" scripts/test-c.sh
 [ -x bindings/ruby/run-specs.sh ] && step "Ruby specs" bindings/ruby/run-specs.sh
+[ -x scripts/test-python.sh ] && step "Python binding" scripts/test-python.sh
+[ -x scripts/test-interop.sh ] && step "interop (Chromium, websockets, ws)" scripts/test-interop.sh
 if ((QUICK)); then
   step "Autobahn (quick)" scripts/autobahn.sh --quick both
 else
