@@ -1,0 +1,277 @@
+'use strict';
+// Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
+// no browser is downloaded) against our C echo server.
+//
+// usage: node chromium_test.js http://127.0.0.1:PORT/ OUT_DIR
+//
+// 1. Loads the demo page and uses its UI once: types into the text box,
+//    clicks send, and waits for the echo in the page's log.
+// 2. From page JS opens a WebSocket to the same origin and echoes text
+//    (multi-byte UTF-8) and binary messages of every size in the matrix,
+//    checked byte for byte, then closes with 4000 "bye" and expects the
+//    server's echoed 4000 "bye" with wasClean.
+// Writes OUT_DIR/chromium.json ({extensions, deflate, ...}: whether
+// permessage-deflate was negotiated, for a later step to assert) and
+// OUT_DIR/demo.png (the page after the UI exchange).
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+const { SIZES, Results, withTimeout } = require('./common');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// Runs in the page before its own scripts: records every WebSocket the page
+// opens and what it receives, without changing its behaviour.
+function recordSockets() {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.__binaryReceived = 0;
+  class Recorded extends Native {
+    constructor(...args) {
+      super(...args);
+      const rec = { ws: this, url: String(args[0]), received: [], closed: null };
+      window.__sockets.push(rec);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string') rec.received.push(e.data);
+        else window.__binaryReceived++;
+      });
+      this.addEventListener('close', (e) => {
+        rec.closed = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      });
+    }
+  }
+  window.WebSocket = Recorded;
+}
+
+// Runs in the page: the size matrix over a fresh same-origin WebSocket.
+async function matrix({ sizes, stepMs }) {
+  const results = [];
+  const ok = (name, cond, why, note) => results.push({ name, ok: !!cond, why, note });
+  const UNIT = 'aé€😀'; // 1 + 2 + 3 + 4 bytes
+  const enc = new TextEncoder();
+  const textOf = (n) => 'x'.repeat(n % 10) + UNIT.repeat(Math.floor(n / 10));
+  let seed = 0x2545f491;
+  const binaryOf = (n) => {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      b[i] = seed & 0xff;
+    }
+    return b;
+  };
+  const sizeName = (n) => (n >= 1 << 20 && n % (1 << 20) === 0 ? `${n >> 20}MiB` : String(n));
+  const timeout = (p, ms, what) =>
+    Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: nothing within ${ms / 1000}s`)), ms))]);
+
+  const ws = new WebSocket(`ws://${location.host}/`);
+  ws.binaryType = 'arraybuffer';
+  const queue = [];
+  const waiters = [];
+  let closeEvent = null;
+  const closed = new Promise((resolve) => ws.addEventListener('close', (e) => {
+    closeEvent = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+    for (const w of waiters.splice(0)) w.reject(new Error(`connection closed (${e.code} ${e.reason})`));
+    resolve(closeEvent);
+  }));
+  ws.addEventListener('message', (e) => {
+    const w = waiters.shift();
+    if (w) w.resolve(e.data);
+    else queue.push(e.data);
+  });
+  const next = () => {
+    if (queue.length) return Promise.resolve(queue.shift());
+    if (closeEvent) return Promise.reject(new Error(`connection closed (${closeEvent.code})`));
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  };
+  try {
+    await timeout(new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve);
+      ws.addEventListener('error', () => reject(new Error('error event before open')));
+    }), stepMs, 'open');
+  } catch (e) {
+    ok('open', false, e.message);
+    return { results, extensions: null };
+  }
+  ok('open', true, '', `extensions: ${ws.extensions || 'none'}`);
+  const extensions = ws.extensions;
+  let silent = false;
+
+  for (const n of sizes) {
+    for (const kind of ['text', 'binary']) {
+      const name = `${kind} ${sizeName(n)}`;
+      if (ws.readyState !== WebSocket.OPEN || silent) {
+        ok(name, false, silent ? 'skipped: no echo for an earlier message' : 'skipped: connection gone');
+        continue;
+      }
+      try {
+        if (kind === 'text') {
+          const s = textOf(n);
+          if (enc.encode(s).length !== n) throw new Error('bad test text');
+          ws.send(s);
+          const got = await timeout(next(), stepMs, 'echo');
+          if (typeof got !== 'string') ok(name, false, 'echo is binary');
+          else if (got === s) ok(name, true);
+          else {
+            let i = 0;
+            while (i < s.length && s[i] === got[i]) i++;
+            ok(name, false, `length ${got.length} (expected ${s.length} UTF-16 units), first difference at ${i}`);
+          }
+        } else {
+          const b = binaryOf(n);
+          ws.send(b);
+          const got = await timeout(next(), stepMs, 'echo');
+          if (typeof got === 'string') ok(name, false, 'echo is text');
+          else {
+            const g = new Uint8Array(got);
+            let i = 0;
+            while (i < b.length && i < g.length && b[i] === g[i]) i++;
+            ok(name, g.length === b.length && i === b.length, `length ${g.length}, expected ${b.length}, first difference at ${i}`);
+          }
+        }
+      } catch (e) {
+        ok(name, false, e.message);
+        silent = true;
+      }
+    }
+  }
+
+  const buffered = ws.bufferedAmount;
+  try {
+    ws.close(4000, 'bye');
+    const c = await timeout(closed, stepMs, 'close');
+    ok(
+      "close 4000 'bye' echoed",
+      c.code === 4000 && c.reason === 'bye' && c.wasClean,
+      `close event code=${c.code} reason=${JSON.stringify(c.reason)} wasClean=${c.wasClean}`,
+    );
+  } catch (e) {
+    ok("close 4000 'bye' echoed", false, `${e.message} (bufferedAmount was ${buffered})`);
+  }
+  return { results, extensions };
+}
+
+async function main() {
+  const [url, outDir] = process.argv.slice(2);
+  const res = new Results('chromium');
+  const report = { url, chromium: null, extensions: null, deflate: null, demoPageExtensions: null };
+  // A fresh profile, under OUT_DIR so that one left by a killed run is
+  // removed by the next (scripts/test-interop.sh).
+  const userDataDir = fs.mkdtempSync(path.join(outDir, 'chromium-profile-'));
+  let context;
+  try {
+    context = await withTimeout(
+      chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        timeout: 30000,
+      }),
+      40000,
+      'launch',
+    );
+    report.chromium = context.browser() ? context.browser().version() : null;
+    const page = context.pages()[0] || (await context.newPage());
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') res.info(`console error: ${m.text()} (${m.location().url})`);
+    });
+    await page.addInitScript(recordSockets);
+
+    // --- the demo page and its UI ---
+    const resp = await page.goto(url, { waitUntil: 'load', timeout: 15000 });
+    const ctype = resp ? resp.headers()['content-type'] || '' : '';
+    res.check('demo page loads', resp && resp.status() === 200 && /text\/html/.test(ctype),
+      `status ${resp && resp.status()}, content-type ${ctype}`);
+    res.info(`page title: ${JSON.stringify(await page.title())}`);
+
+    let pageSocket = null;
+    try {
+      await page.waitForFunction(() => window.__sockets.some((s) => s.ws.readyState === 1), null, { timeout: 10000 });
+      pageSocket = await page.evaluate(() => {
+        const s = window.__sockets.find((r) => r.ws.readyState === 1);
+        return { url: s.url, extensions: s.ws.extensions };
+      });
+      res.ok('demo page opens its WebSocket', `${pageSocket.url}, extensions: ${pageSocket.extensions || 'none'}`);
+      report.demoPageExtensions = pageSocket.extensions;
+    } catch (e) {
+      const seen = await page.evaluate(() => window.__sockets.map((s) => ({ url: s.url, state: s.ws.readyState, closed: s.closed })));
+      res.fail('demo page opens its WebSocket', `none open after 10s; sockets: ${JSON.stringify(seen)}`);
+    }
+
+    const msg = `héllo from chromium 😀 ${Date.now()}`;
+    try {
+      const box = page.locator('input[type=text], input:not([type]), textarea').first();
+      await box.fill('', { timeout: 5000 }); // the demo may prefill it
+      await box.pressSequentially(msg, { timeout: 10000 });
+      let button = page.getByRole('button', { name: /send/i }).first();
+      if ((await button.count()) === 0) button = page.locator('button, input[type=submit], input[type=button]').first();
+      await button.click({ timeout: 5000 });
+      await page.waitForFunction((m) => window.__sockets.some((s) => s.received.includes(m)), msg, { timeout: 10000 });
+      res.ok('demo UI: typed message echoed over the WebSocket');
+      // The page shows it: a line of its text holds the message and is not
+      // the page's own record of what it sent.
+      await page.waitForFunction(
+        (m) => document.body.innerText.split('\n').some((l) => l.includes(m) && !/^\s*(sent|>|you)/i.test(l)),
+        msg,
+        { timeout: 5000 },
+      );
+      res.ok('demo UI: echo shown in the log');
+      const binButton = page.getByRole('button', { name: /binary/i }).first();
+      if ((await binButton.count()) > 0) {
+        const before = await page.evaluate(() => window.__binaryReceived);
+        await binButton.click({ timeout: 5000 });
+        await page.waitForFunction((b) => window.__binaryReceived > b, before, { timeout: 10000 });
+        res.ok('demo UI: binary message echoed');
+      }
+    } catch (e) {
+      const text = await page.evaluate(() => document.body.innerText).catch(() => '?');
+      res.fail('demo UI round trip', `${e.message.split('\n')[0]}; page text: ${JSON.stringify(text.slice(0, 300))}`);
+    }
+    await page.screenshot({ path: path.join(outDir, 'demo.png') }).catch((e) => res.info(`screenshot: ${e.message}`));
+    res.check('demo page has no uncaught JS errors', pageErrors.length === 0, pageErrors.join(' | '));
+
+    // --- the size matrix from page JS ---
+    const t0 = Date.now();
+    const out = await withTimeout(page.evaluate(matrix, { sizes: SIZES, stepMs: 30000 }), 120000, 'matrix');
+    for (const r of out.results) res.check(r.name, r.ok, r.why, r.note);
+    res.info(`matrix took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    report.extensions = out.extensions;
+    report.deflate = typeof out.extensions === 'string' && /permessage-deflate/.test(out.extensions);
+    console.log(`chromium: permessage-deflate negotiated: ${report.deflate ? 'yes' : 'no'} (ws.extensions=${JSON.stringify(out.extensions)})`);
+    if (process.env.WSDRIVER_EXPECT_DEFLATE === '1') {
+      res.check('permessage-deflate negotiated', report.deflate, `ws.extensions=${JSON.stringify(out.extensions)}`);
+    }
+  } catch (e) {
+    res.fail('run', e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
+  } finally {
+    report.passed = res.passed;
+    report.failed = res.failed;
+    try {
+      fs.writeFileSync(path.join(outDir, 'chromium.json'), JSON.stringify(report, null, 2) + '\n');
+    } catch (e) {
+      res.info(`cannot write chromium.json: ${e.message}`);
+    }
+    if (context) await withTimeout(context.close(), 10000, 'close browser').catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  process.exitCode = res.exitCode();
+}
+
+main().catch((e) => {
+  console.log(`FAIL chromium crashed: ${e.stack}`);
+  process.exitCode = 1;
+});
