@@ -71,6 +71,15 @@ static int run(const char *url, session *sess) {
         fprintf(stderr, "ws_driver_new_client(%s): %s\n", url, ws_result_text(r));
         return -1;
     }
+    /* Offer permessage-deflate with client_no_context_takeover and
+     * client_max_window_bits, so the server may pick any of the parameter
+     * sets the 13.x cases ask for. */
+    {
+        ws_deflate *deflate = ws_deflate_new();
+        if (deflate) ws_deflate_set_client_no_context_takeover(deflate, 1);
+        ws_add_deflate(drv, deflate);
+        ws_deflate_free(deflate);
+    }
     if (split_url(url, "ws", 80, host, sizeof host, port, sizeof port) != 0 ||
         (fd = tcp_connect(host, port, 10000)) < 0) {
         ws_driver_free(drv);

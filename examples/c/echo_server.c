@@ -108,6 +108,9 @@ static int on_connect(void *user, ws_driver *drv) {
     const char *path = ws_request_path(drv);
     int head = method && strcmp(method, "HEAD") == 0;
     if (ws_is_websocket(drv) == 1) {
+        /* permessage-deflate with the default settings, when the client
+         * offers it (hixie drivers refuse extensions; that is fine). */
+        (void)ws_add_deflate(drv, NULL);
         /* A bad handshake answers 400 itself and emits error + close. */
         (void)ws_start(drv);
         return 0;

@@ -355,7 +355,10 @@ impl Extension for PerMessageDeflate {
             }
             self.own_bits = own_bits;
             self.own_reset = own_reset;
-            self.peer_reset = c.client_no_context_takeover || p.client_no_context_takeover;
+            // The client's own client_no_context_takeover is only a hint
+            // (RFC 7692 §7.1.1.2), and some clients offer it without
+            // honouring it: keep our inflater unless we asked for resets.
+            self.peer_reset = c.client_no_context_takeover;
             return Some(response);
         }
         None
