@@ -845,8 +845,11 @@ ws_result ws_options_set_retained_buffer(struct ws_options *opts, size_t bytes);
 ws_result ws_options_set_client_key(struct ws_options *opts, const char *key);
 
 /**
- * Stores input without parsing or dispatching it; parsing happens as
- * `ws_poll` takes actions. The bytes are copied. `(NULL, 0)` is allowed.
+ * Feeds input without dispatching callbacks: the resulting actions come
+ * out of `ws_poll`, one at a time. The driver parses only up to the first
+ * action and keeps (copies) the rest, parsing further as `ws_poll` takes
+ * actions, so `ws_buffered_amount` may be less than the bytes fed.
+ * `(NULL, 0)` is allowed.
  */
 ws_result ws_feed(struct ws_driver *drv, const uint8_t *data, size_t len);
 
@@ -913,12 +916,15 @@ void ws_proxy_free(struct ws_proxy *proxy);
 ws_result ws_proxy_on_write(struct ws_proxy *proxy, ws_proxy_write_cb cb, void *user);
 
 /**
- * Sets the callback for the proxy's acceptance. `cb` NULL unregisters.
+ * Sets the callback for the proxy's acceptance. Like every proxy
+ * callback it is called only once `ws_proxy_on_write` is set (without a
+ * write callback, take actions with `ws_proxy_poll`). `cb` NULL unregisters.
  */
 ws_result ws_proxy_on_connect(struct ws_proxy *proxy, ws_proxy_event_cb cb, void *user);
 
 /**
- * Sets the callback for the proxy's refusal. `cb` NULL unregisters.
+ * Sets the callback for the proxy's refusal (or an unreadable answer);
+ * called only once `ws_proxy_on_write` is set. `cb` NULL unregisters.
  */
 ws_result ws_proxy_on_error(struct ws_proxy *proxy, ws_proxy_error_cb cb, void *user);
 
@@ -1077,7 +1083,9 @@ int ws_is_websocket(const struct ws_driver *drv);
 
 /**
  * The detailed message for the last failed call on this driver (or its
- * last panic), NULL if none failed. Owned by the driver; valid until the
+ * last panic), NULL if none failed. Calls that fail with
+ * `WS_RESULT_NULL_PARAMETER` say all there is to say in their result and
+ * leave it unchanged. Owned by the driver; valid until the
  * next failing call on it or until it is freed. Works on poisoned drivers.
  */
 const char *ws_last_error(const struct ws_driver *drv);

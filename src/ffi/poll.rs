@@ -157,8 +157,11 @@ pub(crate) fn their_size(out: *const ws_action) -> Option<u32> {
     (usize::try_from(size).is_ok_and(|s| s >= minimum)).then_some(size)
 }
 
-/// Stores input without parsing or dispatching it; parsing happens as
-/// `ws_poll` takes actions. The bytes are copied. `(NULL, 0)` is allowed.
+/// Feeds input without dispatching callbacks: the resulting actions come
+/// out of `ws_poll`, one at a time. The driver parses only up to the first
+/// action and keeps (copies) the rest, parsing further as `ws_poll` takes
+/// actions, so `ws_buffered_amount` may be less than the bytes fed.
+/// `(NULL, 0)` is allowed.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_feed(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {

@@ -154,7 +154,9 @@ pub extern "C" fn ws_proxy_on_write(
     register(proxy, |c| c.write = Slot { cb, user })
 }
 
-/// Sets the callback for the proxy's acceptance. `cb` NULL unregisters.
+/// Sets the callback for the proxy's acceptance. Like every proxy
+/// callback it is called only once `ws_proxy_on_write` is set (without a
+/// write callback, take actions with `ws_proxy_poll`). `cb` NULL unregisters.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_proxy_on_connect(
     proxy: *mut ws_proxy,
@@ -164,7 +166,8 @@ pub extern "C" fn ws_proxy_on_connect(
     register(proxy, |c| c.connect = Slot { cb, user })
 }
 
-/// Sets the callback for the proxy's refusal. `cb` NULL unregisters.
+/// Sets the callback for the proxy's refusal (or an unreadable answer);
+/// called only once `ws_proxy_on_write` is set. `cb` NULL unregisters.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_proxy_on_error(
     proxy: *mut ws_proxy,
