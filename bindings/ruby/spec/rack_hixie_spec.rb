@@ -58,7 +58,7 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
     end
   end
 
-  describe 'hybi via rack', :gc do
+  describe 'hybi via rack' do
     it 'fails a non-WebSocket request with 400' do
       d = rack_driver(hybi_env.merge('REQUEST_METHOD' => 'POST'), 'ws://example.com/chat')
       expect(d.start).to be false
@@ -68,7 +68,7 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
       ])
     end
 
-    it 'requires masking and echoes messages' do
+    it 'requires masking and echoes messages', :gc do
       d = rack_driver(hybi_env, 'ws://example.com/chat')
       d.on(:message) { |e| d.text(e.data) }
       d.start
@@ -87,13 +87,13 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
     end
   end
 
-  describe 'hixie-76', :gc do
+  describe 'hixie-76' do
     let(:head) do
       "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n" \
         "Sec-WebSocket-Origin: http://example.com\r\nSec-WebSocket-Location: ws://example.com/demo?a=b\r\n\r\n".b
     end
 
-    it 'answers the key challenge in a second write and opens' do
+    it 'answers the key challenge in a second write and opens', :gc do
       d = rack_driver(h76_env, 'ws://example.com/demo?a=b')
       expect(d.start).to be true
       expect(take_log).to eq([[:write, head], [:write, H76_ANSWER.b], [:open, []]])
@@ -135,7 +135,7 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
     end
   end
 
-  describe 'hixie-75', :gc do
+  describe 'hixie-75' do
     it 'handshakes, frames text, skips length-prefixed frames, and closes without bytes' do
       d = rack_driver(h75_env, 'ws://example.com:8080/demo')
       d.start
@@ -167,7 +167,7 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
     end
   end
 
-  describe 'Driver.server picking hixie', :gc do
+  describe 'Driver.server picking hixie' do
     it 'serves hixie-76 with the body in the same chunk as the request' do
       d = open_server({}, H76 + H76_BODY + "\x00hi\xFF".b)
       expect(d.version).to eq('hixie-76')

@@ -3,8 +3,8 @@
 require_relative 'spec_helper'
 
 RSpec.describe 'binding semantics' do
-  describe 'exceptions from listeners', :gc do
-    it 'escape parse, and the next parse continues without losing buffered input' do
+  describe 'exceptions from listeners' do
+    it 'escape parse, and the next parse continues without losing buffered input', :gc do
       d = open_server
       seen = []
       d.on(:message) do |e|
@@ -18,7 +18,7 @@ RSpec.describe 'binding semantics' do
       expect(seen).to eq(%w[one two three fo ur])
     end
 
-    it 'leave queued writes to be delivered by the next call' do
+    it 'leave queued writes to be delivered by the next call', :gc do
       d = open_server
       raised = false
       d.on(:ping) do
@@ -42,8 +42,8 @@ RSpec.describe 'binding semantics' do
     end
   end
 
-  describe 'reentrancy', :gc do
-    it 'delivers sends made from listeners after the current event, in order, one write each' do
+  describe 'reentrancy' do
+    it 'delivers sends made from listeners after the current event, in order, one write each', :gc do
       d = open_server
       d.on(:message) do |e|
         d.text("echo #{e.data}")
@@ -72,7 +72,7 @@ RSpec.describe 'binding semantics' do
     end
   end
 
-  describe 'data types', :gc do
+  describe 'data types' do
     it 'sends binary from Arrays and Strings, and text as UTF-8' do
       d = open_server
       d.binary([0, 255])
@@ -82,7 +82,7 @@ RSpec.describe 'binding semantics' do
       expect(take_log.map(&:last)).to eq(["\x82\x02\x00\xFF".b, "\x82\x02\x00\xFF".b, "\x82\x02ab".b, "\x81\x02\xC3\xA9".b])
     end
 
-    it 'gives ping and pong payloads as BINARY strings and close reasons as UTF-8' do
+    it 'gives ping and pong payloads as BINARY strings and close reasons as UTF-8', :gc do
       d = open_server
       got = {}
       d.on(:ping) { |e| got[:ping] = e.data }
@@ -94,8 +94,8 @@ RSpec.describe 'binding semantics' do
     end
   end
 
-  describe 'lifetime', :gc do
-    it 'frees drivers through AutoPointer with a Method releaser' do
+  describe 'lifetime' do
+    it 'frees drivers through AutoPointer with a Method releaser', :gc do
       d = open_server
       handle = d.native_handle
       expect(handle).to be_a(FFI::AutoPointer)
@@ -119,7 +119,7 @@ RSpec.describe 'binding semantics' do
       expect(true).to be true
     end
 
-    it 'keeps ping callbacks until the pong arrives' do
+    it 'keeps ping callbacks until the pong arrives', :gc do
       d = open_server
       called = 0
       d.ping('gc') { called += 1 }

@@ -5,8 +5,8 @@ require_relative 'spec_helper'
 RSpec.describe 'WebSocket::Driver.server (hybi)' do
   let(:socket) { FakeSocket.new(log) }
 
-  describe 'handshake', :gc do
-    it 'emits connect with a Rack env, answers 101, flushes queued messages, then opens' do
+  describe 'handshake' do
+    it 'emits connect with a Rack env, answers 101, flushes queued messages, then opens', :gc do
       d = wire(WebSocket::Driver.server(socket, protocols: %w[superchat chat]))
       env = nil
       d.on(:connect) { env = d.env; d.start }
@@ -115,7 +115,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       end
     end
 
-    it 'builds the env like the gem (duplicates joined, CONTENT_* unprefixed, body in rack.input)' do
+    it 'builds the env like the gem (duplicates joined, CONTENT_* unprefixed, body in rack.input)', :gc do
       d = wire(WebSocket::Driver.server(socket))
       env = nil
       d.on(:connect) { env = d.env }
@@ -138,7 +138,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
     end
   end
 
-  describe 'frames', :gc do
+  describe 'frames' do
     def run_frames(bytes, options = {})
       d = open_server(options)
       d.parse(bytes)
@@ -167,7 +167,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       expect(data.encoding).to eq(Encoding::BINARY)
     end
 
-    it 'reassembles fragments and allows interleaved control frames' do
+    it 'reassembles fragments and allows interleaved control frames', :gc do
       expect(run_frames(frame(1, 'ab', fin: false) + frame(9, 'p') + frame(0, 'cd')))
         .to eq([[:write, "\x8A\x01p".b], [:ping, ['p']], [:message, ['abcd']]])
     end
@@ -180,7 +180,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       expect(run_frames(frame(1, ''))).to eq([[:message, ['']]])
     end
 
-    it 'parses 16- and 64-bit lengths' do
+    it 'parses 16- and 64-bit lengths', :gc do
       events = run_frames(frame(2, 'x' * 70_000), binary_data_format: :string)
       expect(events.size).to eq(1)
       expect(events[0][1][0].bytesize).to eq(70_000)
@@ -232,7 +232,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
     end
   end
 
-  describe 'closing', :gc do
+  describe 'closing' do
     {
       '' => [1000, ''], "\x03" => [1002, ''], [1005].pack('n') => [1002, ''], [1004].pack('n') => [1002, ''],
       [2999].pack('n') => [1002, ''], [3000].pack('n') + 'r' => [3000, 'r'], [4999].pack('n') => [4999, ''],
@@ -249,7 +249,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       end
     end
 
-    it 'closes with reason first, then code; waits for the peer; later sends fail' do
+    it 'closes with reason first, then code; waits for the peer; later sends fail', :gc do
       d = open_server
       expect(d.close('bye', 1001)).to be true
       expect(take_log).to eq([[:write, "\x88\x05\x03\xE9bye".b]])
@@ -276,7 +276,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
     end
   end
 
-  describe 'sending', :gc do
+  describe 'sending' do
     it 'writes one frame per call' do
       d = open_server
       d.text('t')
@@ -315,7 +315,7 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       expect(take_log).to eq([])
     end
 
-    it 'runs ping callbacks when the matching pong arrives, before the pong event' do
+    it 'runs ping callbacks when the matching pong arrives, before the pong event', :gc do
       d = open_server
       calls = []
       d.ping('abc') { calls << :cb; log << [:pingcb] }

@@ -104,6 +104,8 @@ module WSDriver
     attach_function :ws_options_set_masking, [:ws_options, :int32], :ws_result
     attach_function :ws_options_set_require_masking, [:ws_options, :int32], :ws_result
     attach_function :ws_options_set_client_key, [:ws_options, :string], :ws_result
+    attach_function :ws_options_set_retained_buffer, [:ws_options, :size_t], :ws_result
+    attach_function :ws_options_set_max_queued, [:ws_options, :size_t], :ws_result
 
     attach_function :ws_driver_new_server, [:ws_options, :pointer], :ws_result
     attach_function :ws_driver_new_rack,

@@ -7,4 +7,12 @@ module WSDriver
   # Marker: WebSocket::Driver is backed by libwsdriver (native Rust core),
   # not the pure-Ruby gem.
   NATIVE = true
+
+  class << self
+    # Bytes of buffer capacity a driver keeps between messages (input,
+    # message assembly, output); nil leaves the library default (8 KiB).
+    # Larger values avoid reallocating for every large message at the cost
+    # of memory per connection. Applies to drivers created afterwards.
+    attr_accessor :retained_buffer
+  end
 end

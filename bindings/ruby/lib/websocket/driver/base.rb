@@ -219,6 +219,9 @@ module WebSocket
                    'ws_options_set_require_masking')
         end
         N.check!(N.ws_options_set_client_key(opts, client_key), nil, 'ws_options_set_client_key') if client_key
+        if (retained = ::WSDriver.retained_buffer)
+          N.check!(N.ws_options_set_retained_buffer(opts, retained), nil, 'ws_options_set_retained_buffer')
+        end
         yield opts
       ensure
         N.ws_options_free(opts)
@@ -273,13 +276,13 @@ module WebSocket
       when N::ACTION_WRITE
         @socket.write(read_data(ptr))
       when N::ACTION_MESSAGE
-        data = read_data(ptr)
+        data = ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET))
         if ptr.get_uint32(N::MESSAGE_KIND_OFFSET) == N::MESSAGE_TEXT
           data.force_encoding(Encoding::UTF_8)
         elsif @binary_data_format == :array
           data = data.bytes
         end
-        emit(:message, MessageEvent.new(data))
+        emit_message(MessageEvent.new(data))
       when N::ACTION_OPEN
         emit(:open, OpenEvent.new)
       when N::ACTION_CONNECT
@@ -305,5 +308,20 @@ module WebSocket
     end
 
     def on_connect; end
+
+    MESSAGE = 'message'
+    private_constant :MESSAGE
+
+    # emit(:message, event) without the per-call Symbol#to_s and, for the
+    # usual single listener, without copying the list (the listener is
+    # taken before it runs, so the copy semantics are the same).
+    def emit_message(event)
+      list = @listeners[MESSAGE]
+      if list.size == 1
+        list[0].call(event)
+      else
+        list.dup.each { |listener| listener.call(event) }
+      end
+    end
   end
 end
