@@ -12,6 +12,12 @@ use crate::frame::{self, FrameHeader, MAX_HEADER_LEN, close, mask, opcode};
 use crate::io::Io;
 use crate::message::Utf8Stream;
 
+/// How many times the bytes received so far a message buffer may reserve
+/// ahead of them (bounded by the announced length).
+const GROWTH: u64 = 8;
+/// What a data frame may reserve before any of its payload arrived.
+const MIN_RESERVE: u64 = 64 * 1024;
+
 /// The gem's close code for a close frame without a payload.
 const DEFAULT_CLOSE_CODE: u16 = 1000;
 
@@ -80,7 +86,7 @@ impl Hybi {
                         return input.len();
                     };
                     pos += used;
-                    if let Err(e) = self.begin_frame(header, len7, ext) {
+                    if let Err(e) = self.begin_frame(header, len7, ext, input.len() - pos) {
                         self.fail(e, io);
                         return input.len();
                     }
@@ -243,7 +249,14 @@ impl Hybi {
         Ok(())
     }
 
-    fn begin_frame(&mut self, h: FrameHeader, len7: u8, ext: &Extensions) -> Result<(), Error> {
+    /// `available`: bytes of input after the header, already received.
+    fn begin_frame(
+        &mut self,
+        h: FrameHeader,
+        len7: u8,
+        ext: &Extensions,
+        available: usize,
+    ) -> Result<(), Error> {
         let control = opcode::is_control(h.opcode);
         self.check_start(h.fin, h.rsv, h.opcode, h.mask.is_some(), len7, ext)?;
         if len7 > 125 {
@@ -256,9 +269,11 @@ impl Hybi {
             _ => self.control.clear(),
         }
         if !control {
-            // Room for what is announced, capped so a large announced length
-            // costs memory only as its bytes actually arrive.
-            self.buffer.reserve(h.len.min(64 * 1024) as usize);
+            // Room for what is announced, in one allocation when it can be,
+            // but never more than GROWTH times what actually arrived, so a
+            // large announced length costs memory only as its bytes come.
+            let bound = (available as u64).saturating_mul(GROWTH).max(MIN_RESERVE);
+            self.buffer.reserve(h.len.min(bound) as usize);
         }
         self.frame = h;
         self.remaining = h.len;
@@ -275,6 +290,14 @@ impl Hybi {
         } else {
             &mut self.buffer
         };
+        if target.capacity() - target.len() < chunk.len() {
+            // Grow once to the end of the frame when that is at most GROWTH
+            // times what has arrived, else by that much: few reallocations
+            // (each copies) and no capacity beyond the announced length.
+            let arrived = (target.len() + chunk.len()) as u64;
+            let more = self.remaining.min(arrived.saturating_mul(GROWTH));
+            target.reserve_exact(chunk.len() + more as usize);
+        }
         match self.frame.mask {
             Some(key) => {
                 self.mask_offset = mask::unmask_extend(target, chunk, key, self.mask_offset)
@@ -325,6 +348,11 @@ impl Hybi {
         let Some((kind, rsv)) = self.message.take() else {
             return;
         };
+        // A final frame with no payload never reaches `take_payload`: check
+        // here that the text does not end inside a character.
+        if kind == MessageKind::Text && rsv == 0 && !self.utf8.check(&self.buffer, true) {
+            return self.fail(encoding_error(), io);
+        }
         let fresh = io.buffer();
         let data = std::mem::replace(&mut self.buffer, fresh);
         self.utf8.reset();

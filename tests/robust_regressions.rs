@@ -45,3 +45,86 @@ fn corpus_inflate() {
 fn corpus_ffi() {
     replay_corpus("ffi", harness::ffi);
 }
+
+// ---- crashes found by fuzzing ------------------------------------------------
+
+/// fuzz/artifacts/client/crash-5743273f72a09213f045f40bd1bebbf07bbf26d8
+#[test]
+fn client_fragmented_invalid_utf8_text() {
+    harness::client(&[
+        0xfd, 0xff, 0x03, 0x09, 0x01, 0x01, 0xdc, 0x80, 0x00, 0x66, 0x7f, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0x00,
+    ]);
+}
+
+/// fuzz/artifacts/inflate/crash-d12c2b3eb5a238059c4dccfbdc042db29a3b0a3e
+#[test]
+fn inflate_message_lost() {
+    harness::inflate(&[
+        0xf2, 0xcd, 0x00, 0x00, 0x7f, 0x96, 0x98, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0xc9,
+        0x07, 0xc1, 0x00, 0x7a,
+    ]);
+}
+
+/// The bug behind the client crash above, on a server, without the harness:
+/// a text message whose last fragment is empty and that ends inside a
+/// character was delivered as text. The check for an unfinished character
+/// ran only when a final frame had payload. Fixed in `Hybi::finish_message`.
+#[test]
+fn text_ending_inside_a_character_with_an_empty_final_fragment_is_1007() {
+    use wsdriver::{Action, Driver, ErrorKind, Event, Options};
+    let request = harness::hybi_request("");
+    let zero = [0u8; 4];
+    // "κ" is CE BA: send CE, then an empty final continuation.
+    let mut input = request.clone();
+    input.extend_from_slice(&[0x01, 0x81]);
+    input.extend_from_slice(&zero);
+    input.push(0xCE);
+    input.extend_from_slice(&[0x80, 0x80]);
+    input.extend_from_slice(&zero);
+    let mut d = Driver::server(Options::default());
+    d.parse(&input);
+    let mut events = Vec::new();
+    while let Some(a) = d.poll_action() {
+        if let Action::Event(e) = a {
+            if e == Event::Connect {
+                d.start();
+            }
+            events.push(e);
+        }
+    }
+    let msg = "Could not decode a text frame as UTF-8";
+    assert_eq!(
+        events,
+        [
+            Event::Connect,
+            Event::Open,
+            Event::Error(wsdriver::Error::new(ErrorKind::Encoding, msg)),
+            Event::Close {
+                code: Some(1007),
+                reason: msg.into()
+            },
+        ]
+    );
+    // With the character finished in a last non-empty fragment, it is text.
+    let mut ok = request;
+    ok.extend_from_slice(&[0x01, 0x81]);
+    ok.extend_from_slice(&zero);
+    ok.push(0xCE);
+    ok.extend_from_slice(&[0x80, 0x81]);
+    ok.extend_from_slice(&zero);
+    ok.push(0xBA);
+    let mut d = Driver::server(Options::default());
+    d.parse(&ok);
+    let mut got = None;
+    while let Some(a) = d.poll_action() {
+        match a {
+            Action::Event(Event::Connect) => {
+                d.start();
+            }
+            Action::Event(Event::Message { data, .. }) => got = Some(data),
+            _ => {}
+        }
+    }
+    assert_eq!(got.as_deref(), Some("κ".as_bytes()));
+}

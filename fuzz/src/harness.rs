@@ -518,6 +518,16 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The payload length announced by the frame header at the start of `f`.
+fn frame_payload_len(f: &[u8]) -> u64 {
+    match f.get(1).map(|b| b & 0x7F) {
+        Some(126) => u16::from_be_bytes([f[2], f[3]]) as u64,
+        Some(127) => u64::from_be_bytes(f[2..10].try_into().expect("8 bytes")),
+        Some(n) => n as u64,
+        None => 0,
+    }
+}
+
 fn frame(out: &mut Vec<u8>, b0: u8, payload: &[u8], mask: Option<[u8; 4]>) {
     out.push(b0);
     let m = if mask.is_some() { 0x80 } else { 0 };
@@ -626,7 +636,11 @@ pub fn inflate(data: &[u8]) {
             }
             let before = sc.actions.len();
             feed(&mut server, &mut sc, React::from_flags(0), &[&out], false, false);
-            if (payload.len() as u64) <= opts.max_length {
+            // max_length bounds the frame as received (compressed) as well
+            // as the message after inflation.
+            if (payload.len() as u64) <= opts.max_length
+                && frame_payload_len(&out) <= opts.max_length
+            {
                 let got = sc.actions[before..].iter().find_map(|a| match a {
                     Action::Event(Event::Message { data, .. }) => Some(data.clone()),
                     _ => None,
