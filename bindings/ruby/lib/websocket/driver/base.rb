@@ -15,7 +15,8 @@ module WebSocket
     end
 
     EMPTY_BINARY = String.new('', encoding: Encoding::BINARY).freeze
-    private_constant :EMPTY_BINARY
+    UTF_8 = Encoding::UTF_8
+    private_constant :EMPTY_BINARY, :UTF_8
 
     attr_reader :socket
 
@@ -103,10 +104,10 @@ module WebSocket
     end
 
     def text(message)
-      message = Driver.encode(message, Encoding::UTF_8)
+      message = Driver.encode(message, Encoding::UTF_8) unless message.is_a?(String) && message.encoding == UTF_8
       result = N.ws_text(@handle, message, message.bytesize)
       drain
-      ok?(result)
+      result == N::OK || ok?(result)
     end
 
     def binary(message)
@@ -256,7 +257,22 @@ module WebSocket
       ptr    = @action_ptr
       begin
         while (result = N.ws_poll(handle, ptr)) == N::OK
-          dispatch(ptr)
+          # Messages and writes are the hot path; everything else goes
+          # through dispatch.
+          case ptr.get_uint32(N::KIND_OFFSET)
+          when N::ACTION_MESSAGE
+            data = ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET))
+            if ptr.get_uint32(N::MESSAGE_KIND_OFFSET) == N::MESSAGE_TEXT
+              data.force_encoding(UTF_8)
+            elsif @binary_data_format == :array
+              data = data.bytes
+            end
+            emit_message(MessageEvent.new(data))
+          when N::ACTION_WRITE
+            @socket.write(ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET)))
+          else
+            dispatch(ptr)
+          end
         end
         N.check!(result, handle, 'ws_poll') unless result == N::EMPTY
       ensure
