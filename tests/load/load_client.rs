@@ -34,6 +34,9 @@ use wsdriver::{Action, Driver, Event, MessageKind, Options};
 
 // ---- configuration ------------------------------------------------------------
 
+/// Messages the latency probe sends, one at a time.
+const PROBE: u32 = 500;
+
 struct Config {
     port: u16,
     server_pid: Option<u32>,
@@ -544,12 +547,23 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 /// Runs the exchange phase: every normal connection gets `per_conn` more
 /// messages. Returns (messages, bytes, seconds, latencies).
 fn exchange(l: &mut Load, per_conn: u32, start_deadline: Instant, rss_samples: &mut Vec<u64>) -> (u64, u64, f64, Vec<u32>) {
+    let ids = l.ids(Role::Normal);
+    exchange_on(l, &ids, per_conn, start_deadline, rss_samples)
+}
+
+/// `exchange` on some connections only (the others stay idle).
+fn exchange_on(
+    l: &mut Load,
+    ids: &[u32],
+    per_conn: u32,
+    start_deadline: Instant,
+    rss_samples: &mut Vec<u64>,
+) -> (u64, u64, f64, Vec<u32>) {
     let (m0, b0) = (l.exchanged, l.bytes);
     l.latencies.clear();
     let t = Instant::now();
-    let ids = l.ids(Role::Normal);
     let target = l.exchanged + ids.len() as u64 * per_conn as u64;
-    for id in &ids {
+    for id in ids {
         if let Some(c) = l.conns.get_mut(id) {
             c.quota += per_conn;
         }
@@ -684,6 +698,17 @@ fn main() {
         percentile(&lat1, 0.99)
     );
 
+    // Unloaded latency: one connection, one message at a time, the other
+    // connections open and idle.
+    let probe_id = l.ids(Role::Normal)[0];
+    let (p1, _, _, plat1) = exchange_on(&mut l, &[probe_id], PROBE, start, &mut Vec::new());
+    println!(
+        "load: one connection alone ({p1} messages in turn, {} others idle): latency p50 {:.3} ms p99 {:.3} ms",
+        total - 1,
+        percentile(&plat1, 0.5),
+        percentile(&plat1, 0.99)
+    );
+
     // 4. Slow clients: connect, then blast without reading until stuck.
     let rss_before_slow = rss_kib(pid);
     let mut slow = Vec::new();
@@ -723,6 +748,12 @@ fn main() {
         "load: {} slow clients stuck after sending {:.1} MiB in total without reading",
         slow.len(),
         slow_sent as f64 / 1048576.0
+    );
+    let (p2, _, _, plat2) = exchange_on(&mut l, &[probe_id], PROBE, start, &mut Vec::new());
+    println!(
+        "load: one connection alone with the slow clients stuck ({p2} messages): latency p50 {:.3} ms p99 {:.3} ms",
+        percentile(&plat2, 0.5),
+        percentile(&plat2, 0.99)
     );
     let mut samples2 = Vec::new();
     let rest = l.cfg.messages as u32 - half;
@@ -795,7 +826,7 @@ fn main() {
     if l.lost + l.corrupted + l.unexpected_closes > 0 {
         l.fail("lost, corrupted or unexpectedly closed messages");
     }
-    let expect = total as u64 * l.cfg.messages as u64;
+    let expect = total as u64 * l.cfg.messages as u64 + 2 * PROBE as u64;
     if l.exchanged != expect {
         l.fail(&format!("{} of {expect} messages", l.exchanged));
     }
@@ -804,6 +835,10 @@ fn main() {
     let (b99, s99) = (percentile(&lat1, 0.99), percentile(&lat2, 0.99));
     if s99 > b99 * 5.0 + 500.0 {
         l.fail(&format!("p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"));
+    }
+    let (b99, s99) = (percentile(&plat1, 0.99), percentile(&plat2, 0.99));
+    if s99 > b99 * 10.0 + 50.0 {
+        l.fail(&format!("alone, p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"));
     }
     // Server memory while slow clients are stuck: the 4 MiB high-water
     // mark, a message and socket slack per slow client.
