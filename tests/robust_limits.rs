@@ -525,3 +525,39 @@ fn ws_buffered_amount_for_backpressure() {
     assert_eq!(ws_buffered_amount(std::ptr::null()), 0);
     ws_driver_free(d);
 }
+
+#[test]
+fn request_body_before_start_is_bounded_by_max_length() {
+    // A raw server whose host has not answered yet keeps bytes that follow
+    // the request head (hixie-76's key, early frames): at most max_length.
+    let o = opts(|o| o.max_length = 16);
+    let mut d = Driver::server(o);
+    let mut input = request("");
+    input.extend_from_slice(&[0u8; 16]);
+    let out = run_with(&mut d, &[&input], &mut no_reaction);
+    assert_eq!(events(&out), [Event::Connect]);
+    assert_eq!(d.body().len(), 16);
+    let out = run_with(&mut d, &[&[0u8]], &mut no_reaction);
+    let m = "Request body too large";
+    assert_eq!(
+        events(&out),
+        [
+            Event::Error(wsdriver::Error::new(ErrorKind::TooLarge, m)),
+            Event::Close { code: Some(1009), reason: m.into() },
+        ]
+    );
+}
+
+#[test]
+fn corrupt_deflate_stream_is_1010() {
+    let (_client, mut server) = deflate_pair(1 << 20);
+    // RSV1 text frame whose payload is not a deflate stream (reserved
+    // block type 3).
+    let out = run(&mut server, &[&raw_frame(0xC1, &[0xFF, 0xFF, 0xFF, 0xFF], Some(MASK))]);
+    let ev = events(&out);
+    assert!(
+        matches!(&ev[0], Event::Error(e) if e.kind == ErrorKind::Extension && e.message.starts_with("permessage-deflate: ")),
+        "{ev:?}"
+    );
+    assert!(matches!(&ev[1], Event::Close { code: Some(1010), .. }), "{ev:?}");
+}
