@@ -25,11 +25,12 @@ require 'optparse'
 
 LIB = File.expand_path('../lib', __dir__)
 
-options = { time: 1.0, repeat: 3, sizes: [16, 1024, 65_536, 1_048_576], worker: nil }
+options = { time: 1.0, repeat: 3, rounds: 2, sizes: [16, 1024, 65_536, 1_048_576], worker: nil }
 OptionParser.new do |o|
   o.on('--time SECONDS', Float) { |v| options[:time] = v }
   o.on('--sizes LIST', String) { |v| options[:sizes] = v.split(',').map { |s| Integer(s) } }
   o.on('--repeat N', Integer) { |v| options[:repeat] = v }
+  o.on('--rounds N', Integer) { |v| options[:rounds] = v }
   o.on('--worker KIND', String) { |v| options[:worker] = v }
 end.parse!
 
@@ -185,12 +186,27 @@ def size_label(size)
   end
 end
 
-gem = run_worker('gem', options)
-native = run_worker('native', options)
+# Alternate the two workers (gem, native, gem, native ...) and keep each
+# cell's best, so a change in machine load does not favour either side.
+def merge_best(a, b)
+  return b unless a
+
+  a.merge(b) do |key, x, y|
+    next x if key == 'impl'
+
+    x.merge(y) { |_, r1, r2| r1['msgs'] >= r2['msgs'] ? r1 : r2 }
+  end
+end
+
+gem = native = nil
+options[:rounds].times do
+  gem = merge_best(gem, run_worker('gem', options))
+  native = merge_best(native, run_worker('native', options))
+end
 
 puts "pure Ruby: #{gem['impl']}"
 puts "native:    #{native['impl']}"
-puts "ruby #{RUBY_VERSION}; best of #{options[:repeat]} runs of #{options[:time]}s per cell; msg/s (MB/s of payload+framing)"
+puts "ruby #{RUBY_VERSION}; #{options[:rounds]} alternating rounds, best of #{options[:repeat]} runs of #{options[:time]}s per cell; msg/s (MB/s of payload+framing)"
 puts
 puts '| size | workload | pure-Ruby gem | wsdriver | ratio |'
 puts '|---:|---|---:|---:|---:|'
