@@ -95,11 +95,7 @@ impl Driver {
             deferred_start: false,
             hixie_keys: None,
         };
-        Driver::new(
-            opts,
-            Side::Server(Box::new(side)),
-            Box::new(OsRandom::new()),
-        )
+        Driver::new(opts, Side::Server(Box::new(side)), None)
     }
 
     /// A server for a request the host already parsed (the gem's
@@ -115,33 +111,44 @@ impl Driver {
             deferred_start: false,
             hixie_keys: None,
         };
-        let mut d = Driver::new(
-            opts,
-            Side::Server(Box::new(side)),
-            Box::new(OsRandom::new()),
-        );
+        let mut d = Driver::new(opts, Side::Server(Box::new(side)), None);
         d.choose_protocol(request);
         d
     }
 
     /// A client for `url` (`ws://` or `wss://`; the gem's `Driver.client`).
     pub fn client(url: &str, opts: Options) -> Result<Driver, Error> {
-        Driver::client_with_random(url, opts, Box::new(OsRandom::new()))
+        Driver::new_client(url, opts, None)
     }
 
     /// A client whose key and masks come from `rng` (tests fix them).
     pub fn client_with_random(
         url: &str,
         opts: Options,
-        mut rng: Box<dyn RandomSource>,
+        rng: Box<dyn RandomSource>,
+    ) -> Result<Driver, Error> {
+        Driver::new_client(url, opts, Some(rng))
+    }
+
+    /// A client; `rng: None` uses the operating system's generator (for the
+    /// key now, and a pooled one created when masking starts).
+    fn new_client(
+        url: &str,
+        opts: Options,
+        mut rng: Option<Box<dyn RandomSource>>,
     ) -> Result<Driver, Error> {
         let raw_url = url.to_owned();
         let url = Url::parse(url, &["ws", "wss"])?;
+        let mut os = OsRandom::new();
+        let key_source: &mut dyn RandomSource = match &mut rng {
+            Some(r) => r.as_mut(),
+            None => &mut os,
+        };
         let handshake = ClientHandshake::new(
             url,
             &opts.protocols,
             opts.client_key.as_deref(),
-            rng.as_mut(),
+            key_source,
         );
         let side = ClientSide {
             url: raw_url,
@@ -157,7 +164,7 @@ impl Driver {
         Ok(d)
     }
 
-    fn new(opts: Options, side: Side, rng: Box<dyn RandomSource>) -> Driver {
+    fn new(opts: Options, side: Side, rng: Option<Box<dyn RandomSource>>) -> Driver {
         Driver {
             io: Io::new(rng, opts.retained_buffer),
             opts,
@@ -176,7 +183,7 @@ impl Driver {
 
     /// Replaces the source of masking keys (servers that mask, tests).
     pub fn set_random(&mut self, rng: Box<dyn RandomSource>) {
-        self.io.rng = rng;
+        self.io.rng = Some(rng);
     }
 
     // ---- queries -------------------------------------------------------
@@ -546,8 +553,11 @@ impl Driver {
 
     /// Parses from `input` until an action is queued; returns bytes used.
     fn step(&mut self, input: &[u8]) -> usize {
-        if self.io.state == ReadyState::Closed {
-            return input.len();
+        match self.io.state {
+            ReadyState::Closed => return input.len(),
+            // Past the handshake only the framing protocol reads input.
+            ReadyState::Open | ReadyState::Closing => return self.parse_frames(input),
+            ReadyState::Connecting => {}
         }
         let limits = self.limits();
         match &mut self.side {
@@ -615,11 +625,17 @@ impl Driver {
                     }
                 }
             }
-            _ => match &mut self.proto {
-                Proto::Hybi(h) => h.parse(input, &mut self.io, &mut self.ext),
-                Proto::Hixie(h) => h.parse(input, &mut self.io),
-                Proto::Undecided => input.len(),
-            },
+            _ => self.parse_frames(input),
+        }
+    }
+
+    /// Parses frames of the chosen protocol until an action is queued.
+    #[inline]
+    fn parse_frames(&mut self, input: &[u8]) -> usize {
+        match &mut self.proto {
+            Proto::Hybi(h) => h.parse(input, &mut self.io, &mut self.ext),
+            Proto::Hixie(h) => h.parse(input, &mut self.io),
+            Proto::Undecided => input.len(),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::event::{Action, Event, ReadyState};
-use crate::rand::RandomSource;
+use crate::rand::{OsRandom, RandomSource};
 
 /// How many spare buffers the pool keeps.
 const POOL_SIZE: usize = 4;
@@ -15,11 +15,13 @@ pub(crate) struct Io {
     pool: Vec<Vec<u8>>,
     /// Largest capacity a recycled buffer may keep.
     pub retained: usize,
-    pub rng: Box<dyn RandomSource>,
+    /// `None` until randomness is first needed: then the operating
+    /// system's generator, so drivers that never mask hold no pool.
+    pub rng: Option<Box<dyn RandomSource>>,
 }
 
 impl Io {
-    pub fn new(rng: Box<dyn RandomSource>, retained: usize) -> Self {
+    pub fn new(rng: Option<Box<dyn RandomSource>>, retained: usize) -> Self {
         Io {
             state: ReadyState::Connecting,
             queue: VecDeque::new(),
@@ -27,6 +29,13 @@ impl Io {
             retained,
             rng,
         }
+    }
+
+    /// The source of masking keys, created on first use.
+    pub fn random(&mut self) -> &mut dyn RandomSource {
+        self.rng
+            .get_or_insert_with(|| Box::new(OsRandom::new()))
+            .as_mut()
     }
 
     #[inline]

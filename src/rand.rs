@@ -8,18 +8,22 @@ pub trait RandomSource: Send {
     fn fill(&mut self, buf: &mut [u8]);
 }
 
+/// Bytes read from the operating system at a time.
+const POOL: usize = 256;
+
 /// The operating system's generator (`getrandom`), read in blocks so that a
-/// client masking many small frames does not make one system call per frame.
+/// client masking many small frames does not make one system call per frame
+/// (one per 64 masking keys).
 pub struct OsRandom {
-    pool: [u8; 64],
+    pool: [u8; POOL],
     used: usize,
 }
 
 impl OsRandom {
     pub fn new() -> Self {
         OsRandom {
-            pool: [0; 64],
-            used: 64,
+            pool: [0; POOL],
+            used: POOL,
         }
     }
 }
