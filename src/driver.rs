@@ -144,12 +144,8 @@ impl Driver {
             Some(r) => r.as_mut(),
             None => &mut os,
         };
-        let handshake = ClientHandshake::new(
-            url,
-            &opts.protocols,
-            opts.client_key.as_deref(),
-            key_source,
-        );
+        let handshake =
+            ClientHandshake::new(url, &opts.protocols, opts.client_key.as_deref(), key_source);
         let side = ClientSide {
             url: raw_url,
             handshake,
