@@ -30,6 +30,7 @@ step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --all-targets -- -D warnings
 step "cargo build --release" cargo build --release
 step "cargo test" cargo test --release
+step "benchmark (quick)" cargo bench --bench throughput -- --quick
 [ -x scripts/check-symbols.sh ] && step "exported symbols" scripts/check-symbols.sh
 [ -x scripts/test-c.sh ] && step "C tests and examples" scripts/test-c.sh
 [ -x bindings/ruby/run-specs.sh ] && step "Ruby specs" bindings/ruby/run-specs.sh
