@@ -21,8 +21,6 @@ FULL_RUN_CASES = 517  # all of wstest 25.10.1's cases
 
 
 def allowed(case_id, behavior):
-    # permessage-deflate (12.*, 13.*) is not implemented yet: delete this line once it is.
-    if behavior == "UNIMPLEMENTED" and case_id.split(".")[0] in ("12", "13"): return True
     return behavior in PASSING
 
 
@@ -137,8 +135,8 @@ def write_doc(path, results):
                                                       r["run"].get("testee", "?")))
     out += [
         "",
-        "Passing means every case is OK or INFORMATIONAL (behavior and behaviorClose);",
-        "UNIMPLEMENTED is tolerated for 12.* and 13.* (permessage-deflate) only.",
+        "Passing means every case is OK or INFORMATIONAL (behavior and behaviorClose),",
+        "permessage-deflate (12.*, 13.*) included.",
         "Server mode: wstest's fuzzingclient against the echo server; client mode: our",
         "client against wstest's fuzzingserver.",
         "",
