@@ -2,7 +2,12 @@
 # Interop with real peers, all on 127.0.0.1:
 #   - headless Chromium (Debian's /usr/bin/chromium via playwright-core) loads
 #     the C echo server's demo page, uses its UI, and echoes the size matrix
-#     (0 B .. 16 MiB, text with multi-byte UTF-8 and binary) from page JS;
+#     (0 B .. 16 MiB, text with multi-byte UTF-8 and binary) from page JS,
+#     all through tests/interop/ws_wire_tap.py, a relay that forwards the
+#     bytes unchanged and records the frames; permessage-deflate must be
+#     negotiated (ws.extensions and the 101's Sec-WebSocket-Extensions) and
+#     compressed (RSV1) frames must cross the wire both ways, the 1 MiB text
+#     in under a tenth of its size;
 #   - Python `websockets` and Node `ws` clients against the C echo server
 #     (size matrix with and without permessage-deflate offered, ping/pong,
 #     close 4000 "bye");
@@ -13,7 +18,9 @@
 # Env:
 #   WSDRIVER_CACHE           where the venv and node modules live
 #                            (default ~/.cache/wsdriver)
-#   WSDRIVER_EXPECT_DEFLATE  1: fail unless Chromium negotiated permessage-deflate
+#   WSDRIVER_EXPECT_DEFLATE  0: only report whether Chromium negotiated
+#                            permessage-deflate and compressed frames crossed
+#                            the wire (default 1: fail unless they did)
 #   INTEROP_BIN_DIR          where echo_server and client are (default
 #                            examples/c/build, built by this script)
 #   INTEROP_SKIP_BUILD       1: do not build (use INTEROP_BIN_DIR as it is)
@@ -22,7 +29,8 @@
 # timeout, kills everything it started on exit, prints
 # `interop: N passed, M failed` and exits non-zero on any failure.
 # Logs and results: target/interop/ (chromium.json records whether
-# permessage-deflate was negotiated; demo.png is the page after the UI test).
+# permessage-deflate was negotiated and the wire figures; wire.json is the
+# relay's frame-by-frame summary; demo.png is the page after the UI test).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +48,8 @@ say() { echo "interop: $*" >&2; }
 
 # ---------------------------------------------------------------- processes
 mkdir -p "$OUT"
+# Results of an earlier run must not be reported as this one's.
+rm -f "$OUT/chromium.json" "$OUT/wire.json" "$OUT/demo.png"
 PIDS=$OUT/.pids.$$
 : >"$PIDS"
 cleanup() {
@@ -106,7 +116,18 @@ finish() {
   printf '  %s\n' "${TIMES[@]}"
   echo "  total                    ${SECONDS}s"
   if [ -f "$OUT/chromium.json" ]; then
-    echo "  permessage-deflate with Chromium: $(grep -o '"deflate": [a-z]*' "$OUT/chromium.json" | cut -d' ' -f2) (target/interop/chromium.json)"
+    echo "  permessage-deflate with Chromium: $(grep -o '"deflate": [a-z]*' "$OUT/chromium.json" | head -n 1 | cut -d' ' -f2) (target/interop/chromium.json)"
+    python3 - "$OUT/chromium.json" <<'PYEOF' || true
+import json, sys
+w = json.load(open(sys.argv[1])).get("wire") or {}
+for key, arrow in (("client_to_server", "client->server"), ("server_to_client", "server->client")):
+    d = w.get(key)
+    if not d:
+        continue
+    t = d.get("text1MiB") or {}
+    print(f"  wire {arrow}: {d['rsv1DataFrames']} RSV1 data frames of {d['messages']} messages; "
+          f"1 MiB text took {t.get('wireBytes', '?')} B ({t.get('ratio', '?')}:1) (target/interop/wire.json)")
+PYEOF
   fi
   echo "interop: $PASSED passed, $FAILED failed"
   if ((FAILED == 0)); then exit 0; else exit 1; fi
@@ -259,11 +280,18 @@ start_server node_echo_server node "$HERE/node_echo_server.js"
 NODE_PORT=$SERVER_PORT
 start_server connect_proxy "$PY" "$HERE/connect_proxy.py" "$PROXY_USER" "$PROXY_PASS"
 PROXY_PORT=$SERVER_PORT
+# The wire tap in front of the echo server, for Chromium: the page and the
+# WebSockets go through it; it writes wire.json whenever a connection ends.
+start_server ws_wire_tap "$PY" "$HERE/ws_wire_tap.py" --max-seconds 230 "$ECHO_PORT" "$OUT/wire.json"
+TAP_PORT=$SERVER_PORT
+TAP_PID=$BG_PID
 step_done "start servers"
 
 # ---------------------------------------------------------------- tests
-rm -f "$OUT/chromium.json" "$OUT/demo.png"
-run_test chromium 150 node "$HERE/chromium_test.js" "http://127.0.0.1:$ECHO_PORT/" "$OUT"
+run_test chromium 150 node "$HERE/chromium_test.js" "http://127.0.0.1:$TAP_PORT/" "$OUT" "$OUT/wire.json"
+# Done with the tap: SIGTERM makes it write its last summary and exit.
+kill -TERM -- "-$TAP_PID" 2>/dev/null || true
+wait "$TAP_PID" 2>/dev/null || true
 run_test python-websockets 90 "$PY" "$HERE/py_client_test.py" "ws://127.0.0.1:$ECHO_PORT/"
 run_test node-ws 90 node "$HERE/node_client_test.js" "ws://127.0.0.1:$ECHO_PORT/"
 run_test c-client 120 "$PY" "$HERE/c_client_test.py" \

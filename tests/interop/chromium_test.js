@@ -2,16 +2,26 @@
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
 // no browser is downloaded) against our C echo server.
 //
-// usage: node chromium_test.js http://127.0.0.1:PORT/ OUT_DIR
+// usage: node chromium_test.js http://127.0.0.1:PORT/ OUT_DIR [WIRE_JSON]
+//
+// PORT is normally that of ws_wire_tap.py, a relay in front of the echo
+// server that forwards the bytes unchanged and writes what it saw on the
+// wire to WIRE_JSON: the page and every WebSocket go through it.
 //
 // 1. Loads the demo page and uses its UI once: types into the text box,
 //    clicks send, and waits for the echo in the page's log.
-// 2. From page JS opens a WebSocket to the same origin and echoes text
-//    (multi-byte UTF-8) and binary messages of every size in the matrix,
-//    checked byte for byte, then closes with 4000 "bye" and expects the
-//    server's echoed 4000 "bye" with wasClean.
-// Writes OUT_DIR/chromium.json ({extensions, deflate, ...}: whether
-// permessage-deflate was negotiated, for a later step to assert) and
+// 2. From page JS opens a WebSocket to the same origin (path /matrix) and
+//    echoes text (multi-byte UTF-8) and binary messages of every size in the
+//    matrix, checked byte for byte, then closes with 4000 "bye" and expects
+//    the server's echoed 4000 "bye" with wasClean.
+// 3. permessage-deflate must have been negotiated: `ws.extensions` of both
+//    sockets names it (WSDRIVER_EXPECT_DEFLATE=0 makes that a note only).
+// 4. With WIRE_JSON, after the browser closed: the 101 accepted
+//    permessage-deflate, data frames with RSV1 (compressed) crossed the wire
+//    both ways, the 1 MiB text message took far fewer bytes on the wire than
+//    its size each way, every matrix message inflates to the size sent, the
+//    close frames carried 4000 "bye", and the relay saw no anomaly.
+// Writes OUT_DIR/chromium.json ({extensions, deflate, wire, ...}) and
 // OUT_DIR/demo.png (the page after the UI exchange).
 
 const fs = require('fs');
@@ -20,6 +30,10 @@ const { chromium } = require('playwright-core');
 const { SIZES, Results, withTimeout } = require('./common');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const EXPECT_DEFLATE = process.env.WSDRIVER_EXPECT_DEFLATE !== '0';
+const MATRIX_PATH = '/matrix';
+// The wire must carry the 1 MiB text message in under 1/RATIO of its size.
+const MIN_RATIO = 10;
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -55,7 +69,7 @@ function recordSockets() {
 }
 
 // Runs in the page: the size matrix over a fresh same-origin WebSocket.
-async function matrix({ sizes, stepMs }) {
+async function matrix({ sizes, stepMs, path }) {
   const results = [];
   const ok = (name, cond, why, note) => results.push({ name, ok: !!cond, why, note });
   const UNIT = 'aé€😀'; // 1 + 2 + 3 + 4 bytes
@@ -76,7 +90,7 @@ async function matrix({ sizes, stepMs }) {
   const timeout = (p, ms, what) =>
     Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: nothing within ${ms / 1000}s`)), ms))]);
 
-  const ws = new WebSocket(`ws://${location.host}/`);
+  const ws = new WebSocket(`ws://${location.host}${path}`);
   ws.binaryType = 'arraybuffer';
   const queue = [];
   const waiters = [];
@@ -164,7 +178,7 @@ async function matrix({ sizes, stepMs }) {
 }
 
 async function main() {
-  const [url, outDir] = process.argv.slice(2);
+  const [url, outDir, wireJson] = process.argv.slice(2);
   const res = new Results('chromium');
   const report = { url, chromium: null, extensions: null, deflate: null, demoPageExtensions: null };
   // A fresh profile, under OUT_DIR so that one left by a killed run is
@@ -246,29 +260,134 @@ async function main() {
 
     // --- the size matrix from page JS ---
     const t0 = Date.now();
-    const out = await withTimeout(page.evaluate(matrix, { sizes: SIZES, stepMs: 30000 }), 120000, 'matrix');
+    const out = await withTimeout(page.evaluate(matrix, { sizes: SIZES, stepMs: 30000, path: MATRIX_PATH }), 120000, 'matrix');
     for (const r of out.results) res.check(r.name, r.ok, r.why, r.note);
     res.info(`matrix took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     report.extensions = out.extensions;
     report.deflate = typeof out.extensions === 'string' && /permessage-deflate/.test(out.extensions);
     console.log(`chromium: permessage-deflate negotiated: ${report.deflate ? 'yes' : 'no'} (ws.extensions=${JSON.stringify(out.extensions)})`);
-    if (process.env.WSDRIVER_EXPECT_DEFLATE === '1') {
-      res.check('permessage-deflate negotiated', report.deflate, `ws.extensions=${JSON.stringify(out.extensions)}`);
-    }
+    const demoDeflate = /permessage-deflate/.test(report.demoPageExtensions || '');
+    const why = `ws.extensions=${JSON.stringify(out.extensions)}, demo page ws.extensions=${JSON.stringify(report.demoPageExtensions)}`;
+    if (EXPECT_DEFLATE) res.check('permessage-deflate negotiated (ws.extensions of both sockets)', report.deflate && demoDeflate, why, why);
+    else res.info(`WSDRIVER_EXPECT_DEFLATE=0: not checked; ${why}`);
   } catch (e) {
     res.fail('run', e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
   } finally {
-    report.passed = res.passed;
-    report.failed = res.failed;
-    try {
-      fs.writeFileSync(path.join(outDir, 'chromium.json'), JSON.stringify(report, null, 2) + '\n');
-    } catch (e) {
-      res.info(`cannot write chromium.json: ${e.message}`);
-    }
     if (context) await withTimeout(context.close(), 10000, 'close browser').catch(() => {});
     fs.rmSync(userDataDir, { recursive: true, force: true });
   }
+  if (wireJson) {
+    try {
+      report.wire = await checkWire(res, wireJson);
+    } catch (e) {
+      res.fail('wire: checks', e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
+    }
+  }
+  report.passed = res.passed;
+  report.failed = res.failed;
+  try {
+    fs.writeFileSync(path.join(outDir, 'chromium.json'), JSON.stringify(report, null, 2) + '\n');
+  } catch (e) {
+    res.info(`cannot write chromium.json: ${e.message}`);
+  }
   process.exitCode = res.exitCode();
+}
+
+// Reads the relay's summary once every connection through it has ended (the
+// browser is closed by now), at most `ms` later; null if it never appeared.
+async function readWire(file, ms) {
+  const until = Date.now() + ms;
+  let last = null;
+  for (;;) {
+    try {
+      last = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (last.active === 0 && last.connections.length > 0) return last;
+    } catch (e) {
+      // not written yet, or being replaced
+    }
+    if (Date.now() > until) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// What ws_wire_tap.py saw: the checks of step 4 (see the top of this file).
+async function checkWire(res, file) {
+  const w = await readWire(file, 15000);
+  if (!w) {
+    res.fail('wire: relay summary', `${file} was not written`);
+    return null;
+  }
+  if (w.active !== 0) res.info(`wire: ${w.active} connection(s) still open through the relay after 15s`);
+  const conns = w.connections;
+  const page = conns.find((c) => c.kind === 'http' && c.request.method === 'GET' && c.request.path === '/');
+  const sockets = conns.filter((c) => c.kind === 'websocket');
+  const mx = sockets.find((c) => c.request.path === MATRIX_PATH);
+  res.check(
+    'wire: page and both WebSockets went through the relay',
+    page && page.response && page.response.status === 200 && sockets.length >= 2 && mx && !mx.open,
+    `connections: ${JSON.stringify(conns.map((c) => [c.kind, c.request && c.request.line, c.response && c.response.status]))}`,
+    `${conns.length} connections: ${conns.map((c) => `${c.kind}${c.request ? ' ' + c.request.path : ''}`).join(', ')}`,
+  );
+  const summary = { connections: conns.length, websockets: sockets.length, anomalies: w.anomalies.length };
+  if (!mx) return summary;
+
+  const hdrs = sockets.map((c) => `${c.request.path}: offered ${JSON.stringify(c.request.extensions)}, accepted ${JSON.stringify(c.response.extensions)}`);
+  summary.offered = mx.request.extensions;
+  summary.accepted = mx.response.extensions;
+  const deflateAccepted = sockets.every((c) => /permessage-deflate/.test(c.response.extensions || ''));
+  if (EXPECT_DEFLATE) res.check("wire: server's 101 accepted permessage-deflate (Sec-WebSocket-Extensions)", deflateAccepted, hdrs.join('; '), hdrs.join('; '));
+  else res.info(`wire: ${hdrs.join('; ')}`);
+
+  const dirs = [
+    ['client_to_server', 'client→server'],
+    ['server_to_client', 'server→client'],
+  ];
+  for (const [key, arrow] of dirs) {
+    const d = mx[key];
+    const rsv1 = Object.entries(d.by_opcode).map(([op, s]) => `${op} ${s.rsv1}/${s.frames}`).join(', ');
+    summary[key] = {
+      frames: d.frames,
+      rsv1DataFrames: d.rsv1_data_frames,
+      compressedMessages: d.compressed_messages,
+      messages: d.messages,
+      wireBytes: d.data_wire_bytes,
+      messageBytes: d.message_bytes,
+    };
+    const note = `${d.rsv1_data_frames} data frames with RSV1; RSV1/frames per opcode: ${rsv1}; ` +
+      `${d.data_wire_bytes} payload bytes on the wire for ${d.message_bytes} message bytes`;
+    if (EXPECT_DEFLATE) res.check(`wire: compressed (RSV1) data frames ${arrow}`, d.rsv1_data_frames >= 1, note, note);
+    else res.info(`wire: ${arrow}: ${note}`);
+
+    // The big compressible text: 1 MiB (and 16 MiB) of repeated multi-byte UTF-8.
+    for (const n of [1 << 20, 16 << 20]) {
+      const m = d.message_list.find((x) => x.opcode === 'text' && x.message_bytes === n);
+      const label = `${n >> 20}MiB`;
+      const ratio = m && m.wire_bytes ? m.message_bytes / m.wire_bytes : null;
+      summary[key][`text${label}`] = m ? { wireBytes: m.wire_bytes, messageBytes: m.message_bytes, ratio: ratio && +ratio.toFixed(1) } : null;
+      const desc = m ? `${m.message_bytes} bytes of text took ${m.wire_bytes} payload bytes on the wire in ${m.frames} frame(s), ${ratio ? ratio.toFixed(1) : '∞'}:1` : 'no such message seen';
+      if (n === 1 << 20 && EXPECT_DEFLATE) {
+        res.check(`wire: ${label} text compressed ${arrow} (under 1/${MIN_RATIO} of its size)`,
+          m && m.compressed && m.wire_bytes * MIN_RATIO < m.message_bytes, desc, desc);
+      } else {
+        res.info(`wire: ${label} text ${arrow}: ${desc}`);
+      }
+    }
+
+    // Every matrix message, in order, inflates (or is) exactly the size sent.
+    const want = SIZES.flatMap((n) => [`text ${n}`, `binary ${n}`]);
+    const got = d.message_list.map((x) => `${x.opcode} ${x.message_bytes}`);
+    res.check(`wire: ${arrow} messages are the matrix, sizes after inflating`,
+      JSON.stringify(got) === JSON.stringify(want), `got [${got.join(', ')}], expected [${want.join(', ')}]`,
+      `${d.messages} messages, ${d.compressed_messages} compressed`);
+    res.check(`wire: close 4000 'bye' ${arrow}`, d.close && d.close.code === 4000 && d.close.reason === 'bye',
+      `close frame: ${JSON.stringify(d.close)}`);
+  }
+  res.check('wire: no anomaly (masking, RSV bits, opcodes, inflate)', w.anomalies.length === 0, w.anomalies.slice(0, 5).join(' | '));
+  const c = summary.client_to_server, s = summary.server_to_client;
+  console.log(`chromium: wire: RSV1 data frames client→server ${c.rsv1DataFrames}/${c.messages}, ` +
+    `server→client ${s.rsv1DataFrames}/${s.messages}; 1MiB text on the wire: ` +
+    `${c.text1MiB ? c.text1MiB.wireBytes : '?'} B up, ${s.text1MiB ? s.text1MiB.wireBytes : '?'} B down`);
+  return summary;
 }
 
 main().catch((e) => {
