@@ -567,10 +567,13 @@ impl Driver {
                         let deferred = s.deferred_start;
                         self.choose_protocol(head);
                         self.io.emit(Event::Connect);
+                        // The rest of this input is body the `connect`
+                        // handler can already see (as in the gem's env).
+                        let body = self.read_body(&input[consumed..]);
                         if deferred {
                             self.start();
                         }
-                        consumed
+                        consumed + body
                     }
                     Err(_) => {
                         self.fail_handshake(Error::protocol("Invalid HTTP request"));
@@ -578,23 +581,7 @@ impl Driver {
                     }
                 }
             }
-            Side::Server(s) if self.io.state == ReadyState::Connecting => {
-                // Before the handshake is answered, bytes are request body;
-                // hixie-76 takes its 8-byte key from them.
-                let take = match s.hixie_keys {
-                    Some(_) => input.len().min(8 - s.body.len()),
-                    None => input.len(),
-                };
-                if (s.body.len() + take) as u64 > self.opts.max_length {
-                    self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
-                    return input.len();
-                }
-                s.body.extend_from_slice(&input[..take]);
-                if let Some(keys) = s.hixie_keys {
-                    self.answer_hixie76(keys);
-                }
-                take
-            }
+            Side::Server(_) if self.io.state == ReadyState::Connecting => self.read_body(input),
             Side::Client(c) if self.io.state == ReadyState::Connecting => {
                 match c.reader.read_response(input, limits) {
                     Ok(Head::Partial) => input.len(),
@@ -633,6 +620,25 @@ impl Driver {
             Proto::Hixie(h) => h.parse(input, &mut self.io),
             Proto::Undecided => input.len(),
         }
+    }
+
+    /// Server, before the handshake is answered: bytes are request body;
+    /// hixie-76 takes its 8-byte key from them. Returns bytes used.
+    fn read_body(&mut self, input: &[u8]) -> usize {
+        let Side::Server(s) = &mut self.side else { return 0 };
+        let take = match s.hixie_keys {
+            Some(_) => input.len().min(8 - s.body.len()),
+            None => input.len(),
+        };
+        if (s.body.len() + take) as u64 > self.opts.max_length {
+            self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
+            return input.len();
+        }
+        s.body.extend_from_slice(&input[..take]);
+        if let Some(keys) = s.hixie_keys {
+            self.answer_hixie76(keys);
+        }
+        take
     }
 
     fn choose_protocol(&mut self, request: Request) {
