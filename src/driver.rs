@@ -43,7 +43,8 @@ enum Side {
 struct ServerSide {
     /// Present while a raw server is still reading the request head.
     reader: Option<HeadReader>,
-    request: Option<Request>,
+    /// Boxed: a raw server holds none until the head is complete.
+    request: Option<Box<Request>>,
     /// Request bytes after the head, received before the handshake answered.
     body: Vec<u8>,
     url: String,
@@ -72,9 +73,9 @@ pub struct Driver {
     opts: Options,
     side: Side,
     proto: Proto,
-    version: Option<String>,
+    version: Option<Box<str>>,
     custom: Headers,
-    protocol: Option<String>,
+    protocol: Option<Box<str>>,
     ext: Extensions,
     pending: VecDeque<Pending>,
     /// Input received but not parsed yet (parsing waits for events to be taken).
@@ -156,7 +157,7 @@ impl Driver {
         let masking = d.opts.masking.unwrap_or(true);
         let require = d.opts.require_masking.unwrap_or(false);
         d.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, d.opts.max_length)));
-        d.version = Some("hybi-13".to_owned());
+        d.version = Some("hybi-13".into());
         Ok(d)
     }
 
@@ -227,7 +228,7 @@ impl Driver {
     /// Server: the request, once complete.
     pub fn request(&self) -> Option<&Request> {
         match &self.side {
-            Side::Server(s) => s.request.as_ref(),
+            Side::Server(s) => s.request.as_deref(),
             Side::Client(_) => None,
         }
     }
@@ -342,7 +343,17 @@ impl Driver {
 
     /// The next write or event, in order; `None` when there is nothing to do
     /// until more input arrives or a command is given.
+    #[inline]
     pub fn poll_action(&mut self) -> Option<Action> {
+        match self.io.queue.pop_front() {
+            Some(action) => Some(action),
+            None => self.poll_parse(),
+        }
+    }
+
+    /// `poll_action` with an empty queue: parses stored input, or trims.
+    #[inline(never)]
+    fn poll_parse(&mut self) -> Option<Action> {
         loop {
             if let Some(action) = self.io.queue.pop_front() {
                 return Some(action);
@@ -567,13 +578,10 @@ impl Driver {
                         let deferred = s.deferred_start;
                         self.choose_protocol(head);
                         self.io.emit(Event::Connect);
-                        // The rest of this input is body the `connect`
-                        // handler can already see (as in the gem's env).
-                        let body = self.read_body(&input[consumed..]);
                         if deferred {
                             self.start();
                         }
-                        consumed + body
+                        consumed
                     }
                     Err(_) => {
                         self.fail_handshake(Error::protocol("Invalid HTTP request"));
@@ -581,7 +589,23 @@ impl Driver {
                     }
                 }
             }
-            Side::Server(_) if self.io.state == ReadyState::Connecting => self.read_body(input),
+            Side::Server(s) if self.io.state == ReadyState::Connecting => {
+                // Before the handshake is answered, bytes are request body;
+                // hixie-76 takes its 8-byte key from them.
+                let take = match s.hixie_keys {
+                    Some(_) => input.len().min(8 - s.body.len()),
+                    None => input.len(),
+                };
+                if (s.body.len() + take) as u64 > self.opts.max_length {
+                    self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
+                    return input.len();
+                }
+                s.body.extend_from_slice(&input[..take]);
+                if let Some(keys) = s.hixie_keys {
+                    self.answer_hixie76(keys);
+                }
+                take
+            }
             Side::Client(c) if self.io.state == ReadyState::Connecting => {
                 match c.reader.read_response(input, limits) {
                     Ok(Head::Partial) => input.len(),
@@ -592,7 +616,7 @@ impl Driver {
                         c.response = Some(head);
                         match verdict {
                             Ok(protocol) => {
-                                self.protocol = protocol;
+                                self.protocol = protocol.map(Into::into);
                                 self.open();
                                 consumed
                             }
@@ -622,46 +646,27 @@ impl Driver {
         }
     }
 
-    /// Server, before the handshake is answered: bytes are request body;
-    /// hixie-76 takes its 8-byte key from them. Returns bytes used.
-    fn read_body(&mut self, input: &[u8]) -> usize {
-        let Side::Server(s) = &mut self.side else { return 0 };
-        let take = match s.hixie_keys {
-            Some(_) => input.len().min(8 - s.body.len()),
-            None => input.len(),
-        };
-        if (s.body.len() + take) as u64 > self.opts.max_length {
-            self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
-            return input.len();
-        }
-        s.body.extend_from_slice(&input[..take]);
-        if let Some(keys) = s.hixie_keys {
-            self.answer_hixie76(keys);
-        }
-        take
-    }
-
     fn choose_protocol(&mut self, request: Request) {
         let max = self.opts.max_length;
         match server::select(&request) {
             Selected::Hybi => {
                 let version = request.headers.get("Sec-WebSocket-Version").unwrap_or("13");
-                self.version = Some(format!("hybi-{version}"));
+                self.version = Some(format!("hybi-{version}").into());
                 let masking = self.opts.masking.unwrap_or(false);
                 let require = self.opts.require_masking.unwrap_or(true);
                 self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
             }
             Selected::Hixie76 => {
-                self.version = Some("hixie-76".to_owned());
+                self.version = Some("hixie-76".into());
                 self.proto = Proto::Hixie(Box::new(Hixie::new(true, max)));
             }
             Selected::Hixie75 => {
-                self.version = Some("hixie-75".to_owned());
+                self.version = Some("hixie-75".into());
                 self.proto = Proto::Hixie(Box::new(Hixie::new(false, max)));
             }
         }
         if let Side::Server(s) = &mut self.side {
-            s.request = Some(request);
+            s.request = Some(Box::new(request));
         }
     }
 
@@ -670,7 +675,7 @@ impl Driver {
         let Side::Server(s) = &mut self.side else {
             return false;
         };
-        let Some(req) = s.request.as_ref() else {
+        let Some(req) = s.request.as_deref() else {
             return false;
         };
         if !server::is_websocket(req) {
@@ -690,7 +695,7 @@ impl Driver {
                     Ok(e) => e,
                     Err(message) => return self.reject(message),
                 };
-                self.protocol = server::select_protocol(req, &self.opts.protocols);
+                self.protocol = server::select_protocol(req, &self.opts.protocols).map(Into::into);
                 server::response(
                     "HTTP/1.1 101 Switching Protocols",
                     &self.custom,

@@ -10,7 +10,7 @@ use crate::event::{Event, MessageKind, ReadyState};
 use crate::extensions::{ExtMessage, Extensions};
 use crate::frame::{self, FrameHeader, MAX_HEADER_LEN, close, mask, opcode};
 use crate::io::Io;
-use crate::message::Utf8Stream;
+use crate::message::{self, Utf8Stream};
 
 /// How many times the bytes received so far a message buffer may reserve
 /// ahead of them (bounded by the announced length).
@@ -77,6 +77,19 @@ impl Hybi {
             match self.stage {
                 Stage::Done => return input.len(),
                 Stage::Header => {
+                    if self.partial_len == 0 && self.message.is_none() && !ext.any_active() {
+                        match self.whole_message(&input[pos..], io) {
+                            Some(Ok(used)) => {
+                                pos += used;
+                                break;
+                            }
+                            Some(Err(e)) => {
+                                self.fail(e, io);
+                                return input.len();
+                            }
+                            None => {}
+                        }
+                    }
                     let Some((header, len7, used)) = self.read_header(&input[pos..]) else {
                         // Fail as soon as the bytes received decide it, as
                         // the gem does (e.g. an unmasked `81 7E`).
@@ -114,6 +127,66 @@ impl Hybi {
             }
         }
         pos
+    }
+
+    /// The fast path for the common case: `input` starts with a whole final
+    /// text or binary frame, without RSV bits, masked as required, within
+    /// `max_length`, while no message is being reassembled and no extension
+    /// is active. It is unmasked straight into a pooled buffer and queued as
+    /// a message: the same outcome as the frame-by-frame path, without its
+    /// bookkeeping. Returns the bytes used, the failure (invalid UTF-8), or
+    /// `None` to leave the frame to the general path.
+    #[inline]
+    fn whole_message(&mut self, input: &[u8], io: &mut Io) -> Option<Result<usize, Error>> {
+        let (&b0, &b1) = (input.first()?, input.get(1)?);
+        let op = b0 & 0x0F;
+        if b0 & (frame::FIN | frame::RSV_MASK) != frame::FIN
+            || !(op == opcode::TEXT || op == opcode::BINARY)
+        {
+            return None;
+        }
+        let masked = b1 & 0x80 != 0;
+        if !masked && self.require_masking {
+            return None;
+        }
+        let (len, mut at) = match b1 & 0x7F {
+            126 => (
+                u64::from(u16::from_be_bytes([*input.get(2)?, *input.get(3)?])),
+                4,
+            ),
+            127 => (u64::from_be_bytes(input.get(2..10)?.try_into().ok()?), 10),
+            l => (u64::from(l), 2),
+        };
+        let key = if masked {
+            let k: [u8; 4] = input.get(at..at + 4)?.try_into().ok()?;
+            at += 4;
+            Some(k)
+        } else {
+            None
+        };
+        if len > self.max_length || len > (input.len() - at) as u64 {
+            return None;
+        }
+        let end = at + len as usize;
+        let payload = &input[at..end];
+        let mut data = io.buffer_for(payload.len());
+        match key {
+            Some(k) => {
+                mask::unmask_extend(&mut data, payload, k, 0);
+            }
+            None => data.extend_from_slice(payload),
+        }
+        let kind = if op == opcode::TEXT {
+            if !message::is_utf8(&data) {
+                io.recycle(data);
+                return Some(Err(encoding_error()));
+            }
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        io.emit(Event::Message { kind, data });
+        Some(Ok(end))
     }
 
     /// Decodes a header from `input`, completing one split across calls.
@@ -481,7 +554,7 @@ impl Hybi {
     /// Encodes one frame into one write.
     #[inline]
     fn send_frame(&mut self, io: &mut Io, op: u8, rsv: u8, payload: &[u8]) {
-        let mut out = io.buffer();
+        let mut out = io.buffer_for(MAX_HEADER_LEN + payload.len());
         out.reserve(MAX_HEADER_LEN + payload.len());
         let mask = self.masking.then(|| {
             let mut key = [0u8; 4];

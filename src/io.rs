@@ -54,6 +54,16 @@ impl Io {
         self.pool.pop().unwrap_or_default()
     }
 
+    /// An empty buffer for `len` bytes: a pooled one that already has room
+    /// when there is one (the pool is small), else as [`buffer`](Self::buffer).
+    #[inline]
+    pub fn buffer_for(&mut self, len: usize) -> Vec<u8> {
+        match self.pool.iter().position(|b| b.capacity() >= len) {
+            Some(i) => self.pool.swap_remove(i),
+            None => self.buffer(),
+        }
+    }
+
     /// Gives a buffer back for reuse; big ones are dropped so memory returns
     /// to the allocator after a large message.
     #[inline]

@@ -1,5 +1,15 @@
 //! Streaming UTF-8 validation for text messages that arrive in pieces.
 
+/// Below this many bytes, an ASCII test (word at a time) comes first: it is
+/// cheaper than setting up the SIMD validator, and short text is mostly ASCII.
+const SHORT: usize = 64;
+
+/// Whether `buf` is valid UTF-8, all of it.
+#[inline]
+pub fn is_utf8(buf: &[u8]) -> bool {
+    (buf.len() < SHORT && buf.is_ascii()) || simdutf8::basic::from_utf8(buf).is_ok()
+}
+
 /// Validates a growing buffer without re-scanning: everything before
 /// `checked` is known to be complete, valid UTF-8; at most three bytes of an
 /// unfinished character are looked at again when more bytes arrive.
@@ -15,6 +25,10 @@ impl Utf8Stream {
     #[inline]
     pub fn check(&mut self, buf: &[u8], complete: bool) -> bool {
         let fresh = &buf[self.checked..];
+        if fresh.len() < SHORT && fresh.is_ascii() {
+            self.checked = buf.len();
+            return true;
+        }
         match simdutf8::compat::from_utf8(fresh) {
             Ok(_) => {
                 self.checked = buf.len();

@@ -60,16 +60,47 @@ fn rotate(key: [u8; 4], offset: usize) -> u32 {
 /// ranges are either identical or do not overlap.
 #[inline(always)]
 unsafe fn xor_copy(src: *const u8, dst: *mut u8, n: usize, key: u32) {
-    let k64 = u64::from(key) | u64::from(key) << 32;
+    if n >= LONG {
+        // SAFETY: the caller's contract, passed on.
+        return unsafe { xor_copy_long(src, dst, n, key) };
+    }
+    // SAFETY: the caller's contract, passed on.
+    unsafe { xor_copy_from(src, dst, n, key, 0) }
+}
+
+/// Payloads at least this long take the out-of-line vector loop; shorter
+/// ones stay inline (most small frames).
+const LONG: usize = 64;
+
+/// `xor_copy` for long payloads: vectors of 32 bytes when the CPU has AVX2.
+///
+/// # Safety
+/// As for `xor_copy`.
+#[inline(never)]
+unsafe fn xor_copy_long(src: *const u8, dst: *mut u8, n: usize, key: u32) {
+    #[allow(unused_mut)]
     let mut i = 0;
     #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        let k64 = u64::from(key) | u64::from(key) << 32;
+        // SAFETY: AVX2 is present (checked above); the caller's contract
+        // covers the `n` bytes the function stays within.
+        i = unsafe { x86::xor_avx2(src, dst, n, k64) };
+    }
+    // SAFETY: the caller's contract; `i <= n` is a multiple of 4.
+    unsafe { xor_copy_from(src, dst, n, key, i) }
+}
+
+/// `xor_copy` from byte `i` on, a multiple of 4 (where the key starts over).
+///
+/// # Safety
+/// As for `xor_copy`; `i <= n`.
+#[inline(always)]
+unsafe fn xor_copy_from(src: *const u8, dst: *mut u8, n: usize, key: u32, mut i: usize) {
+    let k64 = u64::from(key) | u64::from(key) << 32;
+    #[cfg(target_arch = "x86_64")]
     {
-        if n >= 64 && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is present (checked above); the caller's contract
-            // covers the `n` bytes the function stays within.
-            i = unsafe { x86::xor_avx2(src, dst, n, k64) };
-        }
-        // SAFETY: as above; SSE2 is part of the x86-64 baseline.
+        // SAFETY: the caller's contract; SSE2 is part of the x86-64 baseline.
         i = unsafe { x86::xor_sse2(src, dst, n, k64, i) };
     }
     // Whole words, then at most one 4-byte word and three bytes. Every
