@@ -854,6 +854,17 @@ ws_result ws_options_set_client_key(struct ws_options *opts, const char *key);
 ws_result ws_feed(struct ws_driver *drv, const uint8_t *data, size_t len);
 
 /**
+ * Zero-copy `ws_feed`: parses straight from `data` until the first action
+ * is ready and writes to `*out_consumed` how many bytes it used. Take the
+ * actions with `ws_poll` until `WS_RESULT_EMPTY`, then call again with the
+ * rest of `data`. Nothing is copied except a partial frame header or a
+ * partial message. If actions or earlier input are still waiting (or a
+ * `ws_parse` loop is running), all of `data` is stored as by `ws_feed` and
+ * `*out_consumed` is `len`. `(NULL, 0)` is allowed.
+ */
+ws_result ws_read(struct ws_driver *drv, const uint8_t *data, size_t len, size_t *out_consumed);
+
+/**
  * Takes the next write or event, in order, without calling any callback
  * (for hosts that register none). On success fills `*out` (see
  * `ws_action`; its `data` stays valid until the next call that changes

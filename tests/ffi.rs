@@ -1737,3 +1737,65 @@ unsafe extern "C" fn proxy_write_discard(
 ) -> c_int {
     0
 }
+
+#[test]
+fn read_parses_in_place_and_reports_what_it_used() {
+    // Bytes after the request head are body, visible at connect.
+    let drv = new_server(null());
+    let mut input = REQUEST.to_vec();
+    input.extend_from_slice(b"BODY");
+    let mut used = 0usize;
+    assert_eq!(
+        ws_read(null_mut(), input.as_ptr(), input.len(), &mut used),
+        ws_result::NullParameter
+    );
+    assert_eq!(
+        ws_read(drv, input.as_ptr(), input.len(), null_mut()),
+        ws_result::NullParameter
+    );
+    assert_eq!(
+        ws_read(drv, input.as_ptr(), input.len(), &mut used),
+        ws_result::Ok
+    );
+    assert_eq!(used, input.len());
+    let (mut body, mut body_len) = (null(), 0usize);
+    assert_eq!(
+        ws_request_body(drv, &mut body, &mut body_len),
+        ws_result::Ok
+    );
+    assert_eq!(bytes(body, body_len), b"BODY");
+    assert_eq!(poll_all(drv), [Ev::Connect]);
+    ws_driver_free(drv);
+
+    let drv = new_server(null());
+    assert_eq!(
+        ws_read(drv, REQUEST.as_ptr(), REQUEST.len(), &mut used),
+        ws_result::Ok
+    );
+    assert_eq!(used, REQUEST.len());
+    assert_eq!(poll_all(drv), [Ev::Connect]);
+    assert_eq!(ws_start(drv), ws_result::Ok);
+    poll_all(drv);
+    // Two frames in one buffer: the first read stops after the first message.
+    let mut frames = masked(0x1, b"one");
+    frames.extend(masked(0x1, b"two"));
+    assert_eq!(
+        ws_read(drv, frames.as_ptr(), frames.len(), &mut used),
+        ws_result::Ok
+    );
+    assert_eq!(used, 9);
+    // With an action waiting, input is stored whole, in order.
+    assert_eq!(
+        ws_read(drv, frames[9..].as_ptr(), frames.len() - 9, &mut used),
+        ws_result::Ok
+    );
+    assert_eq!(used, frames.len() - 9);
+    assert_eq!(
+        poll_all(drv),
+        [
+            Ev::Message(WS_MESSAGE_TEXT, b"one".to_vec()),
+            Ev::Message(WS_MESSAGE_TEXT, b"two".to_vec())
+        ]
+    );
+    ws_driver_free(drv);
+}

@@ -229,7 +229,8 @@ impl PerMessageDeflate {
                     if out.len() >= limit {
                         return Err(too_large());
                     }
-                    out.reserve((out.capacity().max(4096)).min(limit - out.len()));
+                    // Exact: amortized growth would double past the limit.
+                    out.reserve_exact((out.capacity().max(4096)).min(limit - out.len()));
                 }
                 let (in_before, out_before) = (inflater.total_in(), out.len());
                 let status = inflater

@@ -171,6 +171,34 @@ pub extern "C" fn ws_feed(drv: *mut ws_driver, data: *const u8, len: usize) -> w
     })
 }
 
+/// Zero-copy `ws_feed`: parses straight from `data` until the first action
+/// is ready and writes to `*out_consumed` how many bytes it used. Take the
+/// actions with `ws_poll` until `WS_RESULT_EMPTY`, then call again with the
+/// rest of `data`. Nothing is copied except a partial frame header or a
+/// partial message. If actions or earlier input are still waiting (or a
+/// `ws_parse` loop is running), all of `data` is stored as by `ws_feed` and
+/// `*out_consumed` is `len`. `(NULL, 0)` is allowed.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_read(
+    drv: *mut ws_driver,
+    data: *const u8,
+    len: usize,
+    out_consumed: *mut usize,
+) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, _| {
+        let data = try_arg!(payload(data, len));
+        check_out!(out_consumed);
+        let used = if h.parsing.get() {
+            h.store_input(data);
+            data.len()
+        } else {
+            h.core.borrow_mut().read(data)
+        };
+        write_out(out_consumed, used);
+        ws_result::Ok
+    })
+}
+
 /// Takes the next write or event, in order, without calling any callback
 /// (for hosts that register none). On success fills `*out` (see
 /// `ws_action`; its `data` stays valid until the next call that changes
