@@ -128,3 +128,43 @@ fn text_ending_inside_a_character_with_an_empty_final_fragment_is_1007() {
     }
     assert_eq!(got.as_deref(), Some("κ".as_bytes()));
 }
+
+/// Found by replaying the server corpus (seed-hybi-too-long) against a
+/// change that reads the rest of the head's chunk as request body at
+/// `connect`: bytes that follow the request in the same read must not be
+/// judged before the host has reacted to `connect`. Whole or split after
+/// the head, a server that starts on `connect` and then gets a frame over
+/// max_length must fail the same way: 101, then 1009 "WebSocket frame
+/// length too large" (not "Request body too large" without a response).
+#[test]
+fn bytes_after_the_request_in_the_same_read_wait_for_the_connect_reaction() {
+    use wsdriver::{Action, Driver, Event, Options};
+    let opts = Options {
+        max_length: 16,
+        ..Options::default()
+    };
+    let head = harness::hybi_request("");
+    let mut frame = vec![0x82, 0x91, 0, 0, 0, 0];
+    frame.extend_from_slice(&[7u8; 17]);
+    let run = |chunks: &[&[u8]]| {
+        let mut d = Driver::server(opts.clone());
+        let mut out = Vec::new();
+        for c in chunks {
+            d.parse(c);
+            while let Some(a) = d.poll_action() {
+                if a == Action::Event(Event::Connect) {
+                    d.start();
+                }
+                out.push(a);
+            }
+        }
+        out
+    };
+    let whole: Vec<u8> = [head.as_slice(), &frame].concat();
+    let split = run(&[&head, &frame]);
+    assert_eq!(run(&[&whole]), split);
+    assert!(matches!(
+        split.last(),
+        Some(Action::Event(Event::Close { code: Some(1009), reason })) if reason == "WebSocket frame length too large"
+    ));
+}
