@@ -8,6 +8,7 @@
 //! that event has been taken, so a reaction to it (sending, closing) is
 //! ordered before anything that follows it on the wire.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use crate::client::ClientHandshake;
@@ -235,11 +236,32 @@ impl Driver {
 
     /// Server: request bytes after the head received so far (before the
     /// handshake was answered).
-    pub fn body(&self) -> &[u8] {
-        match &self.side {
-            Side::Server(s) => &s.body,
-            Side::Client(_) => &[],
+    ///
+    /// Bytes that arrived with the request head but are not parsed yet
+    /// (parsing waits for the `connect` event to be handled) are included:
+    /// the `connect` handler sees the body so far, as in the gem's env.
+    pub fn body(&self) -> Cow<'_, [u8]> {
+        let Side::Server(s) = &self.side else {
+            return Cow::Borrowed(&[]);
+        };
+        let unparsed = if self.awaits_start() {
+            &self.inbox[self.inbox_pos..]
+        } else {
+            &[]
+        };
+        match (s.body.is_empty(), unparsed.is_empty()) {
+            (_, true) => Cow::Borrowed(&s.body),
+            (true, false) => Cow::Borrowed(unparsed),
+            (false, false) => Cow::Owned([s.body.as_slice(), unparsed].concat()),
         }
+    }
+
+    /// A server whose request is complete but not answered yet: input is
+    /// request body until `start`.
+    fn awaits_start(&self) -> bool {
+        matches!(&self.side, Side::Server(s) if s.reader.is_none())
+            && !self.started
+            && self.io.state == ReadyState::Connecting
     }
 
     /// The connection's URL: the client's, or the one a server request was made to.
@@ -337,6 +359,12 @@ impl Driver {
         let mut used = 0;
         while used < data.len() && self.io.queue.is_empty() {
             used += self.step(&data[used..]);
+        }
+        if used < data.len() && self.awaits_start() {
+            // The request just completed: keep the rest of this input where
+            // `body()` can see it while `connect` is handled.
+            self.inbox.extend_from_slice(&data[used..]);
+            used = data.len();
         }
         used
     }
@@ -589,23 +617,7 @@ impl Driver {
                     }
                 }
             }
-            Side::Server(s) if self.io.state == ReadyState::Connecting => {
-                // Before the handshake is answered, bytes are request body;
-                // hixie-76 takes its 8-byte key from them.
-                let take = match s.hixie_keys {
-                    Some(_) => input.len().min(8 - s.body.len()),
-                    None => input.len(),
-                };
-                if (s.body.len() + take) as u64 > self.opts.max_length {
-                    self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
-                    return input.len();
-                }
-                s.body.extend_from_slice(&input[..take]);
-                if let Some(keys) = s.hixie_keys {
-                    self.answer_hixie76(keys);
-                }
-                take
-            }
+            Side::Server(_) if self.io.state == ReadyState::Connecting => self.read_body(input),
             Side::Client(c) if self.io.state == ReadyState::Connecting => {
                 match c.reader.read_response(input, limits) {
                     Ok(Head::Partial) => input.len(),
@@ -644,6 +656,27 @@ impl Driver {
             Proto::Hixie(h) => h.parse(input, &mut self.io),
             Proto::Undecided => input.len(),
         }
+    }
+
+    /// Server, before the handshake is answered: bytes are request body;
+    /// hixie-76 takes its 8-byte key from them. Returns bytes used.
+    fn read_body(&mut self, input: &[u8]) -> usize {
+        let Side::Server(s) = &mut self.side else {
+            return 0;
+        };
+        let take = match s.hixie_keys {
+            Some(_) => input.len().min(8 - s.body.len()),
+            None => input.len(),
+        };
+        if (s.body.len() + take) as u64 > self.opts.max_length {
+            self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
+            return input.len();
+        }
+        s.body.extend_from_slice(&input[..take]);
+        if let Some(keys) = s.hixie_keys {
+            self.answer_hixie76(keys);
+        }
+        take
     }
 
     fn choose_protocol(&mut self, request: Request) {

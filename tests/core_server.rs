@@ -49,10 +49,10 @@ fn item1_request_exposes_method_path_query_headers_and_body() {
     assert_eq!(r.headers.get("content-type"), Some("text/plain"));
     assert_eq!(r.headers.get("HOST"), Some("example.com"));
     assert_eq!(r.headers.get("X-Two"), Some("1, 2"));
-    assert_eq!(d.body(), b"body bytes");
+    assert_eq!(&*d.body(), b"body bytes");
     // More body bytes keep accumulating while the caller decides.
     assert_eq!(run_with(&mut d, &[b" more"], &mut no_reaction), vec![]);
-    assert_eq!(d.body(), b"body bytes more");
+    assert_eq!(&*d.body(), b"body bytes more");
     assert_eq!(d.url().as_deref(), Some("ws://example.com/form/x?a=1&b=2"));
 }
 
@@ -66,7 +66,7 @@ fn item1_body_is_the_same_however_the_request_is_split() {
     ] {
         let mut d = server();
         assert_eq!(run_with(&mut d, &chunks, &mut no_reaction), vec![connect()]);
-        assert_eq!(d.body(), b"0123456789");
+        assert_eq!(&*d.body(), b"0123456789");
     }
 }
 

@@ -75,6 +75,8 @@ pub(crate) struct Handle {
     pub strings: StringCache,
     /// Payload of the action `ws_poll` handed out last.
     pub polled: RefCell<Option<Vec<u8>>>,
+    /// `ws_request_body`'s answer when it had to join two pieces.
+    pub body: RefCell<Vec<u8>>,
     pub output: RefCell<Output>,
     /// A `ws_parse` dispatch loop is running and still holds input of its
     /// own that the core has not seen.
@@ -115,6 +117,7 @@ impl Handle {
             callbacks: Cell::new(Callbacks::default()),
             strings: StringCache::default(),
             polled: RefCell::new(None),
+            body: RefCell::new(Vec::new()),
             output: RefCell::new(Output::default()),
             parsing: Cell::new(false),
             nested_input: RefCell::new(Vec::new()),

@@ -3,6 +3,7 @@
 //! that changes it (any command, `ws_parse`, `ws_feed`, `ws_poll`, ...) or
 //! until it is freed; NULL when absent.
 
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int};
 
 use crate::event::ReadyState;
@@ -178,14 +179,21 @@ pub extern "C" fn ws_request_body(
     query(drv, |h| {
         check_out!(out_data, out_len);
         let core = h.core.borrow();
-        let body = core.body();
-        let data = if body.is_empty() {
-            std::ptr::from_ref(&EMPTY)
-        } else {
-            body.as_ptr()
+        let (data, len) = match core.body() {
+            Cow::Borrowed(b) if b.is_empty() => (std::ptr::from_ref(&EMPTY), 0),
+            // Owned by the core: valid until the next mutating call.
+            Cow::Borrowed(b) => (b.as_ptr(), b.len()),
+            // Pieces joined for this query: kept in the handle.
+            Cow::Owned(joined) => {
+                let mut cache = h.body.borrow_mut();
+                if *cache != joined {
+                    *cache = joined;
+                }
+                (cache.as_ptr(), cache.len())
+            }
         };
         write_out(out_data, data);
-        write_out(out_len, body.len());
+        write_out(out_len, len);
         ws_result::Ok
     })
 }
