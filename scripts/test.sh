@@ -30,12 +30,18 @@ step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --all-targets -- -D warnings
 step "cargo build --release" cargo build --release
 step "cargo test" cargo test --release
-step "benchmark (quick)" cargo bench --bench throughput -- --quick
-[ -x scripts/check-symbols.sh ] && step "exported symbols" scripts/check-symbols.sh
-[ -x scripts/test-c.sh ] && step "C tests and examples" scripts/test-c.sh
-[ -x bindings/ruby/run-specs.sh ] && step "Ruby specs" bindings/ruby/run-specs.sh
-[ -x scripts/test-python.sh ] && step "Python binding" scripts/test-python.sh
-[ -x scripts/test-interop.sh ] && step "interop (Chromium, websockets, ws)" scripts/test-interop.sh
+step "exported symbols" scripts/check-symbols.sh
+step "benchmark (one quick run)" cargo bench --bench throughput -- --quick
+step "C tests and examples" scripts/test-c.sh
+step "Ruby specs" bindings/ruby/run-specs.sh
+step "Python binding" scripts/test-python.sh
+step "interop (Chromium, websockets, ws)" scripts/test-interop.sh
+if ((QUICK)); then
+  step "fuzzing (10 s per target)" scripts/fuzz.sh 10
+else
+  step "fuzzing (30 s per target)" scripts/fuzz.sh 30
+fi
+step "load and slow clients" scripts/test-load.sh
 if ((QUICK)); then
   step "Autobahn (quick)" scripts/autobahn.sh --quick both
 else
