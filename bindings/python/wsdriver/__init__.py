@@ -12,23 +12,8 @@ then the repository's target/release/libwsdriver.so, then
 ctypes.util.find_library("wsdriver").
 """
 
-from . import _native
-from .driver import (
-    Driver,
-    Event,
-    HandleClosedError,
-    InvalidArgumentError,
-    InvalidStateError,
-    InvalidURLError,
-    InvalidUTF8Error,
-    LimitExceededError,
-    NotSupportedError,
-    PanicError,
-    Proxy,
-    Request,
-    State,
-    WSDriverError,
-)
+from . import _native, driver
+from .driver import *  # noqa: F403 (the names in driver.__all__)
 
 __version__ = "0.1.0"
 
@@ -37,21 +22,4 @@ library_version = _native.ws_version().decode()
 #: The path of the native library actually loaded.
 library_path = _native.lib._name
 
-__all__ = [
-    "Driver",
-    "Proxy",
-    "Event",
-    "State",
-    "Request",
-    "WSDriverError",
-    "InvalidArgumentError",
-    "InvalidStateError",
-    "InvalidURLError",
-    "InvalidUTF8Error",
-    "NotSupportedError",
-    "LimitExceededError",
-    "PanicError",
-    "HandleClosedError",
-    "library_version",
-    "library_path",
-]
+__all__ = [*driver.__all__, "library_version", "library_path"]
