@@ -702,6 +702,8 @@ const RESULT_PANIC: u32 = 2;
 
 /// Per-driver state the callbacks see through `user`.
 struct Ctx {
+    /// This context as registered with the driver (`user`).
+    me: *mut c_void,
     script: Vec<u8>,
     pos: usize,
     drv: *mut ws_driver,
@@ -773,7 +775,7 @@ fn react(c: &mut Ctx) -> c_int {
             c.freed = true;
         }
         9 => rc = 1,
-        10 => ok(ws_ping(d, b"x".as_ptr(), 1, Some(pong_reply), c as *mut Ctx as *mut c_void)),
+        10 => ok(ws_ping(d, b"x".as_ptr(), 1, Some(pong_reply), c.me)),
         11 => ok(ws_transport_closed(d)),
         12 => ok(ws_start(d)),
         13 => {
@@ -914,7 +916,11 @@ pub fn ffi(data: &[u8]) {
     let kind = b.byte();
     let cbs = b.byte();
     let script: Vec<u8> = data.iter().rev().copied().collect();
-    let mut c = Box::new(Ctx {
+    // Callbacks reach the context through `user`; this function does too
+    // (through `cx()`), never holding a reference across a ws_* call, so the
+    // accesses nest as Stacked Borrows requires.
+    let cp: *mut Ctx = Box::into_raw(Box::new(Ctx {
+        me: std::ptr::null_mut(),
         script,
         pos: 0,
         drv: std::ptr::null_mut(),
@@ -923,7 +929,10 @@ pub fn ffi(data: &[u8]) {
         last_state: 0,
         depth: 0,
         calls: 0,
-    });
+    }));
+    // SAFETY: `cp` is live until the end of this function; each borrow is
+    // used only until the next ws_* call.
+    let cx = || unsafe { &mut *cp };
     let opts = ws_options_new();
     ok(ws_options_set_max_length(opts, MAX_LENGTHS[(kind >> 4 & 7) as usize]));
     ok(ws_options_set_max_queued(opts, 3));
@@ -966,8 +975,9 @@ pub fn ffi(data: &[u8]) {
     };
     ws_options_free(opts);
     assert!(!d.is_null(), "driver not created");
-    c.drv = d;
-    let user = &mut *c as *mut Ctx as *mut c_void;
+    cx().drv = d;
+    let user = cp as *mut c_void;
+    cx().me = user;
     if cbs & 1 != 0 {
         ok(ws_on_write(d, Some(on_write), user));
     }
@@ -992,9 +1002,9 @@ pub fn ffi(data: &[u8]) {
     }
     let mut prefix_at = 0;
     let mut ops = 0;
-    while !b.is_empty() && !c.freed && ops < 200 {
+    while !b.is_empty() && !cx().freed && ops < 200 {
         ops += 1;
-        check_state(&mut c);
+        check_state(cx());
         let op = b.byte();
         match op % 20 {
             0 | 1 => {
@@ -1086,7 +1096,7 @@ pub fn ffi(data: &[u8]) {
             }
             18 => {
                 ws_driver_free(d);
-                c.freed = true;
+                cx().freed = true;
             }
             _ => {
                 let mut a = empty_action();
@@ -1098,12 +1108,14 @@ pub fn ffi(data: &[u8]) {
             }
         }
     }
-    if !c.freed {
-        check_state(&mut c);
+    if !cx().freed {
+        check_state(cx());
         ok(ws_transport_closed(d));
-        if !c.freed {
+        if !cx().freed {
             assert_eq!(ws_state(d), 3, "not closed after ws_transport_closed");
             ws_driver_free(d);
         }
     }
+    // SAFETY: made by Box::into_raw above; no callback can run any more.
+    drop(unsafe { Box::from_raw(cp) });
 }
