@@ -9,7 +9,6 @@
 //! ordered before anything that follows it on the wire.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
 use crate::client::ClientHandshake;
 use crate::error::{Error, ErrorKind};
@@ -75,10 +74,11 @@ pub struct Driver {
     side: Side,
     proto: Proto,
     version: Option<Box<str>>,
-    custom: Headers,
+    /// Server: headers added with `set_header`, boxed when there are any.
+    custom: Option<Box<Headers>>,
     protocol: Option<Box<str>>,
     ext: Extensions,
-    pending: VecDeque<Pending>,
+    pending: Vec<Pending>,
     /// Input received but not parsed yet (parsing waits for events to be taken).
     inbox: Vec<u8>,
     inbox_pos: usize,
@@ -169,10 +169,10 @@ impl Driver {
             side,
             proto: Proto::Undecided,
             version: None,
-            custom: Headers::new(),
+            custom: None,
             protocol: None,
             ext: Extensions::default(),
-            pending: VecDeque::new(),
+            pending: Vec::new(),
             inbox: Vec::new(),
             inbox_pos: 0,
             started: false,
@@ -293,7 +293,7 @@ impl Driver {
         }
         match &mut self.side {
             Side::Client(c) => c.handshake.headers.set(name, value),
-            Side::Server(_) => self.custom.set(name, value),
+            Side::Server(_) => self.custom.get_or_insert_default().set(name, value),
         }
     }
 
@@ -352,6 +352,17 @@ impl Driver {
     /// [`poll_action`](Self::poll_action), and calls again. If actions or
     /// earlier input are still waiting, all of `data` is stored instead.
     pub fn read(&mut self, data: &[u8]) -> usize {
+        // The common case: an open hybi connection with nothing waiting.
+        // Framing stops after each event or at the end of the input, and
+        // nothing else reads input once open: one call does it all.
+        if matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
+            && self.inbox_pos >= self.inbox.len()
+            && self.io.queue.is_empty()
+        {
+            if let Proto::Hybi(h) = &mut self.proto {
+                return h.parse_next(data, &mut self.io, &mut self.ext);
+            }
+        }
         if self.inbox_pos < self.inbox.len() || !self.io.queue.is_empty() {
             self.inbox.extend_from_slice(data);
             return data.len();
@@ -373,39 +384,55 @@ impl Driver {
     /// until more input arrives or a command is given.
     #[inline]
     pub fn poll_action(&mut self) -> Option<Action> {
-        match self.io.queue.pop_front() {
+        match self.io.queue.pop() {
             Some(action) => Some(action),
+            None if self.inbox_pos >= self.inbox.len() => {
+                self.idle();
+                None
+            }
             None => self.poll_parse(),
         }
     }
 
-    /// `poll_action` with an empty queue: parses stored input, or trims.
+    /// Nothing queued and no input stored: gives back what grew past the
+    /// retained size.
+    #[inline]
+    fn idle(&mut self) {
+        if self.inbox.capacity() != 0 {
+            self.inbox.clear();
+            self.inbox_pos = 0;
+            self.io.trim(&mut self.inbox);
+        }
+        self.trim();
+    }
+
+    /// `poll_action` with an empty queue and stored input: parses it until
+    /// an action is ready or it runs out.
     #[inline(never)]
     fn poll_parse(&mut self) -> Option<Action> {
         loop {
-            if let Some(action) = self.io.queue.pop_front() {
-                return Some(action);
-            }
             if self.inbox_pos >= self.inbox.len() {
-                self.inbox.clear();
-                self.inbox_pos = 0;
-                self.io.trim(&mut self.inbox);
-                self.trim();
+                self.idle();
                 return None;
             }
             let inbox = std::mem::take(&mut self.inbox);
             let used = self.step(&inbox[self.inbox_pos..]);
             self.inbox = inbox;
             self.inbox_pos += used.max(1).min(self.inbox.len() - self.inbox_pos);
+            if let Some(action) = self.io.queue.pop() {
+                return Some(action);
+            }
         }
     }
 
     /// Returns a buffer taken from an action so its memory is reused.
+    #[inline]
     pub fn recycle(&mut self, buf: Vec<u8>) {
         self.io.recycle(buf);
     }
 
     /// Sends a text message (queued until open). `false` once closing.
+    #[inline]
     pub fn text(&mut self, text: &str) -> bool {
         self.send(opcode::TEXT, text.as_bytes())
     }
@@ -416,6 +443,7 @@ impl Driver {
     }
 
     /// Sends a binary message; `false` for hixie drivers and once closing.
+    #[inline]
     pub fn binary(&mut self, data: &[u8]) -> bool {
         self.send(opcode::BINARY, data)
     }
@@ -495,7 +523,23 @@ impl Driver {
         self.io.emit(Event::Close { code, reason });
     }
 
+    #[inline]
     fn send(&mut self, op: u8, data: &[u8]) -> bool {
+        // The common case: an open hybi connection without extensions.
+        if self.io.state == ReadyState::Open && !self.ext.any_active() {
+            if let Proto::Hybi(h) = &mut self.proto {
+                if opcode::is_control(op) && data.len() > 125 {
+                    return false;
+                }
+                h.send_frame(&mut self.io, op, 0, data);
+                return true;
+            }
+        }
+        self.send_slow(op, data)
+    }
+
+    #[inline(never)]
+    fn send_slow(&mut self, op: u8, data: &[u8]) -> bool {
         if matches!(self.proto, Proto::Hixie(_)) && op != opcode::TEXT {
             return false;
         }
@@ -507,7 +551,7 @@ impl Driver {
                 if self.pending.len() >= self.opts.max_queued {
                     return false;
                 }
-                self.pending.push_back(Pending::Send {
+                self.pending.push(Pending::Send {
                     op,
                     data: data.to_vec(),
                 });
@@ -540,7 +584,7 @@ impl Driver {
                 if self.pending.len() >= self.opts.max_queued {
                     return false;
                 }
-                self.pending.push_back(Pending::Ping {
+                self.pending.push(Pending::Ping {
                     data: payload.to_vec(),
                     token,
                 });
@@ -566,7 +610,7 @@ impl Driver {
     /// Opens the connection: flushes queued messages, then emits `open`.
     fn open(&mut self) {
         self.io.state = ReadyState::Open;
-        while let Some(p) = self.pending.pop_front() {
+        for p in std::mem::take(&mut self.pending) {
             match p {
                 Pending::Send { op, data } => {
                     self.send_now(op, &data);
@@ -731,7 +775,7 @@ impl Driver {
                 self.protocol = server::select_protocol(req, &self.opts.protocols).map(Into::into);
                 server::response(
                     "HTTP/1.1 101 Switching Protocols",
-                    &self.custom,
+                    custom_headers(&self.custom),
                     &[
                         ("Upgrade", Some("websocket")),
                         ("Connection", Some("Upgrade")),
@@ -772,7 +816,7 @@ impl Driver {
         };
         // Hixie responses put the custom headers after the fixed ones.
         let response = match &self.proto {
-            Proto::Hixie(_) => append_custom(response, &self.custom),
+            Proto::Hixie(_) => append_custom(response, custom_headers(&self.custom)),
             _ => response,
         };
         self.io.write(response);
@@ -881,6 +925,12 @@ fn hixie76_keys(req: &Request) -> Result<(u32, u32), Error> {
         .get("Sec-WebSocket-Key2")
         .ok_or_else(|| Error::protocol("Missing required header: Sec-WebSocket-Key2"))?;
     Ok((hixie::key_value(key1)?, hixie::key_value(key2)?))
+}
+
+/// The `set_header` headers (none when never called).
+fn custom_headers(custom: &Option<Box<Headers>>) -> &Headers {
+    static NONE: Headers = Headers::new();
+    custom.as_deref().unwrap_or(&NONE)
 }
 
 /// Inserts custom headers before the blank line that ends `response`.

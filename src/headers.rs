@@ -15,8 +15,10 @@ pub struct Headers {
 }
 
 impl Headers {
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Headers {
+            entries: Vec::new(),
+        }
     }
 
     /// The value for `name` (case-insensitive), if present.

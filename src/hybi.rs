@@ -69,8 +69,31 @@ impl Hybi {
         }
     }
 
+    /// [`parse`](Self::parse) with its most common case first: `input`
+    /// starts with a whole small message (see `whole_message`), taken
+    /// without the general loop.
+    #[inline]
+    pub fn parse_next(&mut self, input: &[u8], io: &mut Io, ext: &mut Extensions) -> usize {
+        if self.stage == Stage::Header
+            && self.partial_len == 0
+            && self.message.is_none()
+            && !ext.any_active()
+        {
+            match self.whole_message(input, io) {
+                Some(Ok(used)) => return used,
+                Some(Err(e)) => {
+                    self.fail(e, io);
+                    return input.len();
+                }
+                None => {}
+            }
+        }
+        self.parse(input, io, ext)
+    }
+
     /// Parses from `input` until an event is queued or the input runs out;
     /// returns how many bytes were consumed.
+    #[inline(never)]
     pub fn parse(&mut self, input: &[u8], io: &mut Io, ext: &mut Extensions) -> usize {
         let mut pos = 0;
         while pos < input.len() {
@@ -136,7 +159,7 @@ impl Hybi {
     /// a message: the same outcome as the frame-by-frame path, without its
     /// bookkeeping. Returns the bytes used, the failure (invalid UTF-8), or
     /// `None` to leave the frame to the general path.
-    #[inline]
+    #[inline(always)]
     fn whole_message(&mut self, input: &[u8], io: &mut Io) -> Option<Result<usize, Error>> {
         let (&b0, &b1) = (input.first()?, input.get(1)?);
         let op = b0 & 0x0F;
@@ -553,27 +576,31 @@ impl Hybi {
 
     /// Encodes one frame into one write.
     #[inline]
-    fn send_frame(&mut self, io: &mut Io, op: u8, rsv: u8, payload: &[u8]) {
-        let mut out = io.buffer_for(MAX_HEADER_LEN + payload.len());
-        out.reserve(MAX_HEADER_LEN + payload.len());
-        let mask = self.masking.then(|| {
+    pub(crate) fn send_frame(&mut self, io: &mut Io, op: u8, rsv: u8, payload: &[u8]) {
+        let len = payload.len();
+        let mut out = io.buffer_for(MAX_HEADER_LEN + len);
+        out.reserve(MAX_HEADER_LEN + len);
+        let b0 = frame::FIN | (rsv & frame::RSV_MASK) | (op & 0x0F);
+        let mbit = if self.masking { 0x80 } else { 0 };
+        // The header in the shortest length encoding (RFC 6455 §5.2), as
+        // fixed-size appends into the room reserved above.
+        if len < 126 {
+            out.extend_from_slice(&[b0, mbit | len as u8]);
+        } else if len <= u16::MAX as usize {
+            let l = (len as u16).to_be_bytes();
+            out.extend_from_slice(&[b0, mbit | 126, l[0], l[1]]);
+        } else {
+            let l = (len as u64).to_be_bytes();
+            out.extend_from_slice(&[b0, mbit | 127]);
+            out.extend_from_slice(&l);
+        }
+        if self.masking {
             let mut key = [0u8; 4];
             io.random().fill(&mut key);
-            key
-        });
-        let h = FrameHeader {
-            fin: true,
-            rsv,
-            opcode: op,
-            mask,
-            len: payload.len() as u64,
-        };
-        frame::encode_header(&mut out, &h);
-        match mask {
-            Some(key) => {
-                mask::unmask_extend(&mut out, payload, key, 0);
-            }
-            None => out.extend_from_slice(payload),
+            out.extend_from_slice(&key);
+            mask::unmask_extend(&mut out, payload, key, 0);
+        } else {
+            out.extend_from_slice(payload);
         }
         io.write(out);
     }

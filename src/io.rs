@@ -9,9 +9,74 @@ use crate::rand::{OsRandom, RandomSource};
 /// How many spare buffers the pool keeps.
 const POOL_SIZE: usize = 4;
 
+/// The ordered queue of actions. Most of the time it holds at most one
+/// action (an event is taken before parsing goes on), so the oldest action
+/// sits in `front` and only the ones queued behind it go to `rest`: a push
+/// and a pop are then a store and a load, without the ring arithmetic.
+///
+/// Invariant: when `front` is empty, `rest` holds the oldest actions; when
+/// it is full, it holds the oldest one and `rest` the ones after it.
+#[derive(Default)]
+pub(crate) struct Queue {
+    front: Option<Action>,
+    /// Boxed (one pointer in the driver, which must stay small): only
+    /// needed when actions pile up, and kept once created.
+    #[allow(clippy::box_collection)]
+    rest: Option<Box<VecDeque<Action>>>,
+}
+
+impl Queue {
+    #[inline]
+    pub fn push(&mut self, action: Action) {
+        if self.front.is_none() && self.rest_is_empty() {
+            self.front = Some(action);
+        } else {
+            self.push_back(action);
+        }
+    }
+
+    #[inline(never)]
+    fn push_back(&mut self, action: Action) {
+        self.rest.get_or_insert_default().push_back(action);
+    }
+
+    #[inline]
+    pub fn pop(&mut self) -> Option<Action> {
+        if self.front.is_some() {
+            self.front.take()
+        } else {
+            self.pop_rest()
+        }
+    }
+
+    #[inline]
+    fn pop_rest(&mut self) -> Option<Action> {
+        match &mut self.rest {
+            Some(rest) => rest.pop_front(),
+            None => None,
+        }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.front.is_none() && self.rest_is_empty()
+    }
+
+    #[inline]
+    fn rest_is_empty(&self) -> bool {
+        self.rest.as_ref().is_none_or(|r| r.is_empty())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Action> {
+        self.front
+            .iter()
+            .chain(self.rest.iter().flat_map(|r| r.iter()))
+    }
+}
+
 pub(crate) struct Io {
     pub state: ReadyState,
-    pub queue: VecDeque<Action>,
+    pub queue: Queue,
     pool: Vec<Vec<u8>>,
     /// Largest capacity a recycled buffer may keep.
     pub retained: usize,
@@ -24,7 +89,7 @@ impl Io {
     pub fn new(rng: Option<Box<dyn RandomSource>>, retained: usize) -> Self {
         Io {
             state: ReadyState::Connecting,
-            queue: VecDeque::new(),
+            queue: Queue::default(),
             pool: Vec::new(),
             retained,
             rng,
@@ -40,12 +105,12 @@ impl Io {
 
     #[inline]
     pub fn write(&mut self, bytes: Vec<u8>) {
-        self.queue.push_back(Action::Write(bytes));
+        self.queue.push(Action::Write(bytes));
     }
 
     #[inline]
     pub fn emit(&mut self, event: Event) {
-        self.queue.push_back(Action::Event(event));
+        self.queue.push(Action::Event(event));
     }
 
     /// An empty buffer, reused from the pool when one is there.
@@ -56,8 +121,17 @@ impl Io {
 
     /// An empty buffer for `len` bytes: a pooled one that already has room
     /// when there is one (the pool is small), else as [`buffer`](Self::buffer).
+    /// The most recently recycled buffer is tried first.
     #[inline]
     pub fn buffer_for(&mut self, len: usize) -> Vec<u8> {
+        match self.pool.last() {
+            Some(b) if b.capacity() >= len => self.pool.pop().unwrap_or_default(),
+            _ => self.buffer_search(len),
+        }
+    }
+
+    #[inline(never)]
+    fn buffer_search(&mut self, len: usize) -> Vec<u8> {
         match self.pool.iter().position(|b| b.capacity() >= len) {
             Some(i) => self.pool.swap_remove(i),
             None => self.buffer(),
@@ -76,6 +150,7 @@ impl Io {
     }
 
     /// Shrinks a long-lived buffer back to the retained size once it is empty.
+    #[inline]
     pub fn trim(&self, buf: &mut Vec<u8>) {
         if buf.is_empty() && buf.capacity() > self.retained {
             *buf = Vec::new();

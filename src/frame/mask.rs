@@ -12,7 +12,7 @@
 /// Appends `src` XOR `key` to `dst`, where `offset` is how many payload bytes
 /// of this frame were unmasked before (the key rotates with the position).
 /// Returns the offset to pass for the bytes that follow.
-#[inline]
+#[inline(always)]
 pub fn unmask_extend(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) -> usize {
     let n = src.len();
     dst.reserve(n);
