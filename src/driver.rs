@@ -54,12 +54,12 @@ struct ServerSide {
     hixie_keys: Option<(u32, u32)>,
 }
 
+/// Small at creation: the reader and the response are boxed when they come.
 struct ClientSide {
-    /// The URL as the caller gave it (the gem's `socket.url`).
-    url: String,
+    /// Holds the URL as the caller gave it (the gem's `socket.url`).
     handshake: ClientHandshake,
-    reader: HeadReader,
-    response: Option<Response>,
+    reader: Option<Box<HeadReader>>,
+    response: Option<Box<Response>>,
 }
 
 /// Messages sent before the connection opened.
@@ -139,27 +139,20 @@ impl Driver {
         opts: Options,
         mut rng: Option<Box<dyn RandomSource>>,
     ) -> Result<Driver, Error> {
-        let raw_url = url.to_owned();
-        let url = Url::parse(url, &["ws", "wss"])?;
+        Url::parse(url, &["ws", "wss"])?;
         let mut os = OsRandom::new();
         let key_source: &mut dyn RandomSource = match &mut rng {
             Some(r) => r.as_mut(),
             None => &mut os,
         };
-        let handshake =
-            ClientHandshake::new(url, &opts.protocols, opts.client_key.as_deref(), key_source);
+        let handshake = ClientHandshake::new(url, opts.client_key.as_deref(), key_source);
         let side = ClientSide {
-            url: raw_url,
             handshake,
-            reader: HeadReader::default(),
+            reader: None,
             response: None,
         };
-        let mut d = Driver::new(opts, Side::Client(Box::new(side)), rng);
-        let masking = d.opts.masking.unwrap_or(true);
-        let require = d.opts.require_masking.unwrap_or(false);
-        d.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, d.opts.max_length)));
-        d.version = Some("hybi-13".into());
-        Ok(d)
+        // The framing protocol (hybi-13) is set up when the connection opens.
+        Ok(Driver::new(opts, Side::Client(Box::new(side)), rng))
     }
 
     fn new(opts: Options, side: Side, rng: Option<Box<dyn RandomSource>>) -> Driver {
@@ -192,7 +185,10 @@ impl Driver {
 
     /// `hybi-13`, `hixie-75`, `hixie-76` ...; `None` until known.
     pub fn version(&self) -> Option<&str> {
-        self.version.as_deref()
+        match &self.side {
+            Side::Client(_) => Some("hybi-13"),
+            Side::Server(_) => self.version.as_deref(),
+        }
     }
 
     /// The agreed subprotocol, if any.
@@ -268,7 +264,7 @@ impl Driver {
     pub fn url(&self) -> Option<String> {
         match &self.side {
             Side::Server(s) => s.request.as_ref().map(|_| s.url.clone()),
-            Side::Client(c) => Some(c.url.clone()),
+            Side::Client(c) => Some(c.handshake.url.to_string()),
         }
     }
 
@@ -292,7 +288,10 @@ impl Driver {
             return false;
         }
         match &mut self.side {
-            Side::Client(c) => c.handshake.headers.set(name, value),
+            Side::Client(c) => c
+                .handshake
+                .headers(&self.opts.protocols, self.opts.client_key.as_deref())
+                .set(name, value),
             Side::Server(_) => self.custom.get_or_insert_default().set(name, value),
         }
     }
@@ -317,15 +316,17 @@ impl Driver {
         if self.started || self.io.state != ReadyState::Connecting {
             return false;
         }
-        if matches!(self.proto, Proto::Undecided) {
-            if let Side::Server(s) = &mut self.side {
-                s.deferred_start = true;
-            }
+        if let (Proto::Undecided, Side::Server(s)) = (&self.proto, &mut self.side) {
+            s.deferred_start = true;
             return true;
         }
         self.started = true;
         if let Side::Client(c) = &mut self.side {
-            let request = c.handshake.request(&mut self.ext);
+            let request = c.handshake.request(
+                &self.opts.protocols,
+                self.opts.client_key.as_deref(),
+                &mut self.ext,
+            );
             self.io.write(request);
             return true;
         }
@@ -609,6 +610,12 @@ impl Driver {
 
     /// Opens the connection: flushes queued messages, then emits `open`.
     fn open(&mut self) {
+        if matches!(self.proto, Proto::Undecided) {
+            // A client: its protocol is known from the start, set up now.
+            let masking = self.opts.masking.unwrap_or(true);
+            let require = self.opts.require_masking.unwrap_or(false);
+            self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, self.opts.max_length)));
+        }
         self.io.state = ReadyState::Open;
         for p in std::mem::take(&mut self.pending) {
             match p {
@@ -663,13 +670,20 @@ impl Driver {
             }
             Side::Server(_) if self.io.state == ReadyState::Connecting => self.read_body(input),
             Side::Client(c) if self.io.state == ReadyState::Connecting => {
-                match c.reader.read_response(input, limits) {
+                match c
+                    .reader
+                    .get_or_insert_default()
+                    .read_response(input, limits)
+                {
                     Ok(Head::Partial) => input.len(),
                     Ok(Head::Complete { head, consumed }) => {
-                        let verdict =
-                            c.handshake
-                                .validate(&head, &self.opts.protocols, &mut self.ext);
-                        c.response = Some(head);
+                        let verdict = c.handshake.validate(
+                            self.opts.client_key.as_deref(),
+                            &head,
+                            &self.opts.protocols,
+                            &mut self.ext,
+                        );
+                        c.response = Some(Box::new(head));
                         match verdict {
                             Ok(protocol) => {
                                 self.protocol = protocol.map(Into::into);
@@ -911,7 +925,7 @@ impl Driver {
                 "Only clients can connect through a proxy",
             ));
         };
-        Proxy::new(&c.url, proxy_url, self.limits())
+        Proxy::new(&c.handshake.url, proxy_url, self.limits())
     }
 }
 
