@@ -126,10 +126,12 @@ impl StringCache {
             return found.as_ptr();
         }
         match CString::new(s) {
+            // The pointer is taken after the move into the vector, from the
+            // string's final place (a pointer taken before the move is
+            // invalidated by it under Stacked Borrows).
             Ok(c) => {
-                let p = c.as_ptr();
                 strings.push(c);
-                p
+                strings.last().map_or(std::ptr::null(), |c| c.as_ptr())
             }
             Err(_) => std::ptr::null(),
         }
