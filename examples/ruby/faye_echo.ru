@@ -11,7 +11,8 @@ require 'faye/websocket'
 
 App = lambda do |env|
   if Faye::WebSocket.websocket?(env)
-    ws = Faye::WebSocket.new(env, nil, ping: nil)
+    # permessage-deflate is done natively when the client offers it.
+    ws = Faye::WebSocket.new(env, nil, ping: nil, extensions: [WSDriver::PermessageDeflate])
     ws.on(:message) do |event|
       case event.data
       when 'whoami'

@@ -22,7 +22,7 @@ RSpec.describe WebSocket::Driver::Proxy do
     expect(pr.headers['x']).to eq('y')
   end
 
-  it 'emits an error for a non-200 answer', :gc do
+  it 'emits an error for a non-200 answer' do
     pr = wire(client('ws://e.com:8080/').proxy('http://p'))
     pr.start
     take_log

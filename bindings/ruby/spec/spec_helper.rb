@@ -17,6 +17,36 @@ RSpec.configure do |config|
   # action data, strings handed to C.
   if ENV['WSDRIVER_GC_STRESS'] && ENV['WSDRIVER_GC_STRESS'] != '0'
     config.filter_run_including :gc
+    # Warm-up without stress: what Ruby initializes lazily on first use
+    # (constants, method caches, URI, SecureRandom, the extension parser)
+    # would otherwise make the first stressed example take minutes.
+    config.before(:suite) do
+      client = Class.new do
+        attr_reader :out, :url
+
+        def initialize = (@out = [], @url = 'ws://example.com/')
+        def write(data) = @out << data
+      end
+      c_sock = client.new
+      s_sock = client.new
+      c = WebSocket::Driver.client(c_sock)
+      s = WebSocket::Driver.server(s_sock)
+      [c, s].each { |d| d.add_extension(WSDriver::PermessageDeflate) }
+      s.on(:connect) { s.start }
+      s.on(:message) { |e| s.text(e.data) }
+      c.start
+      3.times do
+        c_sock.out.shift(c_sock.out.size).each { |d| s.parse(d) }
+        s_sock.out.shift(s_sock.out.size).each { |d| c.parse(d) }
+      end
+      c.text('warm-up' * 1000)
+      c.close
+      3.times do
+        c_sock.out.shift(c_sock.out.size).each { |d| s.parse(d) }
+        s_sock.out.shift(s_sock.out.size).each { |d| c.parse(d) }
+      end
+      WebSocket::Extensions::Parser.parse_header('x; a=1, y')
+    end
     config.around(:each) do |example|
       GC.stress = true
       begin

@@ -17,14 +17,12 @@ require 'securerandom'
 require 'stringio'
 require 'uri'
 
-begin
-  require 'websocket/extensions'
-rescue LoadError
-  # add_extension then only stores the objects it is given.
-end
+require 'websocket/extensions'
 
 require_relative '../wsdriver/version'
 require_relative '../wsdriver/native'
+require_relative '../wsdriver/permessage_deflate'
+require_relative '../wsdriver/extension_bridge'
 
 module WebSocket
   class Driver

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'ffi'
+require 'fiddle'
 
 module WSDriver
   # Raw bindings to libwsdriver (include/wsdriver.h). Nothing here knows
@@ -150,6 +151,49 @@ module WSDriver
     attach_function :ws_proxy_status, [:ws_proxy], :uint32
     attach_function :ws_proxy_header_count, [:ws_proxy], :size_t
     attach_function :ws_proxy_header_at, [:ws_proxy, :size_t, :pointer, :pointer], :ws_result
+
+    # Zero-copy input: the same function with the data argument taken as an
+    # address (Integer), so the binding can hand over a position inside a
+    # Ruby String's buffer without allocating a Pointer per call.
+    attach_function :ws_read_at, :ws_read, [:ws_driver, :uintptr_t, :size_t, :pointer], :ws_result
+    attach_function :ws_feed_at, :ws_feed, [:ws_driver, :uintptr_t, :size_t], :ws_result
+
+    # -- extensions ---------------------------------------------------------
+    typedef :pointer, :ws_extension
+    typedef :pointer, :ws_deflate
+    typedef :pointer, :ws_buffer
+
+    RSV1 = 0x40
+    RSV2 = 0x20
+    RSV3 = 0x10
+
+    callback :ws_ext_destroy_cb, [:pointer], :void
+    callback :ws_ext_offer_cb, [:pointer, :ws_buffer], :int
+    callback :ws_ext_activate_cb, [:pointer, :pointer, :size_t], :int
+    callback :ws_ext_respond_cb, [:pointer, :pointer, :size_t, :ws_buffer], :int
+    callback :ws_ext_message_cb, [:pointer, :uint32, :uint32, :pointer, :size_t, :ws_buffer, :pointer], :int
+
+    attach_function :ws_deflate_new, [], :ws_deflate
+    attach_function :ws_deflate_free, [:ws_deflate], :void
+    attach_function :ws_deflate_set_level, [:ws_deflate, :uint32], :ws_result
+    attach_function :ws_deflate_set_min_size, [:ws_deflate, :size_t], :ws_result
+    attach_function :ws_deflate_set_server_no_context_takeover, [:ws_deflate, :int], :ws_result
+    attach_function :ws_deflate_set_client_no_context_takeover, [:ws_deflate, :int], :ws_result
+    attach_function :ws_deflate_set_server_max_window_bits, [:ws_deflate, :uint32], :ws_result
+    attach_function :ws_deflate_set_client_max_window_bits, [:ws_deflate, :uint32], :ws_result
+    attach_function :ws_deflate_set_offer_client_max_window_bits, [:ws_deflate, :int], :ws_result
+    attach_function :ws_add_deflate, [:ws_driver, :ws_deflate], :ws_result
+
+    attach_function :ws_buffer_set, [:ws_buffer, :pointer, :size_t], :ws_result
+    attach_function :ws_extension_new, [:string, :uint32, :pointer], :ws_result
+    attach_function :ws_extension_set_user, [:ws_extension, :pointer, :ws_ext_destroy_cb], :ws_result
+    attach_function :ws_extension_on_offer, [:ws_extension, :ws_ext_offer_cb], :ws_result
+    attach_function :ws_extension_on_activate, [:ws_extension, :ws_ext_activate_cb], :ws_result
+    attach_function :ws_extension_on_respond, [:ws_extension, :ws_ext_respond_cb], :ws_result
+    attach_function :ws_extension_on_incoming, [:ws_extension, :ws_ext_message_cb], :ws_result
+    attach_function :ws_extension_on_outgoing, [:ws_extension, :ws_ext_message_cb], :ws_result
+    attach_function :ws_extension_free, [:ws_extension], :void
+    attach_function :ws_add_extension, [:ws_driver, :ws_extension], :ws_result
 
     # Offsets into ws_action, for reading fields straight off the pointer
     # (cheaper than FFI::Struct#[] on the hot path).

@@ -17,7 +17,8 @@ module WSDriver
 
     attr_reader :driver, :url, :errors, :close_event, :pongs, :pings
 
-    def initialize(url, protocols: nil, headers: {}, timeout: 5, binary_data_format: :string, open: true)
+    def initialize(url, protocols: nil, headers: {}, extensions: [], timeout: 5, binary_data_format: :string,
+                   open: true)
       @url     = url
       @timeout = timeout
       uri      = URI.parse(url)
@@ -41,6 +42,7 @@ module WSDriver
       @driver.on(:error)   { |e| @errors << e }
       @driver.on(:close)   { |e| @close_event = e }
       headers.each { |name, value| @driver.set_header(name, value) }
+      extensions.each { |ext| @driver.add_extension(ext) }
       @driver.start
       wait_for { @opened || @close_event } if open
     end

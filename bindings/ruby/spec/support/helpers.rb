@@ -56,6 +56,17 @@ module SpecHelpers
     @log ||= []
   end
 
+  # Runs the block with GC.stress off (under WSDRIVER_GC_STRESS): for test
+  # data and checks that do not touch the binding, which would otherwise
+  # dominate the stress run's time.
+  def unstressed
+    was = GC.stress
+    GC.stress = false
+    yield
+  ensure
+    GC.stress = was
+  end
+
   # Logs every event of `driver` into `log`, as the probe harness does.
   def wire(driver)
     %w[open message error close ping pong connect].each do |name|

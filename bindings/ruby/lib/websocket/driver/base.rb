@@ -10,13 +10,32 @@ module WebSocket
     # size_t reader for the ws_action struct.
     if FFI.type_size(:size_t) == 8
       def self.read_size(ptr, offset) = ptr.get_uint64(offset)
+      def self.read_address(ptr, offset) = ptr.get_uint64(offset)
     else
       def self.read_size(ptr, offset) = ptr.get_uint32(offset)
+      def self.read_address(ptr, offset) = ptr.get_uint32(offset)
     end
 
     EMPTY_BINARY = String.new('', encoding: Encoding::BINARY).freeze
     UTF_8 = Encoding::UTF_8
-    private_constant :EMPTY_BINARY, :UTF_8
+    # Chunks at least this long are parsed in place (ws_read) instead of
+    # being copied into the driver (ws_feed).
+    ZERO_COPY_MIN = 4096
+    # Reads native memory at an address without allocating a Pointer per
+    # read: MEMORY.get_bytes(address - 1, len).
+    MEMORY = FFI::Pointer.new(1)
+    # ws_read goes on in place while messages are at least this long.
+    ZERO_COPY_MESSAGE_MIN = 16_384
+    OK                  = N::OK
+    KIND_OFFSET         = N::KIND_OFFSET
+    MESSAGE_KIND_OFFSET = N::MESSAGE_KIND_OFFSET
+    DATA_OFFSET         = N::DATA_OFFSET
+    LEN_OFFSET          = N::LEN_OFFSET
+    ACTION_MESSAGE      = N::ACTION_MESSAGE
+    ACTION_WRITE        = N::ACTION_WRITE
+    MESSAGE_TEXT        = N::MESSAGE_TEXT
+    private_constant :EMPTY_BINARY, :UTF_8, :ZERO_COPY_MIN, :MEMORY, :ZERO_COPY_MESSAGE_MIN, :OK, :KIND_OFFSET,
+                     :MESSAGE_KIND_OFFSET, :DATA_OFFSET, :LEN_OFFSET, :ACTION_MESSAGE, :ACTION_WRITE, :MESSAGE_TEXT
 
     attr_reader :socket
 
@@ -35,6 +54,13 @@ module WebSocket
       @draining           = false
       @action             = N.new_action
       @action_ptr         = @action.to_ptr
+      @consumed_ptr       = FFI::MemoryPointer.new(:size_t)
+      @read_base          = 0   # the chunk read in place: address,
+      @read_len           = nil # length (nil when none),
+      @read_off           = 0   # and how much of it the core has seen
+      @more               = false
+      @extension_fatal    = nil
+      @extension_bridges  = nil
       @handle             = nil
     end
 
@@ -67,8 +93,17 @@ module WebSocket
 
     # -- commands --------------------------------------------------------
 
+    # Hixie drivers have no extensions (as in the gem); Hybi, Client and
+    # Server override this.
     def add_extension(_extension)
       false
+    end
+
+    # ExtensionBridge hands over an exception that is not a StandardError
+    # (it cannot unwind through C); the driver raises it once the native
+    # call returned.
+    def extension_fatal(error)
+      @extension_fatal ||= error
     end
 
     def set_header(name, value)
@@ -97,9 +132,17 @@ module WebSocket
 
     def parse(chunk)
       chunk = chunk.pack('C*') if chunk.is_a?(Array)
-      result = N.ws_feed(@handle, chunk, chunk.bytesize)
-      N.check!(result, @handle, 'ws_feed') unless result == N::OK
-      drain
+      len = chunk.bytesize
+      if len >= ZERO_COPY_MIN && !@draining
+        read_and_drain(chunk, len)
+      else
+        # From a listener while a chunk is being read in place: its unread
+        # rest goes first, so input keeps its order.
+        store_unread if @read_len
+        result = N.ws_feed(@handle, chunk, len)
+        N.check!(result, @handle, 'ws_feed') unless result == N::OK
+        drain
+      end
       nil
     end
 
@@ -182,7 +225,7 @@ module WebSocket
     end
 
     def free
-      return unless @handle
+      return if @handle.nil? || @handle.null?
 
       @handle.free
       @handle = FFI::Pointer::NULL
@@ -229,6 +272,32 @@ module WebSocket
       end
     end
 
+    # -- extensions --------------------------------------------------------
+
+    # websocket-extensions' checks (TypeErrors with its texts), then the
+    # extension is kept in registration order.
+    def validate_extension(extension)
+      (@extension_registry ||= ::WebSocket::Extensions.new).add(extension)
+      (@extension_list ||= []) << extension
+    end
+
+    # Registers `extension` on the native driver: permessage-deflate
+    # configurations (WSDriver::PermessageDeflate, or the permessage_deflate
+    # gem's objects) become the native extension; anything else runs through
+    # an ExtensionBridge. Returns true when the core took it.
+    def register_extension(extension, client:, session: nil, offer: nil)
+      if extension.respond_to?(:wsdriver_native_deflate?) || ::WSDriver::PermessageDeflate.gem_like?(extension)
+        options = ::WSDriver::PermessageDeflate.options_of(extension)
+        return ::WSDriver::PermessageDeflate.add_native(@handle, options, client: client) == N::OK
+      end
+
+      bridge = ::WSDriver::ExtensionBridge.new(self, extension, client: client, session: session, offer: offer)
+      return false unless bridge.register(@handle) == N::OK
+
+      (@extension_bridges ||= []) << bridge
+      true
+    end
+
     def ok?(result)
       case result
       when N::OK then true
@@ -250,41 +319,155 @@ module WebSocket
     # it produced, in order. An exception from a listener leaves the loop;
     # the actions not yet taken stay queued in the core for the next call.
     def drain
-      return if @draining
+      if @draining
+        @more = true
+        return
+      end
 
       @draining = true
-      handle = @handle
-      ptr    = @action_ptr
       begin
-        while (result = N.ws_poll(handle, ptr)) == N::OK
-          # Messages and writes are the hot path; everything else goes
-          # through dispatch.
-          case ptr.get_uint32(N::KIND_OFFSET)
-          when N::ACTION_MESSAGE
-            data = ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET))
-            if ptr.get_uint32(N::MESSAGE_KIND_OFFSET) == N::MESSAGE_TEXT
+        drain_actions
+      ensure
+        @draining = false
+        raise_extension_fatal if @extension_fatal
+      end
+    end
+
+    # size_t fields are read with get_uint64 or get_uint32, fixed when the
+    # class is loaded, so the hot loops below make no extra call for it.
+    SIZE_GET = FFI.type_size(:size_t) == 8 ? 'get_uint64' : 'get_uint32'
+    private_constant :SIZE_GET
+
+    class_eval <<~RUBY, __FILE__, __LINE__ + 1
+      # The hot loop: ws_poll until EMPTY. Messages are handled inline (one
+      # String read straight from the action's address, the MessageEvent, the
+      # listener call); writes go to the socket; the rest to dispatch.
+      def drain_actions
+        handle = @handle
+        ptr    = @action_ptr
+        while (result = N.ws_poll(handle, ptr)) == OK
+          case ptr.get_uint32(KIND_OFFSET)
+          when ACTION_MESSAGE
+            data = MEMORY.get_bytes(ptr.#{SIZE_GET}(DATA_OFFSET) - 1, ptr.#{SIZE_GET}(LEN_OFFSET))
+            if ptr.get_uint32(MESSAGE_KIND_OFFSET) == MESSAGE_TEXT
               data.force_encoding(UTF_8)
             elsif @binary_data_format == :array
               data = data.bytes
             end
-            emit_message(MessageEvent.new(data))
-          when N::ACTION_WRITE
-            @socket.write(ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET)))
+            list = @listeners[MESSAGE]
+            if list.size == 1
+              list[0].call(MessageEvent.new(data))
+            else
+              emit_message(MessageEvent.new(data))
+            end
+          when ACTION_WRITE
+            @socket.write(read_data(ptr))
           else
             dispatch(ptr)
           end
         end
         N.check!(result, handle, 'ws_poll') unless result == N::EMPTY
-      ensure
-        @draining = false
       end
+
+      # parse for large chunks: the core parses straight out of the chunk
+      # (ws_read) up to each action, so large messages are never copied
+      # into the driver's input buffer. After a message, unless a listener
+      # gave a command, the next ws_read follows at once (no ws_poll just to
+      # learn that nothing else is waiting: had anything been waiting,
+      # ws_read would have stored the rest like ws_feed, and the final loop
+      # takes it). Once a small message shows up, the rest of the chunk is
+      # fed at once instead: for small messages one copy of the chunk costs
+      # less than a second native call per message.
+      #
+      # The chunk is read through a private copy-on-write duplicate (no
+      # bytes copied), so a listener that modifies the caller's String cannot
+      # move the memory being parsed. If a listener raises, the part of the
+      # chunk not yet read is fed (copied) to the core, to be parsed by the
+      # next call, as with ws_feed.
+      def read_and_drain(chunk, len)
+        buf      = chunk.frozen? ? chunk : chunk.dup
+        base     = Fiddle::Pointer[buf].to_i
+        handle   = @handle
+        ptr      = @action_ptr
+        consumed = @consumed_ptr
+        @draining = true
+        @read_base = base
+        @read_len = len
+        @read_off = 0
+        begin
+          while (off = @read_off) < len
+            @more = false
+            result = N.ws_read_at(handle, base + off, len - off, consumed)
+            N.check!(result, handle, 'ws_read') unless result == OK
+            used = consumed.#{SIZE_GET}(0)
+            @read_off = off + used
+            polled = false
+            while (result = N.ws_poll(handle, ptr)) == OK
+              polled = true
+              if ptr.get_uint32(KIND_OFFSET) == ACTION_MESSAGE
+                size = ptr.#{SIZE_GET}(LEN_OFFSET)
+                data = MEMORY.get_bytes(ptr.#{SIZE_GET}(DATA_OFFSET) - 1, size)
+                if ptr.get_uint32(MESSAGE_KIND_OFFSET) == MESSAGE_TEXT
+                  data.force_encoding(UTF_8)
+                elsif @binary_data_format == :array
+                  data = data.bytes
+                end
+                emit_message(MessageEvent.new(data))
+                if size < ZERO_COPY_MESSAGE_MIN
+                  store_unread
+                  break
+                end
+                break unless @more
+              else
+                dispatch(ptr)
+              end
+            end
+            # No progress and nothing to hand out: store the rest instead.
+            store_unread unless polled || used.positive?
+          end
+          drain_actions
+        ensure
+          store_unread if @read_off < len
+          @read_len = nil
+          @draining = false
+          raise_extension_fatal if @extension_fatal
+        end
+      end
+    RUBY
+
+    # A message for the listeners (dispatch's path; the loops above inline it).
+    def deliver_message(ptr)
+      data = MEMORY.get_bytes(Driver.read_address(ptr, DATA_OFFSET) - 1, Driver.read_size(ptr, LEN_OFFSET))
+      if ptr.get_uint32(MESSAGE_KIND_OFFSET) == MESSAGE_TEXT
+        data.force_encoding(UTF_8)
+      elsif @binary_data_format == :array
+        data = data.bytes
+      end
+      emit_message(MessageEvent.new(data))
+    end
+
+    def raise_extension_fatal
+      error = @extension_fatal
+      @extension_fatal = nil
+      raise error
+    end
+
+    # Feeds (copies) the part of the chunk being read that the core has not
+    # seen yet, and marks it read.
+    def store_unread
+      off = @read_off
+      len = @read_len
+      return if off >= len
+
+      @read_off = len
+      N.check!(N.ws_feed_at(@handle, @read_base + off, len - off), @handle, 'ws_feed')
     end
 
     def read_data(ptr)
       len = Driver.read_size(ptr, N::LEN_OFFSET)
       return EMPTY_BINARY.dup if len.zero?
 
-      ptr.get_pointer(N::DATA_OFFSET).read_bytes(len)
+      MEMORY.get_bytes(Driver.read_address(ptr, N::DATA_OFFSET) - 1, len)
     end
 
     def dispatch(ptr)
@@ -292,13 +475,7 @@ module WebSocket
       when N::ACTION_WRITE
         @socket.write(read_data(ptr))
       when N::ACTION_MESSAGE
-        data = ptr.get_pointer(N::DATA_OFFSET).read_bytes(Driver.read_size(ptr, N::LEN_OFFSET))
-        if ptr.get_uint32(N::MESSAGE_KIND_OFFSET) == N::MESSAGE_TEXT
-          data.force_encoding(Encoding::UTF_8)
-        elsif @binary_data_format == :array
-          data = data.bytes
-        end
-        emit_message(MessageEvent.new(data))
+        deliver_message(ptr)
       when N::ACTION_OPEN
         emit(:open, OpenEvent.new)
       when N::ACTION_CONNECT
@@ -312,6 +489,7 @@ module WebSocket
         callback = @ping_callbacks.delete(ptr.get_uint64(N::TOKEN_OFFSET))
         callback&.call
       when N::ACTION_CLOSE
+        @extension_bridges&.each(&:close)
         code = ptr.get_uint32(N::CODE_OFFSET)
         if code.zero?
           emit(:close, CloseEvent.new(nil, nil))

@@ -28,9 +28,18 @@ module WebSocket
         !@started && rs.zero? ? -1 : rs
       end
 
+      # Extensions are registered with the core at start, in order, as
+      # websocket-extensions' generate_offer does: a session per extension
+      # (create_client_session; none, or no offer, leaves it out).
+      def add_extension(extension)
+        validate_extension(extension)
+        true
+      end
+
       def start
         return false if @started || ready_state != -1
 
+        register_client_extensions
         result = N.ws_start(@handle)
         @started = true if result == N::OK
         drain
@@ -56,6 +65,25 @@ module WebSocket
       end
 
       private
+
+      def register_client_extensions
+        (@extension_list || []).each do |ext|
+          if ext.respond_to?(:wsdriver_native_deflate?) || ::WSDriver::PermessageDeflate.gem_like?(ext)
+            register_extension(ext, client: true)
+            next
+          end
+          session = ext.create_client_session
+          next unless session
+
+          offers = session.generate_offer
+          offers = offers ? [offers].flatten : []
+          # The core sends one offer per extension: the first.
+          next if offers.empty?
+
+          register_extension(ext, client: true, session: session,
+                                  offer: ::WSDriver::ExtensionBridge.serialize(ext.name, offers.first))
+        end
+      end
 
       def response_header_hash
         hash = {}

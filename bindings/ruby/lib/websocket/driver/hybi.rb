@@ -47,8 +47,6 @@ module WebSocket
         @require_masking = options[:require_masking]
         @protocols       = options[:protocols] || []
         @protocols       = @protocols.strip.split(/ *, */) if @protocols.is_a?(String)
-        @extensions      = defined?(::WebSocket::Extensions) ? ::WebSocket::Extensions.new : nil
-        @extension_list  = []
 
         create_handle
       end
@@ -57,17 +55,30 @@ module WebSocket
         "hybi-#{VERSION}"
       end
 
-      # Registers a websocket-extensions extension. Negotiation in the
-      # native core comes with the extensions work; for now the extension
-      # is validated and stored (nothing is offered or accepted).
+      # The gem's message object, handed to extension sessions
+      # (process_incoming_message / process_outgoing_message).
+      class Message
+        attr_accessor :rsv1, :rsv2, :rsv3, :opcode, :data
+
+        def initialize
+          @rsv1   = false
+          @rsv2   = false
+          @rsv3   = false
+          @opcode = nil
+          @data   = String.new('', encoding: Encoding::BINARY)
+        end
+      end
+
+      # Registers a websocket-extensions extension (checked as
+      # WebSocket::Extensions#add does). This server answers the client's
+      # offers through it; see Driver#register_extension.
       def add_extension(extension)
-        @extensions&.add(extension)
-        @extension_list << extension
-        true
+        validate_extension(extension)
+        register_extension(extension, client: false)
       end
 
       def extensions
-        @extension_list.dup
+        (@extension_list || []).dup
       end
 
       private

@@ -17,7 +17,6 @@ module WebSocket
         super
         @protocols = options[:protocols] || []
         @protocols = @protocols.strip.split(/ *, */) if @protocols.is_a?(String)
-        @extension_list = []
         @env = nil
 
         out = FFI::MemoryPointer.new(:pointer)
@@ -41,8 +40,11 @@ module WebSocket
         url
       end
 
+      # Checked as WebSocket::Extensions#add does, and registered at once;
+      # used when the request turns out to be hybi.
       def add_extension(extension)
-        @extension_list << extension
+        validate_extension(extension)
+        register_extension(extension, client: false)
         true
       end
 
@@ -91,10 +93,10 @@ module WebSocket
         env
       end
 
-      # rack.input for the server env. The core parses lazily, so body bytes
-      # that came with the request head are only known to it once the
-      # :connect event has been handed out; the body is therefore read from
-      # the driver on first use rather than when the env is built.
+      # rack.input for the server env. Bytes that came with the request head
+      # are in ws_request_body from the :connect action on; the body is read
+      # on first use (not when the env is built) so that bytes arriving in
+      # a later chunk, before the handshake is answered, are seen too.
       class LazyInput
         def initialize(&fetch)
           @fetch = fetch
