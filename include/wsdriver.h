@@ -325,7 +325,9 @@ typedef void (*ws_ext_destroy_cb)(void *user);
 
 /**
  * Client: fills `out_params` with the offer's parameters (`a=1; b`, empty
- * for none). Non-zero: do not offer this extension.
+ * for none), or with several offers in header syntax, names included
+ * (`name; a=1, name; b`), most preferred first. Non-zero (or output that
+ * does not parse): do not offer this extension.
  */
 typedef int (*ws_ext_offer_cb)(void *user, struct ws_buffer *out_params);
 

@@ -167,4 +167,3 @@ fn idle_connection_memory_with_and_without_context_takeover() {
         "zlib state is kept: {takeover}"
     );
 }
-

@@ -225,3 +225,46 @@ fn extension_errors_close_with_1010_and_unadded_extensions_free_themselves() {
         ws_result::NullParameter
     );
 }
+
+unsafe extern "C" fn offer_two(_: *mut c_void, out: *mut ws_buffer) -> c_int {
+    let text = b"x-two; a=1, x-two; b";
+    ws_buffer_set(out, text.as_ptr(), text.len());
+    0
+}
+
+unsafe extern "C" fn offer_nothing(_: *mut c_void, _: *mut ws_buffer) -> c_int {
+    1
+}
+
+/// The client's handshake request with one callback extension added.
+fn client_request(name: &std::ffi::CStr, offer: ws_ext_offer_cb) -> String {
+    let mut drv = ptr::null_mut();
+    assert_eq!(
+        ws_driver_new_client(ptr::null(), c"ws://example.com/".as_ptr(), &mut drv),
+        ws_result::Ok
+    );
+    let mut ext = ptr::null_mut();
+    assert_eq!(ws_extension_new(name.as_ptr(), 0, &mut ext), ws_result::Ok);
+    assert_eq!(ws_extension_on_offer(ext, offer), ws_result::Ok);
+    assert_eq!(ws_add_extension(drv, ext), ws_result::Ok);
+    assert_eq!(ws_start(drv), ws_result::Ok);
+    let (writes, _) = exchange(drv, b"");
+    ws_driver_free(drv);
+    String::from_utf8(writes.concat()).unwrap()
+}
+
+#[test]
+fn offer_callbacks_can_make_several_offers_or_none() {
+    let request = client_request(c"x-two", Some(offer_two));
+    assert!(
+        request.contains("\r\nSec-WebSocket-Extensions: x-two; a=1, x-two; b\r\n"),
+        "{request}"
+    );
+    let request = client_request(c"x-none", Some(offer_nothing));
+    assert!(!request.contains("Sec-WebSocket-Extensions"), "{request}");
+    let request = client_request(c"x-bare", None);
+    assert!(
+        request.contains("\r\nSec-WebSocket-Extensions: x-bare\r\n"),
+        "{request}"
+    );
+}

@@ -60,7 +60,10 @@ fn peer_disconnects_mid_response_head() {
         let mut d = client("ws://example.com/");
         d.start();
         drain(&mut d);
-        assert!(events(&run(&mut d, &[&resp[..cut]])).is_empty(), "cut {cut}");
+        assert!(
+            events(&run(&mut d, &[&resp[..cut]])).is_empty(),
+            "cut {cut}"
+        );
         d.transport_closed();
         assert_eq!(drain(&mut d), vec![ev(abnormal())], "cut {cut}");
     }
@@ -161,7 +164,11 @@ fn vectors() -> Vec<Vector> {
             input: cat(&[
                 &request("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
                 // RFC 7692 §7.2.3.1 "Hello", compressed.
-                &raw_frame(0xC1, &[0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00], Some(MASK)),
+                &raw_frame(
+                    0xC1,
+                    &[0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00],
+                    Some(MASK),
+                ),
                 &raw_frame(0xC1, &[0xF2, 0x00, 0x11, 0x00, 0x00], Some(MASK)),
                 &masked(0x8, &[]),
             ]),
@@ -229,7 +236,11 @@ fn every_prefix_is_safe_and_ends_cleanly() {
                 assert!(tail.is_empty(), "{} cut {cut}", v.name);
             } else {
                 assert_eq!(tail.len(), 1, "{} cut {cut}: {tail:?}", v.name);
-                assert!(matches!(tail[0], Event::Close { .. }), "{} cut {cut}", v.name);
+                assert!(
+                    matches!(tail[0], Event::Close { .. }),
+                    "{} cut {cut}",
+                    v.name
+                );
             }
             assert_eq!(d.state(), ReadyState::Closed);
         }
@@ -282,14 +293,32 @@ fn close_frames_with_every_code() {
     // 0 and 1 byte payloads: 1005 is not sent back as a code, 1 byte is 1002.
     let mut d = open_server(Options::default());
     let out = run(&mut d, &[&masked(0x8, &[])]);
-    assert_eq!(events(&out), [Event::Close { code: Some(1000), reason: String::new() }]);
+    assert_eq!(
+        events(&out),
+        [Event::Close {
+            code: Some(1000),
+            reason: String::new()
+        }]
+    );
     let mut d = open_server(Options::default());
     let out = run(&mut d, &[&masked(0x8, &[0x03])]);
-    assert_eq!(events(&out), [Event::Close { code: Some(1002), reason: String::new() }]);
+    assert_eq!(
+        events(&out),
+        [Event::Close {
+            code: Some(1002),
+            reason: String::new()
+        }]
+    );
     // A reason that is not UTF-8.
     let mut d = open_server(Options::default());
     let out = run(&mut d, &[&masked(0x8, &[0x03, 0xE8, 0xFF])]);
-    assert_eq!(events(&out), [Event::Close { code: Some(1002), reason: String::new() }]);
+    assert_eq!(
+        events(&out),
+        [Event::Close {
+            code: Some(1002),
+            reason: String::new()
+        }]
+    );
 }
 
 #[test]
@@ -315,7 +344,10 @@ fn c_close_result(code: u16) -> ws_result {
 
 fn c_server() -> *mut ws_driver {
     let mut d = std::ptr::null_mut();
-    assert_eq!(ws_driver_new_server(std::ptr::null(), &mut d), ws_result::Ok);
+    assert_eq!(
+        ws_driver_new_server(std::ptr::null(), &mut d),
+        ws_result::Ok
+    );
     let req = request("");
     assert_eq!(ws_parse(d, req.as_ptr(), req.len()), ws_result::Ok);
     assert_eq!(ws_start(d), ws_result::Ok);
@@ -342,9 +374,15 @@ unsafe fn log<'a>(user: *mut c_void) -> &'a mut Log {
     unsafe { &mut *(user as *mut Log) }
 }
 
-unsafe extern "C" fn on_write(user: *mut c_void, _: *mut ws_driver, data: *const u8, len: usize) -> c_int {
+unsafe extern "C" fn on_write(
+    user: *mut c_void,
+    _: *mut ws_driver,
+    data: *const u8,
+    len: usize,
+) -> c_int {
     let l = unsafe { log(user) };
-    l.wire.extend_from_slice(unsafe { std::slice::from_raw_parts(data, len) });
+    l.wire
+        .extend_from_slice(unsafe { std::slice::from_raw_parts(data, len) });
     if l.fail_always || l.fail_writes > 0 {
         l.fail_writes = l.fail_writes.saturating_sub(1);
         l.stops += 1;
@@ -353,10 +391,17 @@ unsafe extern "C" fn on_write(user: *mut c_void, _: *mut ws_driver, data: *const
     0
 }
 
-unsafe extern "C" fn on_message(user: *mut c_void, d: *mut ws_driver, kind: u32, data: *const u8, len: usize) -> c_int {
+unsafe extern "C" fn on_message(
+    user: *mut c_void,
+    d: *mut ws_driver,
+    kind: u32,
+    data: *const u8,
+    len: usize,
+) -> c_int {
     let l = unsafe { log(user) };
     let s = unsafe { std::slice::from_raw_parts(data, len) };
-    l.events.push(format!("message {kind} {}", String::from_utf8_lossy(s)));
+    l.events
+        .push(format!("message {kind} {}", String::from_utf8_lossy(s)));
     // Echo from inside the callback.
     if kind == WS_MESSAGE_TEXT {
         ws_text(d, data as *const c_char, len);
@@ -366,10 +411,17 @@ unsafe extern "C" fn on_message(user: *mut c_void, d: *mut ws_driver, kind: u32,
     0
 }
 
-unsafe extern "C" fn on_close(user: *mut c_void, _: *mut ws_driver, code: u32, r: *const c_char, len: usize) -> c_int {
+unsafe extern "C" fn on_close(
+    user: *mut c_void,
+    _: *mut ws_driver,
+    code: u32,
+    r: *const c_char,
+    len: usize,
+) -> c_int {
     let l = unsafe { log(user) };
     let s = unsafe { std::slice::from_raw_parts(r as *const u8, len) };
-    l.events.push(format!("close {code} {}", String::from_utf8_lossy(s)));
+    l.events
+        .push(format!("close {code} {}", String::from_utf8_lossy(s)));
     0
 }
 
@@ -399,7 +451,10 @@ fn c_session_input() -> Vec<u8> {
 /// callback; returns what was written and the events.
 fn c_session(mut l: Box<Log>, chunk: usize) -> Box<Log> {
     let mut d = std::ptr::null_mut();
-    assert_eq!(ws_driver_new_server(std::ptr::null(), &mut d), ws_result::Ok);
+    assert_eq!(
+        ws_driver_new_server(std::ptr::null(), &mut d),
+        ws_result::Ok
+    );
     let user = &mut *l as *mut Log as *mut c_void;
     ws_on_write(d, Some(on_write), user);
     ws_on_message(d, Some(on_message), user);
@@ -472,8 +527,14 @@ fn failing_write_callback_on_a_command() {
     ws_on_write(d, Some(on_write), user);
     let r1 = ws_text(d, c"one".as_ptr(), 3);
     let r2 = ws_text(d, c"two".as_ptr(), 3);
-    assert!(matches!(r1, ws_result::Ok | ws_result::CallbackStopped), "{r1:?}");
-    assert!(matches!(r2, ws_result::Ok | ws_result::CallbackStopped), "{r2:?}");
+    assert!(
+        matches!(r1, ws_result::Ok | ws_result::CallbackStopped),
+        "{r1:?}"
+    );
+    assert!(
+        matches!(r2, ws_result::Ok | ws_result::CallbackStopped),
+        "{r2:?}"
+    );
     while ws_parse(d, std::ptr::null(), 0) == ws_result::CallbackStopped {}
     let mut expect = unmasked(0x1, b"one");
     expect.extend(unmasked(0x1, b"two"));

@@ -54,7 +54,10 @@ fn request_head_size_limit() {
     let o = opts(|o| o.max_head_size = 1024);
     let at = server_events(o.clone(), &request_of_size(1024));
     assert_eq!(at[..2], [Event::Connect, Event::Open]);
-    assert_eq!(server_events(o.clone(), &request_of_size(1025)), invalid_request());
+    assert_eq!(
+        server_events(o.clone(), &request_of_size(1025)),
+        invalid_request()
+    );
     // Byte by byte: the same verdict, and the driver never holds more than
     // the limit while the head accumulates.
     let mut d = Driver::server(o);
@@ -144,8 +147,14 @@ fn response_head_size_and_header_count_limits() {
     let o = opts(|o| o.max_headers = 8);
     let lines = |n: usize| (0..n).map(|i| format!("X-{i}: v\r\n")).collect::<String>();
     // The 101 response has 3 headers of its own.
-    assert_eq!(client_events(o.clone(), &client_response(&lines(5))), [Event::Open]);
-    assert_eq!(client_events(o, &client_response(&lines(6))), invalid_response());
+    assert_eq!(
+        client_events(o.clone(), &client_response(&lines(5))),
+        [Event::Open]
+    );
+    assert_eq!(
+        client_events(o, &client_response(&lines(6))),
+        invalid_response()
+    );
 }
 
 // ---- max_length -------------------------------------------------------------------
@@ -221,7 +230,9 @@ fn four_mib_message_in_65536_fragments_of_64_bytes() {
         assert!(d.buffered_amount() <= total);
     }
     assert_eq!(got.len(), 1);
-    assert!(matches!(&got[0], Action::Event(Event::Message { kind: MessageKind::Binary, data: m }) if *m == data));
+    assert!(
+        matches!(&got[0], Action::Event(Event::Message { kind: MessageKind::Binary, data: m }) if *m == data)
+    );
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
     // One byte less allowed: fails, at the last fragment.
     let mut d = open_server(opts(|o| o.max_length = total as u64 - 1));
@@ -238,7 +249,10 @@ fn deflate_pair(max_length: u64) -> (Driver, Driver) {
         .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())));
     p.connect();
     let (c, s) = p.take_events();
-    assert_eq!((c, s), (vec![Event::Open], vec![Event::Connect, Event::Open]));
+    assert_eq!(
+        (c, s),
+        (vec![Event::Open], vec![Event::Connect, Event::Open])
+    );
     (p.client, p.server)
 }
 
@@ -261,7 +275,16 @@ fn max_length_applies_after_inflation() {
         matches!(&ev[0], Event::Error(e) if e.kind == ErrorKind::TooLarge),
         "{ev:?}"
     );
-    assert!(matches!(&ev[1], Event::Close { code: Some(1009), .. }), "{ev:?}");
+    assert!(
+        matches!(
+            &ev[1],
+            Event::Close {
+                code: Some(1009),
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
     assert_eq!(server.buffered_amount(), 0);
 }
 
@@ -303,7 +326,10 @@ fn hixie_length_prefix_limit() {
 fn hixie_text_frame_limit() {
     let o = opts(|o| o.max_length = 10);
     let mut d = hixie76_server(o.clone());
-    assert_eq!(run(&mut d, &[b"\x000123456789\xff"]), vec![text("0123456789")]);
+    assert_eq!(
+        run(&mut d, &[b"\x000123456789\xff"]),
+        vec![text("0123456789")]
+    );
     // Unterminated text: closes once past the limit, holds at most the limit.
     let mut d = hixie76_server(o);
     let mut out = Vec::new();
@@ -327,14 +353,14 @@ fn hixie76_key_values() {
     let msg = "Client sent invalid Sec-WebSocket-Key headers";
     // Header values are trimmed, so every space here is inside the key.
     let bad = [
-        ("12345", "1 2"),                       // no spaces
-        ("1 2", "x"),                           // no digits, no spaces
-        ("no digits", "1 2"),                   // no digits
-        ("1 2 3", "1 2"),                       // 123 not divisible by 2 spaces
-        ("1 2", "1 2 3"),                       // same, in key2
-        ("9999999999 9999999999 9", "1 2"),     // more than 20 digits
-        ("1844674407370955 1616", "1 2"),       // 2^64: overflows u64
-        ("42949 67296", "1 2"),                 // 2^32 / 1 space: over u32
+        ("12345", "1 2"),                   // no spaces
+        ("1 2", "x"),                       // no digits, no spaces
+        ("no digits", "1 2"),               // no digits
+        ("1 2 3", "1 2"),                   // 123 not divisible by 2 spaces
+        ("1 2", "1 2 3"),                   // same, in key2
+        ("9999999999 9999999999 9", "1 2"), // more than 20 digits
+        ("1844674407370955 1616", "1 2"),   // 2^64: overflows u64
+        ("42949 67296", "1 2"),             // 2^32 / 1 space: over u32
     ];
     for (k1, k2) in bad {
         let mut d = Driver::server(Options::default());
@@ -352,7 +378,10 @@ fn hixie76_key_values() {
     }
     // The largest value that fits: 4294967295 with one space.
     let mut d = Driver::server(Options::default());
-    let out = run(&mut d, &[&h76_with_keys("42949 67295", "85899 3 4590"), b"12345678"]);
+    let out = run(
+        &mut d,
+        &[&h76_with_keys("42949 67295", "85899 3 4590"), b"12345678"],
+    );
     assert_eq!(events(&out), [Event::Connect, Event::Open]);
 }
 
@@ -416,7 +445,10 @@ fn max_pending_pings() {
     drain(&mut d);
     // A pong frees a slot.
     let out = run(&mut d, &[&unmasked(0xA, b"a")]);
-    assert_eq!(events(&out), [Event::PingAnswered(1), Event::Pong(b"a".to_vec())]);
+    assert_eq!(
+        events(&out),
+        [Event::PingAnswered(1), Event::Pong(b"a".to_vec())]
+    );
     assert!(d.ping_with_token(b"c", 3));
     assert!(!d.ping_with_token(b"e", 4));
 }
@@ -433,7 +465,10 @@ fn open_client_opts(o: Options) -> Driver {
 fn max_pending_pings_in_the_c_api() {
     let o = ws_options_new();
     assert_eq!(ws_options_set_max_pending_pings(o, 1), ws_result::Ok);
-    assert_eq!(ws_options_set_client_key(o, c"AQIDBAUGBwgJCgsMDQ4PEA==".as_ptr()), ws_result::Ok);
+    assert_eq!(
+        ws_options_set_client_key(o, c"AQIDBAUGBwgJCgsMDQ4PEA==".as_ptr()),
+        ws_result::Ok
+    );
     let mut d = std::ptr::null_mut();
     ws_driver_new_client(o, c"ws://example.com/".as_ptr(), &mut d);
     ws_options_free(o);
@@ -442,7 +477,10 @@ fn max_pending_pings_in_the_c_api() {
     assert_eq!(ws_parse(d, resp.as_ptr(), resp.len()), ws_result::Ok);
     assert_eq!(ws_state(d), 1);
     assert_eq!(ws_ping_token(d, b"a".as_ptr(), 1, 1), ws_result::Ok);
-    assert_eq!(ws_ping_token(d, b"b".as_ptr(), 1, 2), ws_result::LimitExceeded);
+    assert_eq!(
+        ws_ping_token(d, b"b".as_ptr(), 1, 2),
+        ws_result::LimitExceeded
+    );
     assert_eq!(
         ws_ping(d, b"c".as_ptr(), 1, None, std::ptr::null_mut()),
         ws_result::Ok,
@@ -482,7 +520,10 @@ fn buffered_amount_tracks_unsent_output() {
 
 fn c_server() -> *mut ws_driver {
     let mut d = std::ptr::null_mut();
-    assert_eq!(ws_driver_new_server(std::ptr::null(), &mut d), ws_result::Ok);
+    assert_eq!(
+        ws_driver_new_server(std::ptr::null(), &mut d),
+        ws_result::Ok
+    );
     let req = request("");
     assert_eq!(ws_parse(d, req.as_ptr(), req.len()), ws_result::Ok);
     assert_eq!(ws_start(d), ws_result::Ok);
@@ -516,7 +557,10 @@ fn ws_buffered_amount_for_backpressure() {
     // Taking part of the output lowers it by exactly that much.
     let mut buf = vec![0u8; 1000];
     let mut n = 0;
-    assert_eq!(ws_take_output(d, buf.as_mut_ptr(), buf.len(), &mut n), ws_result::Ok);
+    assert_eq!(
+        ws_take_output(d, buf.as_mut_ptr(), buf.len(), &mut n),
+        ws_result::Ok
+    );
     assert_eq!(n, 1000);
     assert_eq!(ws_buffered_amount(d), 8 * ((1 << 20) + 10) - 1000);
     let rest = take_all(d);
@@ -543,7 +587,10 @@ fn request_body_before_start_is_bounded_by_max_length() {
         events(&out),
         [
             Event::Error(wsdriver::Error::new(ErrorKind::TooLarge, m)),
-            Event::Close { code: Some(1009), reason: m.into() },
+            Event::Close {
+                code: Some(1009),
+                reason: m.into()
+            },
         ]
     );
 }
@@ -553,11 +600,23 @@ fn corrupt_deflate_stream_is_1010() {
     let (_client, mut server) = deflate_pair(1 << 20);
     // RSV1 text frame whose payload is not a deflate stream (reserved
     // block type 3).
-    let out = run(&mut server, &[&raw_frame(0xC1, &[0xFF, 0xFF, 0xFF, 0xFF], Some(MASK))]);
+    let out = run(
+        &mut server,
+        &[&raw_frame(0xC1, &[0xFF, 0xFF, 0xFF, 0xFF], Some(MASK))],
+    );
     let ev = events(&out);
     assert!(
         matches!(&ev[0], Event::Error(e) if e.kind == ErrorKind::Extension && e.message.starts_with("permessage-deflate: ")),
         "{ev:?}"
     );
-    assert!(matches!(&ev[1], Event::Close { code: Some(1010), .. }), "{ev:?}");
+    assert!(
+        matches!(
+            &ev[1],
+            Event::Close {
+                code: Some(1010),
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
 }

@@ -309,14 +309,21 @@ fn feed(
     if eof {
         d.transport_closed();
         drain(d, c, react);
-        assert_eq!(d.state(), ReadyState::Closed, "not closed after transport_closed");
+        assert_eq!(
+            d.state(),
+            ReadyState::Closed,
+            "not closed after transport_closed"
+        );
         assert!(c.closed(), "no close event after transport_closed");
     }
     c.finish();
     if std::env::var_os("WSFUZZ_DEBUG").is_some() {
         for a in &c.actions {
             match a {
-                Action::Write(w) => eprintln!("  write {:?}", String::from_utf8_lossy(&w[..w.len().min(60)])),
+                Action::Write(w) => eprintln!(
+                    "  write {:?}",
+                    String::from_utf8_lossy(&w[..w.len().min(60)])
+                ),
                 Action::Event(e) => eprintln!("  {e:?}"),
             }
         }
@@ -326,20 +333,17 @@ fn feed(
 
 /// Runs `make()` over `input` whole, split at seeded points, and through
 /// `read`, checking invariants each time and that all agree.
-fn all_ways(
-    make: &dyn Fn() -> (Driver, Checker),
-    input: &[u8],
-    react: React,
-    seed: u8,
-    eof: bool,
-) {
+fn all_ways(make: &dyn Fn() -> (Driver, Checker), input: &[u8], react: React, seed: u8, eof: bool) {
     let (mut d, mut whole) = make();
     feed(&mut d, &mut whole, react, &[input], false, eof);
     let max = 1 + (seed as usize % 64);
     let split_input = chunks(input, seed, max);
     let (mut d, mut split) = make();
     feed(&mut d, &mut split, react, &split_input, false, eof);
-    assert_eq!(split.actions, whole.actions, "split input (max {max}) differs from whole");
+    assert_eq!(
+        split.actions, whole.actions,
+        "split input (max {max}) differs from whole"
+    );
     let (mut d, mut read) = make();
     feed(&mut d, &mut read, react, &split_input, true, eof);
     assert_eq!(read.actions, whole.actions, "read() differs from parse()");
@@ -371,9 +375,9 @@ pub fn server(data: &[u8]) {
     let seed = b.byte();
     let mut input = match sel % 5 {
         0 => hybi_request(""),
-        1 => hybi_request(
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
-        ),
+        1 => {
+            hybi_request("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")
+        }
         2 => H75.as_bytes().to_vec(),
         3 => H76.as_bytes().to_vec(),
         _ => Vec::new(),
@@ -390,7 +394,13 @@ pub fn server(data: &[u8]) {
         // only the hybi prefixes promise UTF-8 text.
         (d, Checker::new(opts.max_length, sel % 5 < 2))
     };
-    all_ways(&make, &input, React::from_flags(flags), seed, flags & 0x10 != 0);
+    all_ways(
+        &make,
+        &input,
+        React::from_flags(flags),
+        seed,
+        flags & 0x10 != 0,
+    );
 }
 
 /// Client (fixed randomness): byte 0 picks the response prefix (valid 101,
@@ -430,7 +440,13 @@ pub fn client(data: &[u8]) {
         assert!(d.start());
         (d, Checker::new(opts.max_length, true))
     };
-    all_ways(&make, &input, React::from_flags(flags), seed, flags & 0x10 != 0);
+    all_ways(
+        &make,
+        &input,
+        React::from_flags(flags),
+        seed,
+        flags & 0x10 != 0,
+    );
 }
 
 /// Proxy CONNECT response, then (whatever follows it) the client handshake
@@ -492,7 +508,14 @@ pub fn proxy(data: &[u8]) {
         let mut client = client;
         let mut c = Checker::new(opts.max_length, true);
         assert!(client.start());
-        feed(&mut client, &mut c, React::from_flags(0), &[&rest], false, true);
+        feed(
+            &mut client,
+            &mut c,
+            React::from_flags(0),
+            &[&rest],
+            false,
+            true,
+        );
     }
 }
 
@@ -592,7 +615,14 @@ pub fn inflate(data: &[u8]) {
         .flatten()
         .collect();
     let mut sc = Checker::new(opts.max_length, true);
-    feed(&mut server, &mut sc, React::from_flags(0), &[&request], false, false);
+    feed(
+        &mut server,
+        &mut sc,
+        React::from_flags(0),
+        &[&request],
+        false,
+        false,
+    );
     if server.state() != ReadyState::Open {
         return; // negotiation refused this pair of configs
     }
@@ -606,7 +636,14 @@ pub fn inflate(data: &[u8]) {
         .flatten()
         .collect();
     let mut cc = Checker::new(opts.max_length, true);
-    feed(&mut client, &mut cc, React::from_flags(0), &[&response], false, false);
+    feed(
+        &mut client,
+        &mut cc,
+        React::from_flags(0),
+        &[&response],
+        false,
+        false,
+    );
     if client.state() != ReadyState::Open {
         return;
     }
@@ -635,7 +672,14 @@ pub fn inflate(data: &[u8]) {
                 continue;
             }
             let before = sc.actions.len();
-            feed(&mut server, &mut sc, React::from_flags(0), &[&out], false, false);
+            feed(
+                &mut server,
+                &mut sc,
+                React::from_flags(0),
+                &[&out],
+                false,
+                false,
+            );
             // max_length bounds the frame as received (compressed) as well
             // as the message after inflation.
             if (payload.len() as u64) <= opts.max_length
@@ -657,7 +701,12 @@ pub fn inflate(data: &[u8]) {
         } else {
             payload.to_vec()
         };
-        frame(&mut wire, fin | rsv1 | op, &body, Some([0x11, 0x22, 0x33, seed]));
+        frame(
+            &mut wire,
+            fin | rsv1 | op,
+            &body,
+            Some([0x11, 0x22, 0x33, seed]),
+        );
     }
     if wire.is_empty() || sc.closed() {
         return;
@@ -691,7 +740,13 @@ pub fn inflate(data: &[u8]) {
         c.actions.clear();
         (d, c)
     };
-    all_ways(&make, &wire, React::from_flags(seed & 0x0E), seed, seed & 1 != 0);
+    all_ways(
+        &make,
+        &wire,
+        React::from_flags(seed & 0x0E),
+        seed,
+        seed & 1 != 0,
+    );
 }
 
 // ---- the C API ------------------------------------------------------------------
@@ -846,7 +901,12 @@ fn queries(d: *mut ws_driver) {
     std::hint::black_box(ws_is_websocket(d));
 }
 
-unsafe extern "C" fn on_write(user: *mut c_void, _d: *mut ws_driver, data: *const u8, len: usize) -> c_int {
+unsafe extern "C" fn on_write(
+    user: *mut c_void,
+    _d: *mut ws_driver,
+    data: *const u8,
+    len: usize,
+) -> c_int {
     let s = unsafe { std::slice::from_raw_parts(data, len) };
     std::hint::black_box(s.iter().fold(0u8, |x, y| x ^ y));
     react(unsafe { ctx(user) })
@@ -865,13 +925,22 @@ unsafe extern "C" fn on_message(
     if kind == WS_MESSAGE_TEXT {
         // Hixie text is not checked; only assert for hybi drivers.
         let v = ws_driver_version(_d);
-        if !v.is_null() && unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes().starts_with(b"hybi") {
+        if !v.is_null()
+            && unsafe { std::ffi::CStr::from_ptr(v) }
+                .to_bytes()
+                .starts_with(b"hybi")
+        {
             assert!(std::str::from_utf8(s).is_ok(), "text is not UTF-8");
         }
     }
     react(unsafe { ctx(user) })
 }
-unsafe extern "C" fn on_bytes(user: *mut c_void, _d: *mut ws_driver, data: *const u8, len: usize) -> c_int {
+unsafe extern "C" fn on_bytes(
+    user: *mut c_void,
+    _d: *mut ws_driver,
+    data: *const u8,
+    len: usize,
+) -> c_int {
     assert!(len <= 125);
     let s = unsafe { std::slice::from_raw_parts(data, len) };
     std::hint::black_box(s.len());
@@ -934,7 +1003,10 @@ pub fn ffi(data: &[u8]) {
     // used only until the next ws_* call.
     let cx = || unsafe { &mut *cp };
     let opts = ws_options_new();
-    ok(ws_options_set_max_length(opts, MAX_LENGTHS[(kind >> 4 & 7) as usize]));
+    ok(ws_options_set_max_length(
+        opts,
+        MAX_LENGTHS[(kind >> 4 & 7) as usize],
+    ));
     ok(ws_options_set_max_queued(opts, 3));
     ok(ws_options_set_max_pending_pings(opts, 2));
     ok(ws_options_set_retained_buffer(opts, 64));
@@ -949,15 +1021,32 @@ pub fn ffi(data: &[u8]) {
             H76.as_bytes().to_vec()
         }
         2 => {
-            ok(ws_options_set_client_key(opts, c"AQIDBAUGBwgJCgsMDQ4PEA==".as_ptr()));
-            ok(ws_driver_new_client(opts, c"ws://example.com/chat".as_ptr(), &mut d));
+            ok(ws_options_set_client_key(
+                opts,
+                c"AQIDBAUGBwgJCgsMDQ4PEA==".as_ptr(),
+            ));
+            ok(ws_driver_new_client(
+                opts,
+                c"ws://example.com/chat".as_ptr(),
+                &mut d,
+            ));
             client_response("")
         }
         _ => {
-            let names = [c"Host".as_ptr(), c"Upgrade".as_ptr(), c"Connection".as_ptr(),
-                c"Sec-WebSocket-Key".as_ptr(), c"Sec-WebSocket-Version".as_ptr()];
-            let values = [c"example.com".as_ptr(), c"websocket".as_ptr(), c"Upgrade".as_ptr(),
-                c"dGhlIHNhbXBsZSBub25jZQ==".as_ptr(), c"13".as_ptr()];
+            let names = [
+                c"Host".as_ptr(),
+                c"Upgrade".as_ptr(),
+                c"Connection".as_ptr(),
+                c"Sec-WebSocket-Key".as_ptr(),
+                c"Sec-WebSocket-Version".as_ptr(),
+            ];
+            let values = [
+                c"example.com".as_ptr(),
+                c"websocket".as_ptr(),
+                c"Upgrade".as_ptr(),
+                c"dGhlIHNhbXBsZSBub25jZQ==".as_ptr(),
+                c"13".as_ptr(),
+            ];
             ok(ws_driver_new_rack(
                 opts,
                 c"GET".as_ptr(),
@@ -1037,7 +1126,12 @@ pub fn ffi(data: &[u8]) {
                 let mut buf = [0u8; 300];
                 let cap = b.byte() as usize;
                 let mut n = 0usize;
-                ok(ws_take_output(d, buf.as_mut_ptr(), cap.min(buf.len()), &mut n));
+                ok(ws_take_output(
+                    d,
+                    buf.as_mut_ptr(),
+                    cap.min(buf.len()),
+                    &mut n,
+                ));
                 assert!(n <= cap);
             }
             6 => {

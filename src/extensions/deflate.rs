@@ -268,7 +268,7 @@ impl Extension for PerMessageDeflate {
         RSV1
     }
 
-    fn offer(&mut self) -> Vec<(String, ParamValue)> {
+    fn offer(&mut self) -> Vec<Vec<(String, ParamValue)>> {
         let c = &self.config;
         let mut params = Vec::new();
         if c.client_no_context_takeover {
@@ -285,7 +285,7 @@ impl Extension for PerMessageDeflate {
             None if c.offer_client_max_window_bits => params.push(flag("client_max_window_bits")),
             None => {}
         }
-        params
+        vec![params]
     }
 
     fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String> {
@@ -401,7 +401,7 @@ mod tests {
         let mut s = PerMessageDeflate::new(server);
         let offer = ExtensionSpec {
             name: NAME.into(),
-            params: c.offer(),
+            params: c.offer().remove(0),
         };
         let response = s.respond(&[&offer]).expect("server accepts");
         c.activate(&ExtensionSpec {

@@ -26,8 +26,9 @@ pub trait Extension: Send {
     fn name(&self) -> &str;
     /// The RSV bits (`frame::RSV1` ...) this extension may set.
     fn rsv_bits(&self) -> u8;
-    /// Client: the parameters to offer.
-    fn offer(&mut self) -> Vec<(String, ParamValue)>;
+    /// Client: the offers to make, each a list of parameters, in order of
+    /// preference (usually one); empty to offer nothing.
+    fn offer(&mut self) -> Vec<Vec<(String, ParamValue)>>;
     /// Client: the server accepted with these parameters; `Err` rejects them.
     fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String>;
     /// Server: pick one of the client's offers for this extension and return
@@ -45,6 +46,9 @@ pub struct Extensions {
     registered: Vec<Box<dyn Extension>>,
     /// Indices into `registered`, in negotiated order.
     active: Vec<usize>,
+    /// Client: which registered extensions made an offer (bit per index;
+    /// indices past 63 count as offered).
+    offered: u64,
     owned_rsv: u8,
 }
 
@@ -69,17 +73,21 @@ impl Extensions {
 
     /// Client: the `Sec-WebSocket-Extensions` offer, if any extension is registered.
     pub fn generate_offer(&mut self) -> Option<String> {
-        let offers: Vec<String> = self
-            .registered
-            .iter_mut()
-            .map(|e| {
+        let mut offers = Vec::new();
+        for (i, e) in self.registered.iter_mut().enumerate() {
+            let made = e.offer();
+            if !made.is_empty() {
+                self.offered |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            }
+            let name = e.name().to_owned();
+            offers.extend(made.into_iter().map(|params| {
                 ExtensionSpec {
-                    name: e.name().to_owned(),
-                    params: e.offer(),
+                    name: name.clone(),
+                    params,
                 }
                 .to_header()
-            })
-            .collect();
+            }));
+        }
         (!offers.is_empty()).then(|| offers.join(", "))
     }
 
@@ -91,7 +99,9 @@ impl Extensions {
         // Which active extension owns each RSV bit, by bit index (RSV1..3).
         let mut owners: [Option<usize>; 3] = [None; 3];
         for spec in &specs {
-            let Some(i) = self.registered.iter().position(|e| e.name() == spec.name) else {
+            let offered = |i: &usize| i >= &64 || self.offered & (1 << i) != 0;
+            let named = |i: &usize| self.registered[*i].name() == spec.name;
+            let Some(i) = (0..self.registered.len()).find(|i| named(i) && offered(i)) else {
                 return Err(format!(
                     "Server sent an extension response for unknown extension \"{}\"",
                     spec.name

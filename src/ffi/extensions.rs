@@ -256,7 +256,9 @@ fn with_buffer(f: impl FnOnce(*mut ws_buffer) -> c_int) -> (c_int, Option<Vec<u8
 // ---- ws_extension ---------------------------------------------------------------
 
 /// Client: fills `out_params` with the offer's parameters (`a=1; b`, empty
-/// for none). Non-zero: do not offer this extension.
+/// for none), or with several offers in header syntax, names included
+/// (`name; a=1, name; b`), most preferred first. Non-zero (or output that
+/// does not parse): do not offer this extension.
 pub type ws_ext_offer_cb =
     Option<unsafe extern "C" fn(user: *mut c_void, out_params: *mut ws_buffer) -> c_int>;
 /// Client: the server accepted the extension; `response` is its entry in
@@ -407,12 +409,31 @@ impl Extension for CExtension {
         self.rsv
     }
 
-    fn offer(&mut self) -> Vec<(String, ParamValue)> {
+    fn offer(&mut self) -> Vec<Vec<(String, ParamValue)>> {
         let cb = *self.cb.get_mut();
-        let Some(f) = cb.offer else { return Vec::new() };
+        let Some(f) = cb.offer else {
+            return vec![Vec::new()];
+        };
         // SAFETY: host callback with its user pointer and a live buffer.
-        let (_, out) = with_buffer(|buf| unsafe { f(cb.user, buf) });
-        header_params(&self.name, &out.unwrap_or_default()).unwrap_or_default()
+        let (rc, out) = with_buffer(|buf| unsafe { f(cb.user, buf) });
+        if rc != 0 {
+            return Vec::new();
+        }
+        let out = out.unwrap_or_default();
+        let Ok(text) = std::str::from_utf8(&out) else {
+            return Vec::new();
+        };
+        // Several offers are written in header syntax, names included.
+        let named = text.trim_start().strip_prefix(self.name.as_str());
+        if named.is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ',', ' '])) {
+            return match parse_header(text) {
+                Ok(specs) if specs.iter().all(|o| o.name == self.name) => {
+                    specs.into_iter().map(|o| o.params).collect()
+                }
+                _ => Vec::new(),
+            };
+        }
+        header_params(&self.name, &out).map_or_else(Vec::new, |p| vec![p])
     }
 
     fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String> {

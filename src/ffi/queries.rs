@@ -180,7 +180,7 @@ pub extern "C" fn ws_request_body(
         check_out!(out_data, out_len);
         let core = h.core.borrow();
         let (data, len) = match core.body() {
-            Cow::Borrowed(b) if b.is_empty() => (std::ptr::from_ref(&EMPTY), 0),
+            Cow::Borrowed([]) => (std::ptr::from_ref(&EMPTY), 0),
             // Owned by the core: valid until the next mutating call.
             Cow::Borrowed(b) => (b.as_ptr(), b.len()),
             // Pieces joined for this query: kept in the handle.
