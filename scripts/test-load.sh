@@ -19,7 +19,7 @@ cargo build --release --quiet --manifest-path tests/load/Cargo.toml --target-dir
 CLIENT=target/load/release/load_client
 
 # The server needs one descriptor per connection: raise the limit as far as
-# this machine allows (echo_server does not raise its own).
+# this machine allows (echo_server also raises its soft limit to the hard one).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "== fd limit $(ulimit -n)"
 
