@@ -291,6 +291,12 @@ def _header_pairs(headers, what="headers"):
 # -- the driver ---------------------------------------------------------------
 
 
+
+def _string_query(fn):
+    """A read-only property returning the driver's string query `fn`
+    (None once the handle is closed or when the library returns NULL)."""
+    return property(lambda self: _str(fn(self._h)) if self._h is not None else None)
+
 class Driver:
     """One WebSocket connection's protocol state (a native ``ws_driver``).
 
@@ -679,22 +685,16 @@ class Driver:
         h = self._h
         return State(N.ws_state(h)) if h is not None else State.CLOSED
 
-    @property
-    def version(self):
-        return _str(N.ws_driver_version(self._h)) if self._h is not None else None
+    version = _string_query(N.ws_driver_version)
 
-    @property
-    def protocol(self):
-        return _str(N.ws_protocol(self._h)) if self._h is not None else None
+    protocol = _string_query(N.ws_protocol)
 
     @property
     def status(self):
         """Client: the response's HTTP status (0 until it arrived)."""
         return N.ws_status(self._h) if self._h is not None else 0
 
-    @property
-    def url(self):
-        return _str(N.ws_url(self._h)) if self._h is not None else None
+    url = _string_query(N.ws_url)
 
     @property
     def headers(self):
@@ -718,17 +718,11 @@ class Driver:
         v = N.ws_header(self._h, _cstr(name, "header name"))
         return default if v is None else _str(v)
 
-    @property
-    def request_method(self):
-        return _str(N.ws_request_method(self._h)) if self._h is not None else None
+    request_method = _string_query(N.ws_request_method)
 
-    @property
-    def request_path(self):
-        return _str(N.ws_request_path(self._h)) if self._h is not None else None
+    request_path = _string_query(N.ws_request_path)
 
-    @property
-    def request_query(self):
-        return _str(N.ws_request_query(self._h)) if self._h is not None else None
+    request_query = _string_query(N.ws_request_query)
 
     @property
     def request_body(self):
