@@ -483,7 +483,15 @@ struct WsC {
 }
 
 impl WsC {
+    /// A C API server that has read the handshake and is open.
     fn new() -> WsC {
+        let w = WsC::new_unstarted();
+        c::ws_start(w.drv);
+        c::ws_parse(w.drv, HANDSHAKE.as_ptr(), HANDSHAKE.len());
+        w
+    }
+
+    fn new_unstarted() -> WsC {
         let mut drv = std::ptr::null_mut();
         assert_eq!(
             c::ws_driver_new_server(std::ptr::null(), &mut drv),
@@ -493,8 +501,6 @@ impl WsC {
         let user: *mut c_void = (&mut *seen as *mut CSeen).cast();
         c::ws_on_message(drv, Some(c_on_message), user);
         c::ws_on_write(drv, Some(c_on_write), user);
-        c::ws_start(drv);
-        c::ws_parse(drv, HANDSHAKE.as_ptr(), HANDSHAKE.len());
         WsC { drv, seen }
     }
 }
@@ -1284,21 +1290,6 @@ fn footprint_wslay() -> Option<Footprint> {
         after_1mib: after,
         note: "wslay_event_context (glibc mallinfo2)",
     })
-}
-
-impl WsC {
-    fn new_unstarted() -> WsC {
-        let mut drv = std::ptr::null_mut();
-        assert_eq!(
-            c::ws_driver_new_server(std::ptr::null(), &mut drv),
-            c::ws_result::Ok
-        );
-        let mut seen = Box::<CSeen>::default();
-        let user: *mut c_void = (&mut *seen as *mut CSeen).cast();
-        c::ws_on_message(drv, Some(c_on_message), user);
-        c::ws_on_write(drv, Some(c_on_write), user);
-        WsC { drv, seen }
-    }
 }
 
 // ---- reporting -----------------------------------------------------------------
