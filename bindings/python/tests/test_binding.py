@@ -2,8 +2,6 @@
 
 import gc
 import os
-import subprocess
-import sys
 import weakref
 
 import pytest
@@ -48,7 +46,7 @@ class Recorder:
         self.events = []
         self.out = bytearray()
         driver.on("write", self.out.extend)
-        for t in wsdriver.driver.EVENT_TYPES:
+        for t in wsdriver.EVENT_TYPES:
             driver.on(t, self.events.append)
 
     def take(self):
@@ -81,31 +79,6 @@ def pair(**client_opts):
     c.start()
     assert c.state is State.OPEN and s.state is State.OPEN
     return c, s
-
-
-# -- loading ----------------------------------------------------------------
-
-
-def run_py(code, **env):
-    e = dict(os.environ)
-    e.update(env)
-    e["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e)
-
-
-def test_library_found_in_repository():
-    assert wsdriver.library_version == "0.1.0"
-    assert os.path.exists(wsdriver.library_path)
-
-
-def test_wsdriver_lib_env_var_is_used_and_final():
-    r = run_py("import wsdriver; print(wsdriver.library_path)", WSDRIVER_LIB=wsdriver.library_path)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == wsdriver.library_path
-    r = run_py("import wsdriver", WSDRIVER_LIB="/nonexistent/libwsdriver.so")
-    assert r.returncode != 0
-    assert "ImportError" in r.stderr and "WSDRIVER_LIB" in r.stderr
-    assert "/nonexistent/libwsdriver.so" in r.stderr
 
 
 # -- handshakes ---------------------------------------------------------------

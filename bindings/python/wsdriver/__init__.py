@@ -7,19 +7,30 @@
         d.on("message", lambda ev: d.send(ev.data))
         d.parse(received_bytes)
 
-Pure Python on ctypes; the shared library is located through WSDRIVER_LIB,
-then the repository's target/release/libwsdriver.so, then
-ctypes.util.find_library("wsdriver").
+Pure Python on ctypes. The shared library is the package's own copy (a
+wheel carries one), else the path in WSDRIVER_LIB, else the system's
+(ctypes.util.find_library("wsdriver")). ``wsdriver.asyncio`` has
+``serve()`` and ``connect()`` for asyncio.
 """
 
-from . import _native, driver
-from .driver import *  # noqa: F403 (the names in driver.__all__)
+from . import _native, driver, errors, events, proxy
+from .driver import *  # noqa: F403
+from .errors import *  # noqa: F403
+from .events import *  # noqa: F403
+from .proxy import *  # noqa: F403
 
 __version__ = "0.1.0"
 
 #: The version of the native library actually loaded.
-library_version = _native.ws_version().decode()
+library_version: str = _native.ws_version().decode()
 #: The path of the native library actually loaded.
-library_path = _native.lib._name
+library_path: str = _native.lib._name
 
-__all__ = [*driver.__all__, "library_version", "library_path"]
+__all__ = [
+    *driver.__all__,
+    *proxy.__all__,
+    *events.__all__,
+    *errors.__all__,
+    "library_version",
+    "library_path",
+]

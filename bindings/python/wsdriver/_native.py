@@ -1,9 +1,10 @@
 """ctypes declarations for libwsdriver (include/wsdriver.h).
 
 Only this module knows the C signatures. The library is found through, in
-order: the ``WSDRIVER_LIB`` environment variable (a path to the shared
-library), the repository's ``target/release/libwsdriver.so`` (relative to
-this file), then ``ctypes.util.find_library("wsdriver")``.
+order: the package's own copy (``wsdriver/libwsdriver.so``, put there by the
+wheel build), the ``WSDRIVER_LIB`` environment variable (a path to the shared
+library), then ``ctypes.util.find_library("wsdriver")``. The constants below
+are checked against ``include/wsdriver.h`` by tests/test_header_constants.py.
 """
 
 import ctypes
@@ -75,39 +76,35 @@ _LIBNAME = {"darwin": "libwsdriver.dylib", "win32": "wsdriver.dll"}.get(
 
 
 def _candidates():
+    """Where to look, in order: the package's own copy (a wheel carries
+    one), WSDRIVER_LIB, the system's."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    yield "the package's copy", os.path.join(here, _LIBNAME)
     env = os.environ.get("WSDRIVER_LIB")
     if env:
-        # An explicit choice is final: no silent fallback to another build.
-        return [("WSDRIVER_LIB", env)], True
-    here = os.path.dirname(os.path.abspath(__file__))
-    repo = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    found = [("repository build", os.path.join(repo, "target", "release", _LIBNAME))]
-    system = ctypes.util.find_library("wsdriver")
-    if system:
-        found.append(("find_library('wsdriver')", system))
-    return found, False
+        yield "WSDRIVER_LIB", env
+    # Last, and only then: find_library runs ldconfig.
+    yield "find_library('wsdriver')", ctypes.util.find_library("wsdriver")
 
 
 def load_library():
-    candidates, explicit = _candidates()
     tried = []
-    for origin, path in candidates:
-        if origin != "find_library('wsdriver')" and not os.path.exists(path):
+    for origin, path in _candidates():
+        if path is None:
+            tried.append("%s: not found" % origin)
+            continue
+        if os.sep in path and not os.path.exists(path):
             tried.append("%s: %s (no such file)" % (origin, path))
             continue
         try:
             return ctypes.CDLL(path)
         except OSError as e:
             tried.append("%s: %s (%s)" % (origin, path, e))
-            if explicit:
-                break
-    if not explicit:
-        tried.append("find_library('wsdriver'): not found")
     raise ImportError(
         "wsdriver: cannot load libwsdriver. Tried:\n  "
         + "\n  ".join(tried)
-        + "\nBuild it with `cargo build --release` in the repository, or set "
-        "WSDRIVER_LIB to the path of libwsdriver.so."
+        + "\nInstall the wheel (`pip install ./bindings/python` builds one with "
+        "cargo), or set WSDRIVER_LIB to the path of libwsdriver.so."
     )
 
 
