@@ -8,6 +8,7 @@ required=(
   pkg-config valgrind clang jq gcc libc6-dev iproute2
   ruby ruby-dev ruby-ffi ruby-rspec ruby-eventmachine ruby-rack puma thin
   ruby-faye-websocket ruby-websocket-driver ruby-websocket-extensions
+  ruby-bundler ruby-actioncable
   chromium libwslay-dev
 )
 # Not present in every Debian release (split out of clang in bookworm);

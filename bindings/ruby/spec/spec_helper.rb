@@ -1,7 +1,21 @@
 # frozen_string_literal: true
 
-lib = File.expand_path('../lib', __dir__)
-$LOAD_PATH.unshift(lib) unless $LOAD_PATH.include?(lib)
+# WSDRIVER_SPEC_INSTALLED=1 runs the specs against the installed gem (as
+# scripts/test-gem.sh does) instead of this checkout's lib/.
+if ENV['WSDRIVER_SPEC_INSTALLED'] == '1'
+  $LOAD_PATH.delete(File.expand_path('../lib', __dir__)) # rspec puts ./lib there
+  gem 'wsdriver'
+  require 'wsdriver/drop_in'
+  installed = Gem.loaded_specs.fetch('wsdriver').full_gem_path
+  unless WSDriver::Native.library_path.start_with?(installed) &&
+         $LOADED_FEATURES.grep(%r{/websocket/driver\.rb\z}).all? { |f| f.start_with?(installed) }
+    abort "spec_helper: not running on the installed gem in #{installed} (library: #{WSDriver::Native.library_path}; " \
+          "#{$LOADED_FEATURES.grep(%r{/websocket/driver\.rb\z})})"
+  end
+else
+  lib = File.expand_path('../lib', __dir__)
+  $LOAD_PATH.unshift(lib) unless $LOAD_PATH.include?(lib)
+end
 
 require 'websocket/driver'
 require_relative 'support/helpers'

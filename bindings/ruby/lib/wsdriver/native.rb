@@ -11,15 +11,23 @@ module WSDriver
     extend FFI::Library
 
     # Where to look for the shared library, in order: an explicit path in
-    # WSDRIVER_LIB, the repository's own release build, then the system
-    # library path.
+    # WSDRIVER_LIB; the copy inside an installed gem (lib/wsdriver/ next to
+    # this file, where the source gem's cargo build and the platform gem
+    # put it, or wsdriver/ in a load-path directory such as the gem's
+    # extension directory); the repository's own release build; then the
+    # system library path.
     def self.candidates
+      name = FFI.map_library_name('wsdriver')
       list = []
       list << ENV['WSDRIVER_LIB'] if ENV['WSDRIVER_LIB'] && !ENV['WSDRIVER_LIB'].empty?
-      build = File.expand_path('../../../../target/release', __dir__)
-      list << File.join(build, FFI.map_library_name('wsdriver'))
+      list << File.join(__dir__, name)
+      $LOAD_PATH.each do |dir|
+        path = File.join(dir.to_s, 'wsdriver', name)
+        list << path if File.exist?(path)
+      end
+      list << File.join(File.expand_path('../../../../target/release', __dir__), name)
       list << 'wsdriver'
-      list
+      list.uniq
     end
 
     errors = []
@@ -31,13 +39,14 @@ module WSDriver
         @library_path = path
         true
       rescue LoadError => e
-        errors << "#{path} (#{e.message.lines.first.strip})"
+        errors << "#{path} (#{e.message.lines.first&.strip})"
         false
       end
     end
     unless loaded
       raise LoadError, "wsdriver: could not load libwsdriver; tried:\n  " + errors.join("\n  ") +
-                       "\nBuild it with `cargo build --release` in the repository root, " \
+                       "\nReinstall the gem (it builds the library with cargo), build it with " \
+                       '`cargo build --release` in the repository root, ' \
                        'or set WSDRIVER_LIB to the path of libwsdriver.so.'
     end
 
