@@ -880,6 +880,16 @@ ws_result ws_read(struct ws_driver *drv, const uint8_t *data, size_t len, size_t
 ws_result ws_poll(struct ws_driver *drv, struct ws_action *out);
 
 /**
+ * `ws_poll` that takes only actions already queued and never parses
+ * stored input: the output of commands (and actions of input already
+ * parsed), in order. For hosts where one thread parses and dispatches
+ * while others send: a sender writes what its command queued before it
+ * returns, without running the parser ahead of the listeners. Results as
+ * for `ws_poll`.
+ */
+ws_result ws_poll_queued(struct ws_driver *drv, struct ws_action *out);
+
+/**
  * Copies output waiting to be written (the concatenated writes, when no
  * write callback is set) into `buf`, at most `cap` bytes, and sets
  * `*out_len`; what does not fit stays for the next call. Called outside

@@ -964,6 +964,33 @@ fn pull_style_ping_tokens() {
     ws_driver_free(drv);
 }
 
+/// A sender thread's view: `ws_poll_queued` hands out what a command
+/// queued while the parser is between two events, and leaves the stored
+/// input (the next messages) for `ws_poll`.
+#[test]
+fn poll_queued_takes_command_output_without_parsing_stored_input() {
+    let drv = new_server(null());
+    assert_eq!(ws_start(drv), ws_result::Ok);
+    assert_eq!(ws_feed(drv, REQUEST.as_ptr(), REQUEST.len()), ws_result::Ok);
+    poll_all(drv);
+    let mut input = masked(1, b"one");
+    input.extend(masked(1, b"two"));
+    assert_eq!(ws_feed(drv, input.as_ptr(), input.len()), ws_result::Ok);
+    let mut a = empty_action();
+    assert_eq!(ws_poll(drv, &mut a), ws_result::Ok);
+    assert_eq!(ev_of(&a), Ev::Message(WS_MESSAGE_TEXT, b"one".to_vec()));
+    assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Empty);
+    assert_eq!(ws_text(drv, c"sent".as_ptr(), 4), ws_result::Ok);
+    assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Ok);
+    assert_eq!(ev_of(&a), Ev::Write(plain(1, b"sent")));
+    assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Empty);
+    assert_eq!(
+        poll_all(drv),
+        [Ev::Message(WS_MESSAGE_TEXT, b"two".to_vec())]
+    );
+    ws_driver_free(drv);
+}
+
 // ---- output without a write callback ------------------------------------------
 
 #[test]

@@ -294,6 +294,14 @@ impl Driver {
         }
     }
 
+    /// The next action already queued (output of commands, actions of input
+    /// already parsed) without parsing stored input: for a thread that sends
+    /// while another one parses.
+    #[inline]
+    pub fn poll_queued(&mut self) -> Option<Action> {
+        self.io.queue.pop()
+    }
+
     /// Nothing queued and no input stored: gives back what grew past the
     /// retained size.
     #[inline]

@@ -1,6 +1,7 @@
 //! Pull-style use: feeding input without dispatch, taking actions one at a
 //! time, and reading output when no write callback is set.
 
+use crate::driver::Driver;
 use crate::event::{Action, Event, MessageKind};
 
 use super::boundary::{Access, enter};
@@ -210,6 +211,25 @@ pub extern "C" fn ws_read(
 /// is dropped.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_poll(drv: *mut ws_driver, out: *mut ws_action) -> ws_result {
+    poll_with(drv, out, Driver::poll_action)
+}
+
+/// `ws_poll` that takes only actions already queued and never parses
+/// stored input: the output of commands (and actions of input already
+/// parsed), in order. For hosts where one thread parses and dispatches
+/// while others send: a sender writes what its command queued before it
+/// returns, without running the parser ahead of the listeners. Results as
+/// for `ws_poll`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_poll_queued(drv: *mut ws_driver, out: *mut ws_action) -> ws_result {
+    poll_with(drv, out, Driver::poll_queued)
+}
+
+fn poll_with(
+    drv: *mut ws_driver,
+    out: *mut ws_action,
+    next: fn(&mut Driver) -> Option<Action>,
+) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         check_out!(out);
         let Some(size) = their_size(out) else {
@@ -221,7 +241,7 @@ pub extern "C" fn ws_poll(drv: *mut ws_driver, out: *mut ws_action) -> ws_result
         if let Some(old) = h.polled.borrow_mut().take() {
             h.core.borrow_mut().recycle(old);
         }
-        let action = h.core.borrow_mut().poll_action();
+        let action = next(&mut h.core.borrow_mut());
         let Some(action) = action else {
             return ws_result::Empty;
         };
