@@ -42,6 +42,7 @@ OUT=$ROOT/target/python-wheel
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
+rm -rf bindings/python/build  # stale files from an earlier build would ship
 echo "==> building the wheel (pip wheel ./bindings/python)"
 t0=$SECONDS
 # The same target directory as `cargo build --release`: no second build.

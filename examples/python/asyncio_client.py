@@ -11,20 +11,12 @@ status 0 on a clean close (code 1000), 1 otherwise.
 
 import argparse
 import asyncio
-import os
 import ssl
 import sys
 import urllib.parse
 
-try:
-    import wsdriver
-except ImportError:  # run from a checkout: use the repository's binding
-    sys.path.insert(
-        0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bindings", "python")
-    )
-    import wsdriver
 
-from wsdriver import Driver, State
+from wsdriver import Driver, State  # pip install ./bindings/python
 
 
 async def run(url, messages, protocols=None, timeout=10.0, binary=False, out=sys.stdout):

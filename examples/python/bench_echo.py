@@ -23,13 +23,8 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-try:
-    import wsdriver
-except ImportError:
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
-    import wsdriver
 
-from wsdriver import Driver, State
+from wsdriver import Driver, State  # pip install ./bindings/python
 
 
 async def client(url, messages, size, window, counts):

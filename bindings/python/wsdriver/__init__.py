@@ -13,7 +13,8 @@ wheel carries one), else the path in WSDRIVER_LIB, else the system's
 ``serve()`` and ``connect()`` for asyncio.
 """
 
-from . import _native, driver, errors, events, proxy
+from . import _native, deflate, driver, errors, events, proxy
+from .deflate import *  # noqa: F403
 from .driver import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .events import *  # noqa: F403
@@ -29,6 +30,7 @@ library_path: str = _native.lib._name
 __all__ = [
     *driver.__all__,
     *proxy.__all__,
+    *deflate.__all__,
     *events.__all__,
     *errors.__all__,
     "library_version",

@@ -64,7 +64,7 @@ _TRISTATE_OPTIONS = {
     "require_masking": N.ws_options_set_require_masking,
 }
 # Options handled by the Python side rather than ws_options.
-_PY_OPTIONS = ("write", "headers")
+_PY_OPTIONS = ("write", "headers", "deflate")
 
 
 def _check_opt(code, name):

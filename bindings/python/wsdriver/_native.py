@@ -207,3 +207,26 @@ ws_proxy_header_count = _fn("ws_proxy_header_count", c_size_t, _prx)
 ws_proxy_header_at = _fn(
     "ws_proxy_header_at", _res, _prx, c_size_t, POINTER(c_char_p), POINTER(c_char_p)
 )
+
+# permessage-deflate
+_dfl = c_void_p
+ws_deflate_new = _fn("ws_deflate_new", _dfl)
+ws_deflate_free = _fn("ws_deflate_free", None, _dfl)
+ws_deflate_set_level = _fn("ws_deflate_set_level", _res, _dfl, c_uint32)
+ws_deflate_set_min_size = _fn("ws_deflate_set_min_size", _res, _dfl, c_size_t)
+ws_deflate_set_server_no_context_takeover = _fn(
+    "ws_deflate_set_server_no_context_takeover", _res, _dfl, c_int
+)
+ws_deflate_set_client_no_context_takeover = _fn(
+    "ws_deflate_set_client_no_context_takeover", _res, _dfl, c_int
+)
+ws_deflate_set_server_max_window_bits = _fn(
+    "ws_deflate_set_server_max_window_bits", _res, _dfl, c_uint32
+)
+ws_deflate_set_client_max_window_bits = _fn(
+    "ws_deflate_set_client_max_window_bits", _res, _dfl, c_uint32
+)
+ws_deflate_set_offer_client_max_window_bits = _fn(
+    "ws_deflate_set_offer_client_max_window_bits", _res, _dfl, c_int
+)
+ws_add_deflate = _fn("ws_add_deflate", _res, _drv, _dfl)

@@ -9,10 +9,12 @@ carries on from the event after the one whose listener raised.
 """
 
 import weakref
+from typing import Optional
 from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
 
 from . import _native as N
 from ._args import _buffer, _build_options, _cstr, _header_pairs, _payload, _str
+from .deflate import Deflate
 from .errors import HandleClosedError, WSDriverError, _raise
 from .events import LISTENABLE as _LISTENABLE
 from .events import Event, Request, State
@@ -77,6 +79,9 @@ class Driver:
             self.on("write", write)
         for name, value in headers:
             self.set_header(name, value)
+        deflate = opts.get("deflate")
+        if deflate:
+            self.add_deflate(None if deflate is True else deflate)
         return self
 
     @classmethod
@@ -86,7 +91,8 @@ class Driver:
         Options: ``protocols``, ``max_length``, ``masking``,
         ``require_masking``, ``max_head_size``, ``max_headers``,
         ``max_queued``, ``max_pending_pings``, ``retained_buffer``,
-        ``headers`` (extra response headers), ``write`` (the write sink).
+        ``headers`` (extra response headers), ``write`` (the write sink),
+        ``deflate`` (True or a :class:`Deflate`: permessage-deflate).
         """
         return cls._new(lambda o, out: N.ws_driver_new_server(o, out), opts)
 
@@ -406,6 +412,22 @@ class Driver:
         code = N.ws_set_header(self._handle(), n, v)
         if code != N.OK:
             _raise(code, "set_header", N.ws_last_error(self._h))
+
+    def add_deflate(self, deflate: Optional[Deflate] = None) -> None:
+        """Enables permessage-deflate (before :meth:`start`), with the
+        defaults or the given :class:`Deflate` settings. A server uses it
+        when the client offers it; a client offers it."""
+        if deflate is not None and not isinstance(deflate, Deflate):
+            raise TypeError("deflate must be a wsdriver.Deflate")
+        h = self._handle()
+        settings = deflate._native() if deflate is not None else None
+        try:
+            code = N.ws_add_deflate(h, settings)
+        finally:
+            if settings is not None:
+                N.ws_deflate_free(settings)
+        if code != N.OK:
+            _raise(code, "add_deflate", N.ws_last_error(h))
 
     # -- queries ---------------------------------------------------------
 
