@@ -22,7 +22,9 @@ impl Driver {
             Some(_) => input.len().min(8 - s.body.len()),
             None => input.len(),
         };
-        if (s.body.len() + take) as u64 > self.opts.max_length {
+        // The hixie-76 key (8 bytes at most) is not a message: `max_length`
+        // does not apply to it (as in the gem).
+        if s.hixie_keys.is_none() && (s.body.len() + take) as u64 > self.opts.max_length {
             self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
             return input.len();
         }

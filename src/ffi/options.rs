@@ -82,13 +82,10 @@ pub extern "C" fn ws_options_free(opts: *mut ws_options) {
 
 /// The largest frame or message accepted, in bytes (after extensions);
 /// default 2^26 - 1. Larger ones fail the connection with close code 1009.
-/// Must be at least 1.
+/// 0 is allowed (as in the gem): only empty frames and messages pass.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_options_set_max_length(opts: *mut ws_options, max_length: u64) -> ws_result {
     set(opts, |o| {
-        if max_length == 0 {
-            return ws_result::InvalidArgument;
-        }
         o.max_length = max_length;
         ws_result::Ok
     })

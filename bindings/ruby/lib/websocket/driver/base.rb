@@ -484,7 +484,8 @@ module WebSocket
       when N::ACTION_PING
         emit(:ping, PingEvent.new(read_data(ptr)))
       when N::ACTION_PONG
-        emit(:pong, PongEvent.new(read_data(ptr)))
+        # UTF-8, as the gem's (it matches the payload to ping callbacks as text).
+        emit(:pong, PongEvent.new(read_data(ptr).force_encoding(UTF_8)))
       when N::ACTION_PING_ANSWERED
         callback = @ping_callbacks.delete(ptr.get_uint64(N::TOKEN_OFFSET))
         callback&.call

@@ -1,0 +1,52 @@
+# frozen_string_literal: true
+
+require_relative 'spec_helper'
+
+# Divergences from the 0.8 gem that the differential test found (issue 18)
+# and that the binding now matches.
+RSpec.describe 'fidelity to the websocket-driver 0.8 gem' do
+  def masked(byte0, payload)
+    key = "\x01\x02\x03\x04".b
+    data = payload.b.bytes.each_with_index.map { |c, i| c ^ key.getbyte(i % 4) }.pack('C*')
+    [byte0, 0x80 | payload.bytesize].pack('CC') + key + data
+  end
+
+  def open_server(options = {})
+    sock = FakeSocket.new(log)
+    driver = WebSocket::Driver.server(sock, options)
+    driver.on(:connect) { driver.start }
+    %i[open message error close ping pong].each { |ev| driver.on(ev) { |e| log << [ev, e] } }
+    driver.parse(REQUEST)
+    [driver, sock]
+  end
+
+  it 'accepts max_length: 0, where only empty frames pass' do
+    driver, sock = open_server(max_length: 0, binary_data_format: :string)
+    driver.parse(masked(0x81, ''))
+    expect(log.select { |e| e[0] == :message }.map { |e| e[1].data }).to eq([''])
+    driver.parse(masked(0x81, 'x'))
+    expect(log.find { |e| e[0] == :error }[1].message).to eq('WebSocket frame length too large')
+    expect(sock.writes.last.b).to eq("\x88\x22\x03\xf1".b + 'WebSocket frame length too large')
+  end
+
+  it 'completes a hixie-76 handshake whose 8-byte key is longer than max_length' do
+    sock = FakeSocket.new(log)
+    driver = WebSocket::Driver.server(sock, max_length: 5)
+    driver.on(:connect) { driver.start }
+    opened = false
+    driver.on(:open) { opened = true }
+    driver.on(:error) { |e| log << [:error, e.message] }
+    driver.parse(H76 + H76_BODY)
+    expect(opened).to be(true)
+    expect(sock.writes.last.b).to eq(H76_ANSWER.b)
+    expect(log.select { |e| e[0] == :error }).to eq([])
+  end
+
+  it 'gives :pong data as a UTF-8 String, as the gem does' do
+    driver, = open_server
+    driver.parse(masked(0x8a, 'pong é'))
+    data = log.find { |e| e[0] == :pong }[1].data
+    expect(data.encoding).to eq(Encoding::UTF_8)
+    expect(data).to eq('pong é')
+  end
+end
