@@ -49,4 +49,15 @@ RSpec.describe 'fidelity to the websocket-driver 0.8 gem' do
     expect(data.encoding).to eq(Encoding::UTF_8)
     expect(data).to eq('pong é')
   end
+
+  # Issue 18 item 6, decided for RFC 6455 §7.1.6 (and Autobahn 7.5.1): the
+  # gem echoes the bytes; the binding fails the connection.
+  it 'fails the connection on a close reason that is not UTF-8' do
+    driver, sock = open_server
+    driver.parse(masked(0x88, "\x03\xea\xf4\x90\x80\x80".b))
+    close = log.find { |e| e[0] == :close }[1]
+    expect(sock.writes.last.b).to eq("\x88\x02\x03\xea".b)
+    expect([close.code, close.reason]).to eq([1002, ''])
+    expect(driver.state).to eq(:closed)
+  end
 end
