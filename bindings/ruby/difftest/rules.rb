@@ -225,3 +225,21 @@ Divergences.rule('the binding fails the connection at the first bad header or fr
 
   [native, native]
 end
+
+# A protocol error from the peer after this end sent its close frame: the
+# binding fails the connection (:error, :close, state :closed); the gem's
+# `fail` returns at once while :closing, so the error is silent and the
+# driver stays :closing until the peer's close frame (which may never come).
+Divergences.rule('protocol errors after a local close fail the connection') do |c, gem, native|
+  next unless c[:version] == :hybi
+
+  at = native.index { |e| e[0] == :error } or next
+  next unless native[0...at] == gem[0...at] && native[at + 1]&.first == :close
+  next unless gem[0...at].any? { |e| e[0] == :write && e[1].getbyte(0) == 0x88 }
+  next if gem.any? { |e| e[0] == :close && e.size == 3 }
+
+  rest = native[(at + 2)..].map { |e| e == [:state, :closed] ? [:state, :closing] : e }
+  next unless gem[at..] == rest
+
+  [native, native]
+end
