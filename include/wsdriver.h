@@ -429,6 +429,40 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Server, instead of `ws_start`: answers the request with an HTTP
+ * response of the caller's (a 401, 403, 404...), then closes (a close
+ * event with code 0 follows; close the transport once the response is
+ * written). `status` is 200–599; `header_names[i]`/`header_values[i]` for
+ * `i < header_count` are its headers (the arrays may be NULL when the
+ * count is 0); `body`/`body_len` its body (`(NULL, 0)` for none).
+ * `Content-Length` is added unless given. All inputs are copied.
+ *
+ * Returns `WS_RESULT_INVALID_STATE` before the request head arrived, for a
+ * client, or once the handshake was answered; `WS_RESULT_INVALID_ARGUMENT`
+ * for a status out of range or a header that is not UTF-8, is invalid or
+ * repeated.
+ */
+ws_result ws_reject(struct ws_driver *drv,
+                    uint32_t status,
+                    const char *const *header_names,
+                    const char *const *header_values,
+                    size_t header_count,
+                    const uint8_t *body,
+                    size_t body_len);
+
+/**
+ * Server, before `ws_start`: agrees on `protocol` for this request (one
+ * the client offered in `Sec-WebSocket-Protocol`), or on none when
+ * `protocol` is NULL, whatever the options' protocols say. Typically
+ * called from the connect callback, after looking at the request.
+ *
+ * Returns `WS_RESULT_INVALID_STATE` before the request head arrived, for a
+ * client, or once the handshake was answered; `WS_RESULT_INVALID_ARGUMENT`
+ * when the client did not offer `protocol` (or it is not UTF-8).
+ */
+ws_result ws_select_protocol(struct ws_driver *drv, const char *protocol);
+
+/**
  * Sets the callback for bytes to send. Without one, output collects in the
  * driver for `ws_take_output` (or comes out of `ws_poll`). `cb` NULL
  * unregisters; `user` is passed back as the callback's first argument.

@@ -42,7 +42,7 @@ pub mod rand;
 mod server;
 pub mod url;
 
-pub use driver::Driver;
+pub use driver::{AnswerError, Driver};
 pub use error::{Error, ErrorKind};
 pub use event::{Action, Event, MessageKind, ReadyState};
 pub use headers::Headers;

@@ -68,13 +68,13 @@ impl Driver {
             return false;
         };
         if !server::is_websocket(req) {
-            return self.reject("Not a WebSocket request".to_owned());
+            return self.refuse_bad_request("Not a WebSocket request".to_owned());
         }
         let response = match &self.proto {
             Proto::Hybi(_) => {
                 let key = match server::check_hybi(req) {
                     Ok(k) => k,
-                    Err(message) => return self.reject(message),
+                    Err(message) => return self.refuse_bad_request(message),
                 };
                 let accept = server::accept_key(key);
                 let extensions = match self
@@ -82,7 +82,7 @@ impl Driver {
                     .generate_response(req.headers.get("Sec-WebSocket-Extensions"))
                 {
                     Ok(e) => e,
-                    Err(message) => return self.reject(message),
+                    Err(message) => return self.refuse_bad_request(message),
                 };
                 self.protocol = server::select_protocol(req, &self.opts.protocols).map(Into::into);
                 server::response(
@@ -100,7 +100,7 @@ impl Driver {
             Proto::Hixie(h) if h.v76 => {
                 let keys = match hixie76_keys(req) {
                     Ok(k) => k,
-                    Err(e) => return self.reject(e.message),
+                    Err(e) => return self.refuse_bad_request(e.message),
                 };
                 s.hixie_keys = Some(keys);
                 server::response(
@@ -170,7 +170,7 @@ impl Driver {
     }
 
     /// Server handshake failure: 400 response, `error`, `close`.
-    fn reject(&mut self, message: String) -> bool {
+    fn refuse_bad_request(&mut self, message: String) -> bool {
         self.io.write(server::failure_response(&message));
         self.fail_handshake(Error::protocol(message));
         false

@@ -8,8 +8,11 @@
 //! that event has been taken, so a reaction to it (sending, closing) is
 //! ordered before anything that follows it on the wire.
 
+mod answer;
 mod handshake;
 mod queries;
+
+pub use answer::AnswerError;
 
 use crate::client::ClientHandshake;
 use crate::error::{Error, ErrorKind};

@@ -19,7 +19,7 @@ use super::handle::{c_str, payload};
 use super::result::ws_result;
 
 /// Runs a command, then delivers its output when that is this call's job.
-fn command(drv: *mut ws_driver, f: impl FnOnce(&Handle) -> ws_result) -> ws_result {
+pub(super) fn command(drv: *mut ws_driver, f: impl FnOnce(&Handle) -> ws_result) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, outermost| {
         let own = f(h);
         if outermost && h.callbacks.get().any() {

@@ -17,6 +17,7 @@
 
 #[macro_use]
 mod boundary;
+pub mod answer;
 pub mod callbacks;
 pub mod commands;
 pub mod driver;
@@ -29,6 +30,7 @@ pub mod queries;
 pub mod result;
 pub mod version;
 
+pub use answer::*;
 pub use callbacks::*;
 pub use commands::*;
 pub use driver::*;

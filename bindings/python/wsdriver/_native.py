@@ -230,3 +230,17 @@ ws_deflate_set_offer_client_max_window_bits = _fn(
     "ws_deflate_set_offer_client_max_window_bits", _res, _dfl, c_int
 )
 ws_add_deflate = _fn("ws_add_deflate", _res, _drv, _dfl)
+
+# a server's own answer
+ws_reject = _fn(
+    "ws_reject",
+    _res,
+    _drv,
+    c_uint32,
+    POINTER(c_char_p),
+    POINTER(c_char_p),
+    c_size_t,
+    c_char_p,
+    c_size_t,
+)
+ws_select_protocol = _fn("ws_select_protocol", _res, _drv, c_char_p)

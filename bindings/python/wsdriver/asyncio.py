@@ -23,7 +23,7 @@ import asyncio
 import collections
 import logging
 import urllib.parse
-from typing import Any, Awaitable, Callable, Deque, Optional, Union
+from typing import Any, Awaitable, Callable, Deque, List, Optional, Tuple, Union
 
 from .driver import Driver
 from .events import Event, Request, State
@@ -62,9 +62,13 @@ class Connection(asyncio.Protocol):
         max_queue: int = 16,
         write_limit: int = 1 << 16,
         client: bool = False,
+        process_request: Optional["ProcessRequest"] = None,
+        select_subprotocol: Optional["SelectSubprotocol"] = None,
     ) -> None:
         self._make_driver = make_driver
         self._client = client
+        self._process_request = process_request
+        self._select_subprotocol = select_subprotocol
         self._on_open = on_open
         self.max_queue = max_queue
         self.write_limit = write_limit
@@ -125,9 +129,25 @@ class Connection(asyncio.Protocol):
     # -- driver events ---------------------------------------------------
 
     def _on_connect(self, ev: Event) -> None:
-        # Server: the request head is in.
-        self.request = self.driver.request  # type: ignore[union-attr]
-        self.driver.start()  # type: ignore[union-attr]
+        # Server: the request head is in; accept, reject, or pick a protocol.
+        d: Driver = self.driver  # type: ignore[assignment]
+        self.request = request = d.request
+        try:
+            if self._process_request is not None:
+                response = self._process_request(request)  # type: ignore[arg-type]
+                if response is not None:
+                    status, headers, body = response
+                    d.reject(status, headers, body)
+                    return
+            if self._select_subprotocol is not None and d.offered_protocols:
+                d.select_protocol(
+                    self._select_subprotocol(request, d.offered_protocols)  # type: ignore[arg-type]
+                )
+        except Exception:
+            log.exception("wsdriver.asyncio: process_request/select_subprotocol failed")
+            d.reject(500, {"Content-Type": "text/plain"}, "Internal Server Error\n")
+            return
+        d.start()
 
     def _opened(self, ev: Event) -> None:
         self._on_open(self)
@@ -269,6 +289,10 @@ class Connection(asyncio.Protocol):
 
 
 Handler = Callable[[Connection], Awaitable[None]]
+#: ``process_request(request)``: None accepts, ``(status, headers, body)`` rejects.
+ProcessRequest = Callable[[Request], Optional[Tuple[int, Any, Union[str, bytes]]]]
+#: ``select_subprotocol(request, offered)``: one of ``offered``, or None.
+SelectSubprotocol = Callable[[Request, List[str]], Optional[str]]
 
 
 async def serve(
@@ -278,12 +302,20 @@ async def serve(
     *,
     max_queue: int = 16,
     write_limit: int = 1 << 16,
+    process_request: Optional[ProcessRequest] = None,
+    select_subprotocol: Optional[SelectSubprotocol] = None,
     **driver_options: Any,
 ) -> asyncio.AbstractServer:
     """Starts a WebSocket server; ``handler(connection)`` runs for each
     connection once it is open, and the connection is closed (1000, or
     1011 if the handler raised) when it returns. ``driver_options`` go to
     :meth:`Driver.server` (``protocols``, ``deflate``, ``max_length``...).
+
+    ``process_request(request)`` sees each request first (a
+    :class:`wsdriver.Request`): returning ``(status, headers, body)``
+    answers with that response instead (401, 403, a health check...).
+    ``select_subprotocol(request, offered)`` picks this request's
+    subprotocol among those the client offered (None: none).
     Returns the ``asyncio.Server`` (``async with``, ``close()``...)."""
     loop = asyncio.get_running_loop()
 
@@ -292,7 +324,12 @@ async def serve(
 
     def factory() -> Connection:
         return Connection(
-            lambda: Driver.server(**driver_options), on_open, max_queue, write_limit
+            lambda: Driver.server(**driver_options),
+            on_open,
+            max_queue,
+            write_limit,
+            process_request=process_request,
+            select_subprotocol=select_subprotocol,
         )
 
     return await loop.create_server(factory, host, port)

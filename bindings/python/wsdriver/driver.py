@@ -9,7 +9,7 @@ carries on from the event after the one whose listener raised.
 """
 
 import weakref
-from typing import Optional
+from typing import Any, List, Optional
 from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
 
 from . import _native as N
@@ -412,6 +412,40 @@ class Driver:
         code = N.ws_set_header(self._handle(), n, v)
         if code != N.OK:
             _raise(code, "set_header", N.ws_last_error(self._h))
+
+    def reject(self, status: int, headers: Any = None, body: Any = b"") -> None:
+        """Server, instead of :meth:`start`: answers the request with an
+        HTTP response of your own (``status`` 200-599, ``headers`` a mapping
+        or (name, value) pairs, ``body`` bytes or str) and closes: a close
+        event with no code follows. ``Content-Length`` is added unless
+        given. Raises :class:`InvalidStateError` before the request arrived
+        or once answered, ``ValueError`` for a bad status or header."""
+        if isinstance(status, bool) or not isinstance(status, int):
+            raise TypeError("status must be an int")
+        pairs = _header_pairs(headers)
+        data = body.encode("utf-8") if isinstance(body, str) else _buffer(body, "body")
+        n = len(pairs)
+        names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
+        values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
+        code = N.ws_reject(
+            self._handle(), status if 0 <= status < 1 << 32 else 0, names, values, n, data, len(data)
+        )
+        self._command(code, "reject")
+
+    def select_protocol(self, protocol: Optional[str]) -> None:
+        """Server, before :meth:`start`: agrees on ``protocol`` (one the
+        client offered, see :attr:`offered_protocols`) or on none
+        (``None``) for this request, whatever the ``protocols`` option says."""
+        p = None if protocol is None else _cstr(protocol, "protocol")
+        code = N.ws_select_protocol(self._handle(), p)
+        if code != N.OK:
+            _raise(code, "select_protocol", N.ws_last_error(self._h))
+
+    @property
+    def offered_protocols(self) -> List[str]:
+        """Server: the subprotocols the client offered, in its order."""
+        value = self.header("Sec-WebSocket-Protocol")
+        return [p.strip() for p in value.split(",") if p.strip()] if value else []
 
     def add_deflate(self, deflate: Optional[Deflate] = None) -> None:
         """Enables permessage-deflate (before :meth:`start`), with the
