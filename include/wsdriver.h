@@ -814,7 +814,7 @@ void ws_options_free(struct ws_options *opts);
 /**
  * The largest frame or message accepted, in bytes (after extensions);
  * default 2^26 - 1. Larger ones fail the connection with close code 1009.
- * Must be at least 1.
+ * 0 is allowed (as in the gem): only empty frames and messages pass.
  */
 ws_result ws_options_set_max_length(struct ws_options *opts, uint64_t max_length);
 
