@@ -1160,6 +1160,30 @@ const char *ws_result_text(uint32_t code);
  */
 const char *ws_version(void);
 
+/**
+ * Takes up to `cap` writes and events at once, in order, into
+ * `out[0..*out_count]`: the batched `ws_poll`. Set `out[0].struct_size` to
+ * `sizeof(ws_action)` (the array's stride); the other elements' fields are
+ * written, not read. Every `data` stays valid until the next call that
+ * changes this driver.
+ *
+ * A batch holds what is already queued plus the whole data messages
+ * stored input starts with; it stops before any frame that could do more
+ * (a close, a ping, an error, a fragment, an extension's frame), so
+ * reacting to the actions of a batch in order (sending, closing) puts
+ * writes and events in the same order as taking them one at a time with
+ * `ws_poll` would. Feed input with `ws_feed` (or `ws_read`) and call until
+ * `WS_RESULT_EMPTY`.
+ *
+ * Returns `WS_RESULT_OK` with `*out_count >= 1`, `WS_RESULT_EMPTY` with
+ * `*out_count == 0` when there is nothing to do until more input arrives
+ * or a command is given, `WS_RESULT_NULL_PARAMETER` for NULL pointers, and
+ * `WS_RESULT_INVALID_ARGUMENT` when `cap` is 0 or `out[0].struct_size` is
+ * too small. As with `ws_poll`, a `ws_ping` callback is dropped and its
+ * pong comes out as `WS_ACTION_PING_ANSWERED`.
+ */
+ws_result ws_poll_many(struct ws_driver *drv, struct ws_action *out, size_t cap, size_t *out_count);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -91,6 +91,24 @@ impl Hybi {
         self.parse(input, io, ext)
     }
 
+    /// Parsing ahead for a batch: takes the whole data message `input`
+    /// starts with, as [`parse_next`](Self::parse_next) would, but only when
+    /// that is all it would do (no error, no control frame, no partial
+    /// frame, no extension); otherwise changes nothing and returns `None`.
+    /// So a batch never moves a close, an error or a ping ahead of what the
+    /// host does in reaction to the actions before it.
+    #[inline]
+    pub fn parse_ahead(&mut self, input: &[u8], io: &mut Io, ext: &Extensions) -> Option<usize> {
+        if self.stage != Stage::Header
+            || self.partial_len != 0
+            || self.message.is_some()
+            || ext.any_active()
+        {
+            return None;
+        }
+        self.whole_message(input, io)?.ok()
+    }
+
     /// Parses from `input` until an event is queued or the input runs out;
     /// returns how many bytes were consumed.
     #[inline(never)]

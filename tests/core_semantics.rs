@@ -377,3 +377,31 @@ fn item10_error_texts_match_the_gem() {
     let m = "Error during WebSocket handshake: Unexpected response code: 500";
     assert_eq!(a, vec![perr(m), close(1002, m)]);
 }
+
+/// `poll_ahead` (what `ws_poll_many` batches with) takes the whole data
+/// messages stored input starts with, and stops before a control frame, so
+/// a reply to the messages still goes out before the close answer.
+#[test]
+fn poll_ahead_takes_stored_messages_but_not_a_close() {
+    let mut d = open_server(Options::default());
+    d.parse(&cat(&[
+        &masked(2, b"a"),
+        &masked(1, b"b"),
+        &masked(8, &[0x03, 0xe8]),
+    ]));
+    assert_eq!(d.poll_action(), Some(binary(b"a")));
+    assert_eq!(d.poll_ahead(), Some(text("b")));
+    assert_eq!(d.poll_ahead(), None, "the close waits for poll_action");
+    assert!(d.binary(b"a"));
+    assert!(d.text("b"));
+    let rest: Vec<_> = std::iter::from_fn(|| d.poll_action()).collect();
+    assert_eq!(
+        rest,
+        [
+            w([0x82, 1, b'a']),
+            w([0x81, 1, b'b']),
+            w(close_frame(1000, "")),
+            close(1000, "")
+        ]
+    );
+}

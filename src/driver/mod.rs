@@ -297,6 +297,30 @@ impl Driver {
         }
     }
 
+    /// The next action for a batch taken after [`poll_action`](Self::poll_action):
+    /// a queued action, or the next stored message when parsing it can do
+    /// nothing else (no error, close, ping, partial frame or extension).
+    /// `None` ends the batch; `poll_action` then goes on from there. Taking a
+    /// batch this way orders writes and events exactly as taking the actions
+    /// one at a time and reacting to each would (the gem's order).
+    #[inline]
+    pub fn poll_ahead(&mut self) -> Option<Action> {
+        if let Some(action) = self.io.queue.pop() {
+            return Some(action);
+        }
+        if self.inbox_pos >= self.inbox.len()
+            || !matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
+        {
+            return None;
+        }
+        let Proto::Hybi(h) = &mut self.proto else {
+            return None;
+        };
+        let used = h.parse_ahead(&self.inbox[self.inbox_pos..], &mut self.io, &self.ext)?;
+        self.inbox_pos += used;
+        self.io.queue.pop()
+    }
+
     /// The next action already queued (output of commands, actions of input
     /// already parsed) without parsing stored input: for a thread that sends
     /// while another one parses.

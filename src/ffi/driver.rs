@@ -75,6 +75,8 @@ pub(crate) struct Handle {
     pub strings: StringCache,
     /// Payload of the action `ws_poll` handed out last.
     pub polled: RefCell<Option<Vec<u8>>>,
+    /// What `ws_poll_many`'s last batch points into.
+    pub batch: RefCell<Option<Box<super::batch::Batch>>>,
     /// `ws_request_body`'s answer when it had to join two pieces.
     pub body: RefCell<Vec<u8>>,
     pub output: RefCell<Output>,
@@ -117,6 +119,7 @@ impl Handle {
             callbacks: Cell::new(Callbacks::default()),
             strings: StringCache::default(),
             polled: RefCell::new(None),
+            batch: RefCell::new(None),
             body: RefCell::new(Vec::new()),
             output: RefCell::new(Output::default()),
             parsing: Cell::new(false),

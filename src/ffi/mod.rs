@@ -29,8 +29,11 @@ pub mod proxy;
 pub mod queries;
 pub mod result;
 pub mod version;
+// Last: the header lists it after the calls it builds on.
+pub mod batch;
 
 pub use answer::*;
+pub use batch::*;
 pub use callbacks::*;
 pub use commands::*;
 pub use driver::*;

@@ -1,0 +1,150 @@
+//! `ws_poll_many`: several actions per call for hosts without callbacks, so
+//! the bindings built on the pull API pay the boundary once per batch
+//! instead of once per message.
+
+use super::boundary::{Access, enter};
+use super::driver::{Handle, ws_driver};
+use super::handle::write_out;
+use super::poll::{WS_ACTION_PING_ANSWERED, convert, their_size, ws_action};
+use super::result::ws_result;
+use crate::driver::Driver;
+
+/// Bytes of small payloads one batch copies into its arena; the arena is
+/// allocated only when a batch holds two actions or more, and freed when a
+/// call finds nothing to do, so an idle connection holds none.
+const ARENA: usize = 2048;
+/// Payload buffers a batch lends out as they are (the driver's pool size):
+/// the batch ends when they are all out.
+const KEPT: usize = 4;
+
+/// What the actions of the last batch point into.
+#[derive(Default)]
+pub(crate) struct Batch {
+    arena: Vec<u8>,
+    kept: Vec<Vec<u8>>,
+}
+
+impl Batch {
+    /// Gives the driver back the last batch's buffers.
+    fn release(&mut self, core: &mut Driver) {
+        for b in self.kept.drain(..) {
+            core.recycle(b);
+        }
+        self.arena.clear();
+    }
+
+    /// Makes `a.data` point to memory that lives until the next batch: the
+    /// arena for a small payload after the first action, else `bytes`
+    /// itself. Returns whether the batch must end here.
+    fn lend(&mut self, a: &mut ws_action, bytes: Vec<u8>, first: bool, core: &mut Driver) -> bool {
+        if !first && bytes.len() <= ARENA / 4 {
+            if self.arena.capacity() == 0 {
+                self.arena.reserve_exact(ARENA);
+            }
+            // Never past the capacity: earlier actions point into it.
+            if self.arena.capacity() - self.arena.len() >= bytes.len() {
+                let at = self.arena.len();
+                self.arena.extend_from_slice(&bytes);
+                a.data = self.arena[at..].as_ptr();
+                core.recycle(bytes);
+                return false;
+            }
+        }
+        self.kept.reserve_exact(KEPT);
+        self.kept.push(bytes);
+        self.kept.len() == KEPT
+    }
+}
+
+/// Writes `a` to element `dst` of the caller's array, no more than the
+/// `their` bytes its stride gives each element, byte by byte (a stride that
+/// is not a multiple of the alignment leaves elements unaligned).
+fn put_action(dst: *mut u8, mut a: ws_action, their: u32) {
+    let ours = std::mem::size_of::<ws_action>();
+    let n = usize::try_from(their).map_or(ours, |s| s.min(ours));
+    a.struct_size = u32::try_from(n).unwrap_or(u32::MAX);
+    if n == ours {
+        // SAFETY: as below, with `n` the whole struct.
+        unsafe { dst.cast::<ws_action>().write_unaligned(a) };
+        return;
+    }
+    // SAFETY: `dst` is element `i < cap` of the caller's array of `cap`
+    // elements of `their >= n` bytes each (the contract; checked non-NULL);
+    // `a` is a local of `ours >= n` bytes; they cannot overlap.
+    unsafe { std::ptr::copy_nonoverlapping(std::ptr::from_ref(&a).cast::<u8>(), dst, n) };
+}
+
+/// Takes up to `cap` writes and events at once, in order, into
+/// `out[0..*out_count]`: the batched `ws_poll`. Set `out[0].struct_size` to
+/// `sizeof(ws_action)` (the array's stride); the other elements' fields are
+/// written, not read. Every `data` stays valid until the next call that
+/// changes this driver.
+///
+/// A batch holds what is already queued plus the whole data messages
+/// stored input starts with; it stops before any frame that could do more
+/// (a close, a ping, an error, a fragment, an extension's frame), so
+/// reacting to the actions of a batch in order (sending, closing) puts
+/// writes and events in the same order as taking them one at a time with
+/// `ws_poll` would. Feed input with `ws_feed` (or `ws_read`) and call until
+/// `WS_RESULT_EMPTY`.
+///
+/// Returns `WS_RESULT_OK` with `*out_count >= 1`, `WS_RESULT_EMPTY` with
+/// `*out_count == 0` when there is nothing to do until more input arrives
+/// or a command is given, `WS_RESULT_NULL_PARAMETER` for NULL pointers, and
+/// `WS_RESULT_INVALID_ARGUMENT` when `cap` is 0 or `out[0].struct_size` is
+/// too small. As with `ws_poll`, a `ws_ping` callback is dropped and its
+/// pong comes out as `WS_ACTION_PING_ANSWERED`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_poll_many(
+    drv: *mut ws_driver,
+    out: *mut ws_action,
+    cap: usize,
+    out_count: *mut usize,
+) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, _| {
+        check_out!(out, out_count);
+        let Some(size) = their_size(out) else {
+            return h.fail(
+                ws_result::InvalidArgument,
+                "ws_action.struct_size is too small.",
+            );
+        };
+        if cap == 0 {
+            return h.fail(ws_result::InvalidArgument, "The capacity is 0.");
+        }
+        let stride = usize::try_from(size).unwrap_or(usize::MAX);
+        let mut core = h.core.borrow_mut();
+        if let Some(old) = h.polled.borrow_mut().take() {
+            core.recycle(old);
+        }
+        let mut slot = h.batch.borrow_mut();
+        let batch = slot.get_or_insert_with(Box::default);
+        batch.release(&mut core);
+        let mut n = 0;
+        while n < cap {
+            let action = if n == 0 {
+                core.poll_action()
+            } else {
+                core.poll_ahead()
+            };
+            let Some(action) = action else { break };
+            let (mut a, bytes) = convert(action);
+            if a.kind == WS_ACTION_PING_ANSWERED {
+                h.take_pong_reply(a.token);
+            }
+            let full = batch.lend(&mut a, bytes, n == 0, &mut core);
+            put_action(out.cast::<u8>().wrapping_add(n * stride), a, size);
+            n += 1;
+            if full {
+                break;
+            }
+        }
+        write_out(out_count, n);
+        if n == 0 {
+            // Idle: nothing points into the arena any more.
+            batch.arena = Vec::new();
+            return ws_result::Empty;
+        }
+        ws_result::Ok
+    })
+}
