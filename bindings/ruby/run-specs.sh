@@ -29,6 +29,15 @@ elif ! ruby -rffi -e 'exit(FFI::DynamicLibrary.open(ARGV[0], 0).find_function("w
   (cd "$root" && cargo build --release)
 fi
 
+# Node's ws for the ActionCable spec's client.
+node_dir="${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}/node-ruby"
+if [ ! -f "$node_dir/node_modules/ws/package.json" ]; then
+  echo "run-specs: installing ws into $node_dir (npm)"
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && timeout 300 npm install --no-audit --no-fund --loglevel=error ws@8.23.0 >/dev/null)
+fi
+export WSDRIVER_NODE_PATH="$node_dir/node_modules"
+
 cd "$here"
 echo "== rspec (normal run)"
 rspec --format progress "${args[@]}"

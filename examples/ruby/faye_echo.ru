@@ -23,7 +23,10 @@ App = lambda do |env|
       when 'ping-me'
         ws.ping('faye') { ws.send('pong received') }
       else
-        ws.send(event.data)
+        # Binary messages are BINARY Strings (websocket-driver 0.8's
+        # default); faye 0.11.0 sends Strings as text, Arrays as binary.
+        data = event.data
+        ws.send(data.encoding == Encoding::BINARY ? data.bytes : data)
       end
     end
     ws.on(:close) { ws = nil }

@@ -27,7 +27,7 @@ RSpec.describe 'faye-websocket on wsdriver', :examples do
     expect(answer).to include('native=true')
     expect(answer).to include("driver=#{ours} ")
     expect(answer).not_to include('vendor_ruby/websocket/driver.rb')
-    expect(answer).to include("parse=#{File.join(LIB, 'websocket/driver/base.rb')}")
+    expect(answer).to include("parse=#{File.join(LIB, 'websocket/driver/dispatch.rb')}")
     expect(answer).to match(/lib=\S*libwsdriver/)
     ws.close
   end

@@ -43,7 +43,7 @@ RSpec.describe 'binding semantics' do
   end
 
   describe 'reentrancy' do
-    it 'delivers sends made from listeners after the current event, in order, one write each', :gc do
+    it 'writes sends made from listeners before they return, in order, one write each (as the gem)', :gc do
       d = open_server
       d.on(:message) do |e|
         d.text("echo #{e.data}")
@@ -52,8 +52,8 @@ RSpec.describe 'binding semantics' do
       end
       d.parse(frame(1, 'a') + frame(1, 'b'))
       expect(take_log).to eq([
-        [:message, ['a']], [:after_send, 'a'], [:write, "\x81\x06echo a".b], [:write, "\x89\x01p".b],
-        [:message, ['b']], [:after_send, 'b'], [:write, "\x81\x06echo b".b]
+        [:message, ['a']], [:write, "\x81\x06echo a".b], [:write, "\x89\x01p".b], [:after_send, 'a'],
+        [:message, ['b']], [:write, "\x81\x06echo b".b], [:after_send, 'b']
       ])
     end
 

@@ -152,12 +152,17 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       [[:write, [0x88, payload.bytesize].pack('C2').b + payload.b], [:error, message], [:close, [code, message]]]
     end
 
-    it 'delivers text as UTF-8 and binary as a byte Array by default' do
+    it 'delivers text as UTF-8 and binary as a BINARY String by default (0.8), an Array with :array' do
       d = open_server
       d.parse(frame(1, 'héllo') + frame(2, "\xFF\x00"))
       events = take_log
-      expect(events).to eq([[:message, ['héllo']], [:message, [[255, 0]]]])
+      expect(events).to eq([[:message, ['héllo']], [:message, ["\xFF\x00".b]]])
       expect(events[0][1][0].encoding).to eq(Encoding::UTF_8)
+      expect(events[1][1][0].encoding).to eq(Encoding::BINARY)
+      expect(d.binary_data_format).to eq(:string)
+      d = open_server(binary_data_format: :array)
+      d.parse(frame(2, "\xFF\x00"))
+      expect(take_log).to eq([[:message, [[255, 0]]]])
     end
 
     it 'delivers binary as a BINARY String with binary_data_format: :string' do

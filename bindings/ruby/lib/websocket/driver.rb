@@ -58,6 +58,7 @@ end
 
 require_relative 'driver/event_emitter'
 require_relative 'driver/headers'
+require_relative 'driver/dispatch'
 require_relative 'driver/base'
 require_relative 'driver/hybi'
 require_relative 'driver/draft75'

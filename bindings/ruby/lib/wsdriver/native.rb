@@ -134,7 +134,11 @@ module WSDriver
 
     attach_function :ws_feed, [:ws_driver, :pointer, :size_t], :ws_result
     attach_function :ws_poll, [:ws_driver, :pointer], :ws_result # ws_action *; we pass Action#to_ptr
+    attach_function :ws_poll_queued, [:ws_driver, :pointer], :ws_result # ws_action *
     attach_function :ws_ping_token, [:ws_driver, :pointer, :size_t, :uint64], :ws_result
+    # ws_ping with a NULL callback (and user): a ping nobody waits on, which
+    # does not count against max_pending_pings.
+    attach_function :ws_ping_untracked, :ws_ping, [:ws_driver, :pointer, :size_t, :pointer, :pointer], :ws_result
     attach_function :ws_buffered_amount, [:ws_driver], :size_t
 
     attach_function :ws_state, [:ws_driver], :uint32
@@ -218,6 +222,33 @@ module WSDriver
       action = Action.new
       action[:struct_size] = Action.size
       action
+    end
+
+    # size_t and uintptr_t fields are read as unsigned long, which has their
+    # size on every LP64 and ILP32 platform (checked here, once).
+    unless FFI.type_size(:ulong) == FFI.type_size(:size_t) && FFI.type_size(:ulong) == FFI.type_size(:pointer)
+      raise LoadError, 'wsdriver: size_t, uintptr_t and unsigned long differ in size on this platform'
+    end
+
+    # A native object from a constructor's out-parameter, freed by `free`
+    # when Ruby collects it.
+    def self.adopt(out, free, what)
+      ptr = out.read_pointer
+      raise ::WebSocket::Driver::NativeError, "wsdriver: #{what} returned NULL" if ptr.null?
+
+      FFI::AutoPointer.new(ptr, method(free))
+    end
+
+    # Walks the headers of a driver or proxy (ws_header_count/ws_header_at
+    # or the ws_proxy_ pair), yielding each name and value (BINARY).
+    def self.each_header(handle, prefix = 'ws')
+      name_ptr  = FFI::MemoryPointer.new(:pointer)
+      value_ptr = FFI::MemoryPointer.new(:pointer)
+      public_send(:"#{prefix}_header_count", handle).times do |i|
+        next unless public_send(:"#{prefix}_header_at", handle, i, name_ptr, value_ptr) == OK
+
+        yield name_ptr.read_pointer.read_string, value_ptr.read_pointer.read_string
+      end
     end
 
     # Raises for a result that means the binding misused the API.

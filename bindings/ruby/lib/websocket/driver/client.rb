@@ -40,14 +40,16 @@ module WebSocket
         return false if @started || ready_state != -1
 
         register_client_extensions
-        result = N.ws_start(@handle)
-        @started = true if result == N::OK
-        drain
+        result = command do
+          started = N.ws_start(@handle)
+          @started = true if started == N::OK
+          started
+        end
         ok?(result)
       end
 
       def status
-        code = N.ws_status(@handle)
+        code = locked { N.ws_status(@handle) }
         code.zero? ? nil : code
       end
 
@@ -87,14 +89,12 @@ module WebSocket
 
       def response_header_hash
         hash = {}
-        name_ptr  = FFI::MemoryPointer.new(:pointer)
-        value_ptr = FFI::MemoryPointer.new(:pointer)
-        N.ws_header_count(@handle).times do |i|
-          next unless N.ws_header_at(@handle, i, name_ptr, value_ptr) == N::OK
-
-          name  = HTTP.normalize_header(name_ptr.read_pointer.read_string)
-          value = value_ptr.read_pointer.read_string.force_encoding(Encoding::UTF_8)
-          hash[name] = hash.key?(name) ? "#{hash[name]}, #{value}" : value
+        locked do
+          N.each_header(@handle) do |name, value|
+            name = HTTP.normalize_header(name)
+            value = value.force_encoding(Encoding::UTF_8)
+            hash[name] = hash.key?(name) ? "#{hash[name]}, #{value}" : value
+          end
         end
         hash
       end
@@ -107,15 +107,13 @@ module WebSocket
         @key    = Client.generate_key
         @accept = Hybi.generate_accept(@key)
 
-        out = FFI::MemoryPointer.new(:pointer)
-        with_native_options(masking: !!@masking, require_masking: !!@require_masking,
-                            protocols: @protocols, client_key: @key) do |opts|
+        create_native(masking: !!@masking, require_masking: !!@require_masking,
+                      protocols: @protocols, client_key: @key) do |opts, out|
           result = N.ws_driver_new_client(opts, url, out)
           raise URIError, "#{url} is not a valid WebSocket URL" if result == N::INVALID_URL
 
           N.check!(result, nil, 'ws_driver_new_client')
         end
-        adopt_handle(out)
       end
     end
   end

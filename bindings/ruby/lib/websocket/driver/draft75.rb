@@ -23,13 +23,7 @@ module WebSocket
       end
 
       def create_handle
-        out = FFI::MemoryPointer.new(:pointer)
-        with_native_options do |opts|
-          url = @socket.respond_to?(:url) ? @socket.url : nil
-          result = RackRequest.create(N, opts, @socket.env, url, request_body, out)
-          N.check!(result, nil, 'ws_driver_new_rack')
-        end
-        adopt_handle(out)
+        create_rack_handle(request_body)
       end
     end
   end

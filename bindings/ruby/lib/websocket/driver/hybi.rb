@@ -84,14 +84,7 @@ module WebSocket
       private
 
       def create_handle
-        out = FFI::MemoryPointer.new(:pointer)
-        with_native_options(masking: !!@masking, require_masking: !!@require_masking,
-                            protocols: @protocols) do |opts|
-          url = @socket.respond_to?(:url) ? @socket.url : nil
-          result = RackRequest.create(N, opts, @socket.env, url, nil, out)
-          N.check!(result, nil, 'ws_driver_new_rack')
-        end
-        adopt_handle(out)
+        create_rack_handle(masking: !!@masking, require_masking: !!@require_masking, protocols: @protocols)
       end
     end
   end

@@ -33,7 +33,7 @@ module WebSocket
         raise URIError, "#{origin} is not a valid proxy URL" if result == N::INVALID_URL
 
         N.check!(result, nil, 'ws_proxy_new')
-        @handle = FFI::AutoPointer.new(out.read_pointer, N.method(:ws_proxy_free))
+        @handle = N.adopt(out, :ws_proxy_free, 'ws_proxy_new')
       end
 
       def set_header(name, value)
@@ -57,7 +57,7 @@ module WebSocket
       def parse(chunk)
         consumed = FFI::MemoryPointer.new(:size_t)
         result = N.ws_proxy_parse(@handle, chunk, chunk.bytesize, consumed)
-        used = Driver.read_size(consumed, 0)
+        used = consumed.get_ulong(0)
         @leftover = chunk.byteslice(used..) if result == N::OK && used < chunk.bytesize
         drain
         nil
@@ -89,7 +89,7 @@ module WebSocket
       end
 
       def read_data(ptr)
-        len = Driver.read_size(ptr, N::LEN_OFFSET)
+        len = ptr.get_ulong(N::LEN_OFFSET)
         len.zero? ? String.new(encoding: Encoding::BINARY) : ptr.get_pointer(N::DATA_OFFSET).read_bytes(len)
       end
 
@@ -97,13 +97,8 @@ module WebSocket
         code = N.ws_proxy_status(@handle)
         @status = code.zero? ? nil : code
         hash = {}
-        name_ptr  = FFI::MemoryPointer.new(:pointer)
-        value_ptr = FFI::MemoryPointer.new(:pointer)
-        N.ws_proxy_header_count(@handle).times do |i|
-          next unless N.ws_proxy_header_at(@handle, i, name_ptr, value_ptr) == N::OK
-
-          name  = HTTP.normalize_header(name_ptr.read_pointer.read_string)
-          value = value_ptr.read_pointer.read_string
+        N.each_header(@handle, 'ws_proxy') do |name, value|
+          name = HTTP.normalize_header(name)
           hash[name] = hash.key?(name) ? "#{hash[name]}, #{value}" : value
         end
         @headers = Headers.new(hash)

@@ -19,12 +19,10 @@ module WebSocket
         @protocols = @protocols.strip.split(/ *, */) if @protocols.is_a?(String)
         @env = nil
 
-        out = FFI::MemoryPointer.new(:pointer)
-        with_native_options(masking: !!options[:masking], require_masking: !!options[:require_masking],
-                            protocols: @protocols) do |opts|
+        create_native(masking: !!options[:masking], require_masking: !!options[:require_masking],
+                      protocols: @protocols) do |opts, out|
           N.check!(N.ws_driver_new_server(opts, out), nil, 'ws_driver_new_server')
         end
-        adopt_handle(out)
       end
 
       def env
@@ -59,6 +57,10 @@ module WebSocket
       end
 
       def build_env
+        locked { build_env_locked }
+      end
+
+      def build_env_locked
         method = N.ws_request_method(@handle)
         return nil unless method
 
@@ -69,13 +71,8 @@ module WebSocket
           'PATH_INFO' => N.ws_request_path(@handle).to_s,
           'QUERY_STRING' => query
         }
-        name_ptr  = FFI::MemoryPointer.new(:pointer)
-        value_ptr = FFI::MemoryPointer.new(:pointer)
-        N.ws_header_count(@handle).times do |i|
-          next unless N.ws_header_at(@handle, i, name_ptr, value_ptr) == N::OK
-
-          name = HTTP.normalize_header(name_ptr.read_pointer.read_string)
-          value = value_ptr.read_pointer.read_string
+        N.each_header(@handle) do |name, value|
+          name = HTTP.normalize_header(name)
           rack_name = name.upcase.tr('-', '_')
           rack_name = "HTTP_#{rack_name}" unless RESERVED_HEADERS.include?(name)
           env[rack_name] = env.key?(rack_name) ? "#{env[rack_name]}, #{value}" : value
@@ -123,9 +120,9 @@ module WebSocket
       def request_body
         data_ptr = FFI::MemoryPointer.new(:pointer)
         len_ptr  = FFI::MemoryPointer.new(:size_t)
-        return +'' unless N.ws_request_body(@handle, data_ptr, len_ptr) == N::OK
+        return +'' unless locked { N.ws_request_body(@handle, data_ptr, len_ptr) } == N::OK
 
-        len = Driver.read_size(len_ptr, 0)
+        len = len_ptr.get_ulong(0)
         len.zero? ? +'' : data_ptr.read_pointer.read_bytes(len)
       end
     end

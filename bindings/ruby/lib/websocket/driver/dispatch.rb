@@ -1,0 +1,311 @@
+# frozen_string_literal: true
+
+require 'monitor'
+require 'fiddle'
+
+module WebSocket
+  class Driver
+    # How actions leave the native driver, and which thread does what. This
+    # is the gem's behaviour under threads:
+    #
+    # * Every call holds the driver's lock (a Monitor) while it talks to the
+    #   core and writes to the socket: frames from different threads never
+    #   interleave, and a call's writes are on the socket before it returns,
+    #   whatever thread made it.
+    # * Listeners run with the lock released, one at a time and in wire
+    #   order, on the dispatching thread: the one inside `parse`, or a
+    #   command's own thread for the events the command caused (`start`
+    #   inside a :connect listener writes the 101 and emits :open before it
+    #   returns, as in the gem).
+    # * A command from another thread while events are being dispatched
+    #   takes only what it queued (ws_poll_queued, which never runs the
+    #   parser): its writes go out at once, its events (a hixie close, say)
+    #   are handed to the dispatching thread, which emits them after the
+    #   running listener.
+    # * Only `parse` runs the parser. When `parse` returns (or raises from
+    #   a listener), nothing it produced is left queued, except the actions
+    #   after the raising listener, which the next call delivers.
+    module Dispatch
+      N = ::WSDriver::Native
+      OK             = N::OK
+      EMPTY          = N::EMPTY
+      KIND           = N::KIND_OFFSET
+      MESSAGE_KIND   = N::MESSAGE_KIND_OFFSET
+      DATA           = N::DATA_OFFSET
+      LEN            = N::LEN_OFFSET
+      ACTION_MESSAGE = N::ACTION_MESSAGE
+      ACTION_WRITE   = N::ACTION_WRITE
+      MESSAGE_TEXT   = N::MESSAGE_TEXT
+      UTF_8          = Encoding::UTF_8
+      # Reads native memory at an address without a Pointer per read:
+      # MEMORY.get_bytes(address - 1, len).
+      MEMORY = FFI::Pointer.new(1)
+      # Chunks at least this long are parsed in place (ws_read) instead of
+      # being copied into the driver (ws_feed); in-place reading goes on
+      # while messages are at least ZERO_COPY_MESSAGE_MIN long (for small
+      # ones one copy of the chunk costs less than a ws_read per message).
+      ZERO_COPY_MIN = 4096
+      ZERO_COPY_MESSAGE_MIN = 16_384
+      MESSAGE = 'message'
+
+      def parse(chunk)
+        chunk = chunk.pack('C*') if chunk.is_a?(Array)
+        len = chunk.bytesize
+        @lock.mon_enter
+        begin
+          if @dispatcher
+            # From a listener, or from another thread while events are being
+            # delivered: the input goes after the unread rest of the chunk
+            # being read, and the running loop parses it.
+            store_unread if @read_len
+            N.check!(N.ws_feed(@handle, chunk, len), @handle, 'ws_feed')
+            @parsing = true
+          elsif len >= ZERO_COPY_MIN
+            read_in_place(chunk, len)
+          else
+            N.check!(N.ws_feed(@handle, chunk, len), @handle, 'ws_feed')
+            dispatch(true)
+          end
+        ensure
+          @lock.mon_exit
+        end
+        nil
+      end
+
+      private
+
+      def init_dispatch
+        @lock         = Monitor.new
+        @dispatcher   = nil   # the thread delivering events, if any
+        @parsing      = false # whether its loop may run the parser
+        @handed       = []    # [name, event] other threads took for it
+        @action       = N.new_action
+        @action_ptr   = @action.to_ptr
+        @consumed_ptr = FFI::MemoryPointer.new(:size_t)
+        @read_buf     = nil   # the chunk read in place,
+        @read_base    = 0     # its address,
+        @read_len     = nil   # its length (nil when none),
+        @read_off     = 0     # and how much of it the core has seen
+      end
+
+      # Runs a command (the block's native call) and delivers its output;
+      # returns the block's value.
+      def command
+        @lock.mon_enter
+        begin
+          result = yield
+          raise_extension_fatal if @extension_fatal
+          owner = @dispatcher
+          if owner.nil?
+            dispatch(false)
+          elsif owner.equal?(Thread.current)
+            run_actions(true)
+          else
+            hand_over
+          end
+          result
+        ensure
+          @lock.mon_exit
+        end
+      end
+
+      # A query or a call that produces no output, under the lock.
+      def locked(&block)
+        @lock.synchronize(&block)
+      end
+
+      # This thread delivers until nothing is left.
+      def dispatch(parse)
+        @dispatcher = Thread.current
+        @parsing = parse
+        begin
+          run_actions(false)
+        ensure
+          @dispatcher = nil
+          @parsing = false
+          raise_extension_fatal if @extension_fatal
+        end
+      end
+
+      # The loop: events other threads handed over first (they are older
+      # than anything still queued), then the core's actions. `nested` is a
+      # command from a listener: it delivers what it queued and stops.
+      def run_actions(nested)
+        ptr = @action_ptr
+        loop do
+          unless @handed.empty?
+            deliver(*@handed.shift)
+            next
+          end
+          result = !nested && @parsing ? N.ws_poll(@handle, ptr) : N.ws_poll_queued(@handle, ptr)
+          if result == OK
+            kind = ptr.get_uint32(KIND)
+            if kind == ACTION_MESSAGE
+              data = message_data(ptr)
+              # After a small message the rest of a chunk read in place is
+              # fed at once.
+              store_unread if @read_len && !nested && data.size < ZERO_COPY_MESSAGE_MIN
+              emit_message(MessageEvent.new(data))
+            elsif kind == ACTION_WRITE
+              @socket.write(bytes_of(ptr))
+            else
+              deliver(*event_of(ptr, kind))
+            end
+          elsif result == EMPTY
+            break if nested || !read_more
+          else
+            return if @handle.null? # freed by a listener
+
+            N.check!(result, @handle, 'ws_poll')
+          end
+        end
+      end
+
+      # Another thread is delivering events: write what this command queued
+      # now, hand its events over.
+      def hand_over
+        ptr = @action_ptr
+        while (result = N.ws_poll_queued(@handle, ptr)) == OK
+          kind = ptr.get_uint32(KIND)
+          if kind == ACTION_WRITE
+            @socket.write(bytes_of(ptr))
+          elsif kind == ACTION_MESSAGE
+            @handed << [:message, MessageEvent.new(message_data(ptr))]
+          else
+            @handed << event_of(ptr, kind)
+          end
+        end
+        N.check!(result, @handle, 'ws_poll_queued') unless result == EMPTY
+      end
+
+      # parse for large chunks: the core parses straight out of the chunk
+      # (ws_read) up to each action, so large messages are never copied into
+      # the driver. The chunk is read through a private copy-on-write
+      # duplicate (no bytes copied), so a listener that modifies the
+      # caller's String cannot move the memory being parsed. What the core
+      # has not seen when a listener raises is fed (copied) for the next call.
+      def read_in_place(chunk, len)
+        @read_buf  = chunk.frozen? ? chunk : chunk.dup
+        @read_base = Fiddle::Pointer[@read_buf].to_i
+        @read_len  = len
+        @read_off  = 0
+        begin
+          dispatch(true)
+        ensure
+          store_unread if @read_off < len
+          @read_len = nil
+          @read_buf = nil
+        end
+      end
+
+      # The next part of the chunk being read in place; false when there is
+      # none.
+      def read_more
+        len = @read_len
+        return false unless len && (off = @read_off) < len
+
+        N.check!(N.ws_read_at(@handle, @read_base + off, len - off, @consumed_ptr), @handle, 'ws_read')
+        used = @consumed_ptr.get_ulong(0)
+        @read_off = off + used
+        store_unread if used.zero?
+        true
+      end
+
+      # Feeds (copies) the part of the chunk being read that the core has
+      # not seen yet, and marks it read.
+      def store_unread
+        off = @read_off
+        len = @read_len
+        return if off >= len
+
+        @read_off = len
+        N.check!(N.ws_feed_at(@handle, @read_base + off, len - off), @handle, 'ws_feed')
+      end
+
+      # -- decoding (the only place that reads a ws_action) -----------------
+
+      # A message action's data: a UTF-8 String for text, a BINARY String or
+      # an Array of bytes (binary_data_format: :array) for binary.
+      def message_data(ptr)
+        data = MEMORY.get_bytes(ptr.get_ulong(DATA) - 1, ptr.get_ulong(LEN))
+        if ptr.get_uint32(MESSAGE_KIND) == MESSAGE_TEXT
+          data.force_encoding(UTF_8)
+        elsif @binary_data_format == :array
+          data.bytes
+        else
+          data
+        end
+      end
+
+      # A write's or event's bytes (BINARY).
+      def bytes_of(ptr)
+        MEMORY.get_bytes(ptr.get_ulong(DATA) - 1, ptr.get_ulong(LEN))
+      end
+
+      # [listener name, event] for an event other than a message; runs
+      # under the lock, so everything read from the action is copied.
+      def event_of(ptr, kind)
+        case kind
+        when N::ACTION_OPEN
+          [:open, OpenEvent.new]
+        when N::ACTION_CONNECT
+          on_connect
+          [:connect, ConnectEvent.new]
+        when N::ACTION_PING
+          [:ping, PingEvent.new(bytes_of(ptr))]
+        when N::ACTION_PONG
+          [:pong, PongEvent.new(bytes_of(ptr).force_encoding(UTF_8))]
+        when N::ACTION_PING_ANSWERED
+          [:ping_answered, @ping_callbacks.delete(ptr.get_uint64(N::TOKEN_OFFSET))]
+        when N::ACTION_CLOSE
+          @extension_bridges&.each(&:close)
+          code = ptr.get_uint32(N::CODE_OFFSET)
+          [:close, code.zero? ? CloseEvent.new(nil, nil) : CloseEvent.new(code, bytes_of(ptr).force_encoding(UTF_8))]
+        when N::ACTION_ERROR
+          [:error, ProtocolError.new(bytes_of(ptr).force_encoding(UTF_8))]
+        else
+          [:unknown, nil]
+        end
+      end
+
+      # -- listeners (the lock is released while they run) ----------------
+
+      def deliver(name, event)
+        @lock.mon_exit
+        begin
+          case name
+          when :ping_answered then event&.call
+          when :message then emit_message(event, locked: false)
+          when :unknown then nil
+          else emit(name, event)
+          end
+        ensure
+          @lock.mon_enter
+        end
+      end
+
+      # emit(:message, event) without the per-call Symbol#to_s and, for the
+      # usual single listener, without copying the list (the listener is
+      # taken before it runs, so the copy semantics are the same).
+      def emit_message(event, locked: true)
+        @lock.mon_exit if locked
+        begin
+          list = @listeners[MESSAGE]
+          if list.size == 1
+            list[0].call(event)
+          else
+            list.dup.each { |listener| listener.call(event) }
+          end
+        ensure
+          @lock.mon_enter if locked
+        end
+      end
+
+      def raise_extension_fatal
+        error = @extension_fatal
+        @extension_fatal = nil
+        raise error
+      end
+    end
+  end
+end
