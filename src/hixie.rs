@@ -4,7 +4,7 @@
 
 use md5::{Digest, Md5};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::event::{Event, MessageKind, ReadyState};
 use crate::io::Io;
 
@@ -68,7 +68,11 @@ impl Hixie {
                         .saturating_add((octet & 0x7F) as u64);
                     // The gem checks the length after every byte, the
                     // last one included.
-                    if self.length > self.max_length || (self.closing && self.length == 0) {
+                    if self.length > self.max_length {
+                        self.fail_too_large(io);
+                        return input.len();
+                    }
+                    if self.closing && self.length == 0 {
                         self.close(io);
                         return input.len();
                     }
@@ -94,7 +98,7 @@ impl Hixie {
                     let end = rest.iter().position(|&b| b == 0xFF);
                     let chunk = &rest[..end.unwrap_or(rest.len())];
                     if (self.buffer.len() + chunk.len()) as u64 > self.max_length {
-                        self.close(io);
+                        self.fail_too_large(io);
                         return input.len();
                     }
                     self.buffer.extend_from_slice(chunk);
@@ -141,6 +145,16 @@ impl Hixie {
             reason: String::new(),
         });
         true
+    }
+
+    /// A frame over `max_length` closes the connection, with its reason
+    /// (the gem closes silently; every close the peer causes is reported).
+    fn fail_too_large(&mut self, io: &mut Io) {
+        io.emit(Event::Error(Error::new(
+            ErrorKind::TooLarge,
+            "WebSocket frame length too large",
+        )));
+        self.close(io);
     }
 
     pub fn stop(&mut self) {

@@ -4,6 +4,7 @@
 //! is the head parsed, so feeding one byte at a time stays linear. Whatever
 //! follows the head in the same input is handed back as the body so far.
 
+use crate::head_lines::{LineCheck, StartLine};
 use crate::headers::Headers;
 
 /// Hard ceiling on the number of headers, whatever the options say: it sizes
@@ -71,6 +72,8 @@ pub struct HeadReader {
     buf: Vec<u8>,
     /// Bytes of the current input appended to `buf`.
     fresh: usize,
+    /// Lines checked so far (a bad line fails before the head is complete).
+    lines: LineCheck,
 }
 
 impl HeadReader {
@@ -79,7 +82,7 @@ impl HeadReader {
         input: &[u8],
         limits: HeadLimits,
     ) -> Result<Head<Request>, HeadError> {
-        let Some(end) = self.accumulate(input, limits)? else {
+        let Some(end) = self.accumulate(input, limits, StartLine::Request)? else {
             return Ok(Head::Partial);
         };
         let mut storage = [httparse::EMPTY_HEADER; HEADER_COUNT_CEILING];
@@ -102,7 +105,7 @@ impl HeadReader {
         input: &[u8],
         limits: HeadLimits,
     ) -> Result<Head<Response>, HeadError> {
-        let Some(end) = self.accumulate(input, limits)? else {
+        let Some(end) = self.accumulate(input, limits, StartLine::Status)? else {
             return Ok(Head::Partial);
         };
         let mut storage = [httparse::EMPTY_HEADER; HEADER_COUNT_CEILING];
@@ -121,15 +124,27 @@ impl HeadReader {
     }
 
     /// Appends input (never more than the limit allows) and returns where
-    /// the head ends, once it does.
-    fn accumulate(&mut self, input: &[u8], limits: HeadLimits) -> Result<Option<usize>, HeadError> {
+    /// the head ends, once it does; fails at the first bad line.
+    fn accumulate(
+        &mut self,
+        input: &[u8],
+        limits: HeadLimits,
+        start_line: StartLine,
+    ) -> Result<Option<usize>, HeadError> {
         // Look for the end of the head in the new bytes only (with three bytes
         // of overlap for a terminator split across chunks).
         let start = self.buf.len().saturating_sub(3);
         let room = limits.max_head_size.saturating_sub(self.buf.len());
         self.fresh = input.len().min(room.saturating_add(1));
         self.buf.extend_from_slice(&input[..self.fresh]);
-        match find_head_end(&self.buf[start..]).map(|e| start + e) {
+        let end = find_head_end(&self.buf[start..]).map(|e| start + e);
+        if !self
+            .lines
+            .check(&self.buf, end.unwrap_or(self.buf.len()), start_line)
+        {
+            return Err(HeadError::Malformed);
+        }
+        match end {
             Some(end) if end <= limits.max_head_size => Ok(Some(end)),
             Some(_) => Err(HeadError::TooLarge),
             None if self.buf.len() > limits.max_head_size => Err(HeadError::TooLarge),
@@ -141,6 +156,7 @@ impl HeadReader {
     fn finish(&mut self, n: usize) -> usize {
         let previously = self.buf.len() - self.fresh;
         self.buf = Vec::new();
+        self.lines = LineCheck::default();
         n - previously
     }
 }

@@ -30,6 +30,7 @@ pub mod extensions;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod frame;
+mod head_lines;
 pub mod headers;
 mod hixie;
 pub mod http;

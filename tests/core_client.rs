@@ -214,6 +214,26 @@ fn item4_response_validation() {
     handshake_fails(b"garbage\r\n\r\n", d(), "Invalid HTTP response");
 }
 
+/// Issue 18 item 3: a response fails at its first bad line, as in the gem.
+#[test]
+fn item4_a_bad_status_or_header_line_fails_at_once() {
+    let full = "Error during WebSocket handshake: Invalid HTTP response";
+    for bad in [
+        &b"junk\r\n"[..],
+        b"HTTP/1.1 abc\r\n",
+        b"HTTP/1.1\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nBad Header\r\n",
+    ] {
+        let a = feed_all_ways(&|| started(Options::default()), bad);
+        assert_eq!(
+            a,
+            vec![perr(full), close(1002, full)],
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
 #[test]
 fn item4_valid_response_opens_with_protocol() {
     let ok = client_response("Sec-WebSocket-Protocol: b\r\n");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wsdriver::{Driver, Options, ReadyState};
+use wsdriver::{Driver, ErrorKind, Options, ReadyState};
 
 fn open75(opts: Options) -> Driver {
     let mut d = Driver::server(opts);
@@ -134,21 +134,55 @@ fn item7_no_send_after_close() {
     assert_eq!(drain(&mut d), vec![]);
 }
 
+/// Issue 18 item 5: a frame over `max_length` closes the connection with an
+/// error event first (the gem closes silently), text and length-prefixed
+/// frames alike; hixie-76 also sends its closing frame.
 #[test]
-fn item7_max_length() {
+fn item7_max_length_closes_with_an_error() {
     let o = Options {
         max_length: 3,
         ..Options::default()
     };
+    let too_large = || error(ErrorKind::TooLarge, "WebSocket frame length too large");
     let make = || open75(o.clone());
-    assert_eq!(feed_all_ways(&make, b"\x00abcd\xFF"), vec![close_nil()]);
+    assert_eq!(
+        feed_all_ways(&make, b"\x00abcd\xFF"),
+        vec![too_large(), close_nil()]
+    );
     assert_eq!(feed_all_ways(&make, b"\x00abc\xFF"), vec![text("abc")]);
     // Length-prefixed frames: decided by the length, even its last byte.
-    assert_eq!(feed_all_ways(&make, b"\x80\x04"), vec![close_nil()]);
-    assert_eq!(feed_all_ways(&make, b"\x80\x81\x00"), vec![close_nil()]);
+    assert_eq!(
+        feed_all_ways(&make, b"\x80\x04"),
+        vec![too_large(), close_nil()]
+    );
+    assert_eq!(
+        feed_all_ways(&make, b"\x80\x81\x00"),
+        vec![too_large(), close_nil()]
+    );
     assert_eq!(
         feed_all_ways(&make, b"\x80\x03abc\x00x\xFF"),
         vec![text("x")]
+    );
+    // The issue's example: rack hixie-75 with max_length 40.
+    let o40 = Options {
+        max_length: 40,
+        ..Options::default()
+    };
+    let mut d = open75(o40);
+    assert_eq!(
+        run(&mut d, &[b"\x00", b"null\x00", b"byte\xff\xe6\xd7\x8c"]),
+        vec![text("null\u{0}byte"), too_large(), close_nil()]
+    );
+    assert_eq!(d.state(), ReadyState::Closed);
+    // hixie-76: the closing frame, then the error and the close event.
+    let make76 = || {
+        let mut d = Driver::server(o.clone());
+        run(&mut d, &[H76.as_bytes(), H76_BODY]);
+        d
+    };
+    assert_eq!(
+        feed_all_ways(&make76, b"\x00abcd\xFF"),
+        vec![too_large(), w(b"\xFF\x00"), close_nil()]
     );
 }
 

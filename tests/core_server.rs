@@ -171,6 +171,45 @@ fn item1_malformed_request_is_an_error_without_output() {
     assert_eq!(run(&mut d, &[&request("")]), vec![]);
 }
 
+/// Issue 18 item 3: as in the gem, a head fails at its first bad line, before
+/// its blank line or the size limit: a peer that sends `"7\n"` and then
+/// waits gets its error at once.
+#[test]
+fn item1_a_bad_request_line_or_header_line_fails_at_once() {
+    let failed = vec![
+        perr("Invalid HTTP request"),
+        close(1002, "Invalid HTTP request"),
+    ];
+    for bad in [
+        &b"7\n"[..],
+        b"GET / HTTP/1.1 x\r\n",
+        b"get / HTTP/1.1\r\n",
+        b"PATCH / HTTP/1.1\r\n",
+        b"GET / HTTP/1.1\r\nHost: example.com\r\nBad Header\r\n",
+        b"GET / HTTP/1.1\r\n: empty\r\n",
+        b"GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n",
+    ] {
+        let a = feed_all_ways_with(&server, bad, &no_reaction);
+        assert_eq!(a, failed, "{:?}", String::from_utf8_lossy(bad));
+    }
+    // Fed byte by byte, the failure comes with the line feed of the bad line.
+    let mut d = server();
+    assert_eq!(
+        run_with(
+            &mut d,
+            &[b"GET / HTTP/1.1\r\nBad Header\r"],
+            &mut no_reaction
+        ),
+        vec![]
+    );
+    assert_eq!(run_with(&mut d, &[b"\n"], &mut no_reaction), failed);
+    // Good lines, and empty lines before the request line, are held.
+    let mut d = server();
+    let partial = b"\r\nGET /chat HTTP/1.1\r\nHost: example.com\r\nX-Token: a b\t\r\nUpgr";
+    assert_eq!(run_with(&mut d, &[partial], &mut no_reaction), vec![]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+}
+
 #[test]
 fn item1_non_websocket_request_is_left_to_the_caller() {
     let input = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";

@@ -61,19 +61,32 @@ module DiffCases
       together(c, head.bytesize)
     end
 
-    # The gem drops what follows the request head in the same chunk. A case
-    # with such a chunk comes with two siblings that replay it with those
-    # bytes dropped (the gem's view) and in a chunk of their own (the
+    # The gem's Server drops what follows the request head in the chunk that
+    # completes it (hixie-76 excepted: there those bytes are the key body).
+    # A case with such a chunk comes with two siblings that replay it with
+    # those bytes dropped (the gem's view) and in a chunk of their own (the
     # binding's): the rule for that divergence compares against them.
     def together(c, head_len)
-      first = c[:steps][0]
-      return c unless first[0] == :parse && first[1].bytesize > head_len && first[1].start_with?('GET')
+      return c if c[:version] == :hixie76
 
-      head = first[1].byteslice(0, head_len)
-      rest = first[1].byteslice(head_len..)
+      seen = 0
+      at = c[:steps].index do |step|
+        next false unless step[0] == :parse
+
+        seen += step[1].bytesize
+        seen >= head_len
+      end
+      return c unless at && seen > head_len
+
+      chunk = c[:steps][at][1]
+      cut = chunk.bytesize - (seen - head_len)
+      head = chunk.byteslice(0, cut)
+      rest = chunk.byteslice(cut..)
       c[:head_extra] = true
-      dropped = c.merge(head_extra: nil, sibling: :dropped, steps: [[:parse, head]] + c[:steps][1..])
-      split = c.merge(head_extra: nil, sibling: :split, steps: [[:parse, head], [:parse, rest]] + c[:steps][1..])
+      before = c[:steps][0...at]
+      after = c[:steps][(at + 1)..]
+      dropped = c.merge(head_extra: nil, sibling: :dropped, steps: before + [[:parse, head]] + after)
+      split = c.merge(head_extra: nil, sibling: :split, steps: before + [[:parse, head], [:parse, rest]] + after)
       [c, dropped, split]
     end
 

@@ -158,12 +158,12 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
       expect(d.text('after')).to be false # the gem writes anyway; the core refuses (node behaviour)
     end
 
-    it 'closes when a text frame exceeds max_length' do
+    it 'closes when a text frame exceeds max_length, with the error (issue 18 item 5; the gem closes silently)' do
       d = rack_driver(h75_env, 'ws://example.com:8080/demo', max_length: 3)
       d.start
       take_log
       d.parse("\x00abcd\xFF".b)
-      expect(take_log).to eq([[:close, [nil, nil]]])
+      expect(take_log).to eq([[:error, 'WebSocket frame length too large'], [:close, [nil, nil]]])
     end
   end
 
