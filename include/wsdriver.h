@@ -1154,6 +1154,28 @@ const char *ws_last_error(const struct ws_driver *drv);
 const char *ws_result_text(uint32_t code);
 
 /**
+ * Sends a whole message of `kind` (`WS_MESSAGE_TEXT`, which must be UTF-8,
+ * or `WS_MESSAGE_BINARY`). When the connection is open, no extension is
+ * active, nothing is waiting to be taken ahead of it and the frame fits
+ * in `cap` bytes, the frame is written into `buf` and `*out_len` is its
+ * length: write those bytes to the transport (they do not go to a write
+ * callback or `ws_poll`). Otherwise the message is sent as by `ws_text` /
+ * `ws_binary` (queued, with the same results) and `*out_len` is 0. A
+ * frame is at most `len + 14` bytes. `buf` may be NULL when `cap` is 0.
+ *
+ * Returns `WS_RESULT_NULL_PARAMETER` for a NULL `out_len` (or data with a
+ * length), `WS_RESULT_INVALID_ARGUMENT` for another `kind`, and otherwise
+ * what `ws_text` / `ws_binary` return.
+ */
+ws_result ws_send_into(struct ws_driver *drv,
+                       uint32_t kind,
+                       const uint8_t *data,
+                       size_t len,
+                       uint8_t *buf,
+                       size_t cap,
+                       size_t *out_len);
+
+/**
  * The library version as "MAJOR.MINOR.PATCH" (the value of
  * `WS_VERSION_STRING` for the library actually loaded). Static; never
  * free it.

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Autobahn|Testsuite conformance suite against wsdriver's C testees.
 #
-# Usage: scripts/autobahn.sh [--quick] server|client|both
+# Usage: scripts/autobahn.sh [--quick] server|client|both|python
 #   server  wstest -m fuzzingclient drives our echo server
 #   client  our client drives wstest -m fuzzingserver (getCaseCount, runCase, updateReports)
 #   both    both at once (one core each)
+#   python  wstest -m fuzzingclient drives the Python echo server
+#           (examples/python/asyncio_echo_server.py on wsdriver.asyncio), run from
+#           the wheel in target/python-wheel/ (scripts/test-python.sh builds it)
 #   --quick cases 1-10, 12.1, 13.1 instead of all 517
 # Env:
 #   AUTOBAHN_SERVER_CMD  testee server, {port} replaced (default examples/c/build/echo_server {port})
@@ -22,12 +25,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AGENT=wsdriver
 
-usage() { echo "usage: $0 [--quick] server|client|both" >&2; exit 2; }
+usage() { echo "usage: $0 [--quick] server|client|both|python" >&2; exit 2; }
 QUICK=0
 if [ "${1:-}" = --quick ]; then QUICK=1; shift; fi
 [ $# -eq 1 ] || usage
 MODE=$1
-case $MODE in server | client | both) ;; *) usage ;; esac
+case $MODE in server | client | both | python) ;; *) usage ;; esac
 
 if ((QUICK)); then
   CASES='["1.*","2.*","3.*","4.*","5.*","6.*","7.*","8.*","9.*","10.*","12.1.*","13.1.*"]'
@@ -118,11 +121,13 @@ EOF
 
 say() { echo "autobahn[$1]: $2" >&2; }
 
+# run_server [NAME [CMD]]: report in $OUT/NAME (default server, SERVER_CMD).
 run_server() {
-  local dir=$OUT/server port cmd tpid wpid rc=0 start status=ok
+  local name=${1:-server} testee=${2:-$SERVER_CMD}
+  local dir=$OUT/$name port cmd tpid wpid rc=0 start status=ok
   rm -rf "$dir" && mkdir -p "$dir"
   port=$(free_port)
-  cmd=${SERVER_CMD//\{port\}/$port}
+  cmd=${testee//\{port\}/$port}
   cat >"$dir/spec.json" <<EOF
 {
   "outdir": "$dir",
@@ -132,19 +137,19 @@ run_server() {
   "exclude-agent-cases": {}
 }
 EOF
-  say server "testee: $cmd"
+  say "$name" "testee: $cmd"
   # Outlives wstest's own timeout, so a hang is reported as a wstest timeout.
   bg $((TIMEOUT + 60)) "$dir/testee.log" bash -c "exec $cmd"
   tpid=$BG_PID
   start=$(date +%s)
   if ! wait_port "$port" "$tpid"; then
-    say server "FAIL: testee server did not listen on port $port (see $dir/testee.log)"
+    say "$name" "FAIL: testee server did not listen on port $port (see $dir/testee.log)"
     tail -n 20 "$dir/testee.log" >&2 || true
     stop "$tpid"
-    write_run_json "$dir" server "${SERVER_CMD#"$ROOT/"}" 0 "testee did not start"
+    write_run_json "$dir" "$name" "${testee#"$ROOT/"}" 0 "testee did not start"
     return 1
   fi
-  say server "running $EXPECTED cases (timeout ${TIMEOUT}s), log: $dir/wstest.log"
+  say "$name" "running $EXPECTED cases (timeout ${TIMEOUT}s), log: $dir/wstest.log"
   # cwd = report dir: wstest drops stray files in its cwd.
   bg "$TIMEOUT" "$dir/wstest.log" bash -c 'cd "$1" && exec "$2" -m fuzzingclient -s spec.json' _ "$dir" "$WSTEST"
   wpid=$BG_PID
@@ -158,8 +163,8 @@ EOF
     status="testee server exited early (status $rc)"
   fi
   stop "$tpid"
-  write_run_json "$dir" server "${SERVER_CMD#"$ROOT/"}" $(($(date +%s) - start)) "$status"
-  say server "done in $(($(date +%s) - start)) s: $status"
+  write_run_json "$dir" "$name" "${testee#"$ROOT/"}" $(($(date +%s) - start)) "$status"
+  say "$name" "done in $(($(date +%s) - start)) s: $status"
   [ "$status" = ok ]
 }
 
@@ -210,9 +215,26 @@ EOF
   [ "$status" = ok ]
 }
 
+# The Python testee runs from the wheel's files, unpacked (no venv needed).
+python_testee() {
+  local wheel pkg=$OUT/python-pkg
+  wheel=$(ls "$ROOT"/target/python-wheel/wsdriver-*.whl 2>/dev/null | head -1)
+  if [ -z "$wheel" ]; then
+    echo "autobahn: no wheel in target/python-wheel/; run scripts/test-python.sh first" >&2
+    return 1
+  fi
+  rm -rf "$pkg" && python3 -m zipfile -e "$wheel" "$pkg"
+  echo "env PYTHONPATH=$pkg python3 $ROOT/examples/python/asyncio_echo_server.py {port}"
+}
+
 rc=0
 dirs=()
 case $MODE in
+  python)
+    PY_CMD=$(python_testee) || exit 1
+    run_server python-server "$PY_CMD" || rc=1
+    dirs=("$OUT/python-server")
+    ;;
   server) run_server || rc=1; dirs=("$OUT/server") ;;
   client) run_client || rc=1; dirs=("$OUT/client") ;;
   both)
@@ -227,6 +249,8 @@ esac
 check=(python3 "$ROOT/scripts/autobahn_check.py" --agent "$AGENT")
 if ((!QUICK)) && [ "$MODE" = both ]; then
   check+=(--write-doc "$ROOT/docs/CONFORMANCE.md")
+elif ((!QUICK)) && [ "$MODE" = python ]; then
+  check+=(--write-doc "$ROOT/docs/CONFORMANCE.md" --section python)
 fi
 "${check[@]}" "${dirs[@]}" || rc=1
 exit $rc

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks Autobahn|Testsuite reports written by scripts/autobahn.sh.
 
-Usage: autobahn_check.py [--agent NAME] [--expect N] [--write-doc PATH] REPORT_DIR...
+Usage: autobahn_check.py [--agent NAME] [--expect N] [--write-doc PATH [--section NAME]] REPORT_DIR...
 
 Each REPORT_DIR (target/autobahn/server, target/autobahn/client) holds wstest's
 index.json plus run.json from autobahn.sh (expected case count, run time, ...).
@@ -118,8 +118,64 @@ def table(results, key, columns):
     return lines
 
 
+SECTION_RE = r"<!-- begin (\S+) -->\n.*?<!-- end \1 -->\n"
+
+SECTION_TITLES = {
+    "python": (
+        "Python server",
+        "`scripts/autobahn.sh python` (full run): wstest's fuzzingclient against",
+        "`examples/python/asyncio_echo_server.py`, the echo server on `wsdriver.asyncio`",
+        "(with permessage-deflate), run from the built wheel.",
+    ),
+}
+
+
+def write_section(path, name, results):
+    """Replaces (or appends) the block for `name` in the doc at `path`."""
+    title, *intro = SECTION_TITLES.get(name, (name,))
+    block = ["<!-- begin %s -->" % name, "## %s" % title, ""] + list(intro) + [""]
+    block += ["- Result: **%s**" % ("PASS" if all(ok(r) for r in results) else "FAIL")]
+    for r in results:
+        block.append("- Date: %s, wstest: %s, %s s, testee `%s`" % (
+            r["run"].get("date", "?"), r["run"].get("wstest", "?"),
+            r["run"].get("seconds", "?"), r["run"].get("testee", "?")))
+    block += ["", "behavior:", ""] + table(results, "behavior", BEHAVIORS)
+    block += ["", "behaviorClose:", ""] + table(results, "close", CLOSES)
+    failing = [(r, f) for r in results for f in r["failing"]]
+    problems = [(r, e) for r in results for e in r["errors"]]
+    if problems or failing:
+        block += [""] + ["- %s: %s" % (r["mode"], e) for r, e in problems]
+        block += ["- %s %s: %s / %s — %s" % (r["mode"], f["id"], f["behavior"], f["behaviorClose"],
+                                              f["description"]) for r, f in failing]
+    block += ["<!-- end %s -->" % name, ""]
+    text = "\n".join(block)
+    try:
+        with open(path) as fh:
+            doc = fh.read()
+    except OSError:
+        doc = "# Autobahn|Testsuite conformance\n"
+    pattern = SECTION_RE.replace("(\\S+)", re.escape(name)).replace("\\1", re.escape(name))
+    if re.search(pattern, doc, re.S):
+        doc = re.sub(pattern, lambda m: text, doc, flags=re.S)
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    with open(path, "w") as fh:
+        fh.write(doc)
+    print("wrote section %s of %s" % (name, path))
+
+
+def kept_sections(path):
+    """The sections written by other runs, to keep when the doc is rewritten."""
+    try:
+        with open(path) as fh:
+            return [m.group(0) for m in re.finditer(SECTION_RE, fh.read(), re.S)]
+    except OSError:
+        return []
+
+
 def write_doc(path, results):
     run0 = next((r["run"] for r in results if r["run"]), {})
+    sections = kept_sections(path)
     out = [
         "# Autobahn|Testsuite conformance",
         "",
@@ -154,6 +210,8 @@ def write_doc(path, results):
         out += ["- %s: %s" % (r["mode"], e) for r, e in problems]
         out += ["- %s %s: %s / %s — %s" % (r["mode"], f["id"], f["behavior"], f["behaviorClose"],
                                             f["description"]) for r, f in failing]
+    for s in sections:
+        out += ["", s.rstrip("\n")]
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
         fh.write("\n".join(out) + "\n")
@@ -166,11 +224,15 @@ def main():
     ap.add_argument("--agent", default="wsdriver")
     ap.add_argument("--expect", type=int, help="expected case count (default: from run.json)")
     ap.add_argument("--write-doc", metavar="PATH", help="regenerate docs/CONFORMANCE.md")
+    ap.add_argument("--section", metavar="NAME",
+                    help="with --write-doc: write only this section (e.g. python) of the doc")
     args = ap.parse_args()
     results = [check_dir(d, args.agent, args.expect) for d in args.dirs]
     for r in results:
         print_result(r)
-    if args.write_doc:
+    if args.write_doc and args.section:
+        write_section(args.write_doc, args.section, results)
+    elif args.write_doc:
         write_doc(args.write_doc, results)
     good = all(ok(r) for r in results)
     print("autobahn: %s" % ("PASS" if good else "FAIL"))

@@ -35,7 +35,7 @@ step "benchmark (one quick run)" cargo bench --bench throughput -- --quick
 step "C tests and examples" scripts/test-c.sh
 step "Ruby specs" bindings/ruby/run-specs.sh
 step "Ruby gem install, Bundler" scripts/test-gem.sh
-step "Python binding" scripts/test-python.sh
+step "Python wheel and tests" scripts/test-python.sh
 step "interop (Chromium, websockets, ws)" scripts/test-interop.sh
 if ((QUICK)); then
   step "fuzzing (10 s per target)" scripts/fuzz.sh 10
@@ -48,6 +48,8 @@ if ((QUICK)); then
 else
   step "Autobahn (full)" scripts/autobahn.sh both
 fi
+# The Python server (wsdriver.asyncio, from the wheel test-python.sh built).
+step "Autobahn, Python server (quick)" scripts/autobahn.sh --quick python
 
 echo
 echo "All steps passed:"

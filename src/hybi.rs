@@ -623,6 +623,11 @@ impl Hybi {
         io.write(out);
     }
 
+    /// Whether this end masks the frames it sends (clients).
+    pub(crate) fn masks(&self) -> bool {
+        self.masking
+    }
+
     /// Frees the message buffer if it grew past the retained size.
     pub fn trim(&mut self, io: &Io) {
         if self.message.is_none() {

@@ -11,6 +11,7 @@
 mod answer;
 mod handshake;
 mod queries;
+mod send_into;
 
 pub use answer::AnswerError;
 

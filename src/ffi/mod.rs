@@ -28,6 +28,7 @@ pub mod poll;
 pub mod proxy;
 pub mod queries;
 pub mod result;
+pub mod send_into;
 pub mod version;
 // Last: the header lists it after the calls it builds on.
 pub mod batch;
@@ -43,4 +44,5 @@ pub use poll::*;
 pub use proxy::*;
 pub use queries::*;
 pub use result::*;
+pub use send_into::*;
 pub use version::*;

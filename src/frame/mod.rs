@@ -92,6 +92,14 @@ pub fn decode(buf: &[u8]) -> Option<(FrameHeader, usize)> {
 /// Appends a header to `out`, with the shortest length encoding.
 #[inline]
 pub fn encode_header(out: &mut Vec<u8>, h: &FrameHeader) {
+    let (head, n) = header_bytes(h);
+    out.extend_from_slice(&head[..n]);
+}
+
+/// A header with the shortest length encoding, and how many of the bytes
+/// it uses.
+#[inline]
+pub fn header_bytes(h: &FrameHeader) -> ([u8; MAX_HEADER_LEN], usize) {
     let b0 = if h.fin { FIN } else { 0 } | (h.rsv & RSV_MASK) | (h.opcode & 0x0F);
     let mbit = if h.mask.is_some() { 0x80 } else { 0 };
     let mut head = [0u8; MAX_HEADER_LEN];
@@ -112,7 +120,7 @@ pub fn encode_header(out: &mut Vec<u8>, h: &FrameHeader) {
         head[n..n + 4].copy_from_slice(&m);
         n += 4;
     }
-    out.extend_from_slice(&head[..n]);
+    (head, n)
 }
 
 #[cfg(test)]

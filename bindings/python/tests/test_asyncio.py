@@ -179,3 +179,33 @@ def test_send_waits_while_the_peer_does_not_read():
         assert sent == list(range(count))
 
     run(main())
+
+
+def masked(opcode, payload, rsv=0):
+    mask = b"\x01\x02\x03\x04"
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | rsv | opcode, 0x80 | len(payload)]) + mask + body
+
+
+def test_reply_to_a_message_goes_out_before_the_close_a_later_frame_causes():
+    # One write: a text message, then a frame with a reserved bit set. A
+    # synchronous server echoes the message before failing the connection;
+    # wsdriver.asyncio parses one message ahead only, so it does the same.
+    async def main():
+        server = await wsa.serve(echo, "127.0.0.1", 0)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(
+                b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(masked(1, b"first") + masked(1, b"bad", rsv=0x20))
+            reply = await reader.read(7)
+            assert reply == b"\x81\x05first"
+            close = await reader.read(2)
+            assert close[0] == 0x88
+            writer.close()
+
+    run(main())

@@ -525,8 +525,7 @@ def test_invalid_constructor_arguments():
         Driver.server(max_length="10")
     with pytest.raises(ValueError):
         Driver.server(max_length=-1)
-    with pytest.raises(ValueError):
-        Driver.server(max_length=0)
+    Driver.server(max_length=0).close_handle()  # allowed, as in the gem: only empty messages
     with pytest.raises(ValueError):
         Driver.server(max_length=1 << 64)
     with pytest.raises(ValueError):
@@ -660,3 +659,34 @@ def test_proxy_connect():
 def test_event_repr():
     assert repr(Event("message", "x" * 50)).endswith("...)")
     assert "code=1000" in repr(Event("close", code=1000, reason=""))
+
+
+# -- sending with one native call, pulling one event ---------------------------
+
+
+def test_sent_frames_are_the_same_bytes_whichever_path_they_take():
+    d, rec = open_server()
+    d.binary(b"direct")  # framed straight into the send buffer
+    direct = rec.take()
+    d.parse(frame(0x9, b"p"))  # the pong reply is delivered at once...
+    rec.take()
+    d.feed(frame(0x9, b"q"))  # ...but here a pong waits in the driver:
+    d.binary(b"direct")  # so this message is queued behind it
+    assert rec.take() == b"\x8a\x01q" + direct
+    assert direct == b"\x82\x06direct"
+    big = os.urandom(3 << 20)  # larger than the send buffer grows
+    d.binary(big)
+    assert rec.take() == b"\x82\x7f" + len(big).to_bytes(8, "big") + big
+
+
+def test_next_event_parses_one_event_at_a_time():
+    d, rec = open_server()
+    d.feed(frame(0x1, "one") + frame(0x1, "two") + frame(0x8, b"\x03\xe8"))
+    assert d.next_event() == Event("message", "one")
+    assert d.buffered_amount > 0, "the rest waits unparsed"
+    d.text("reply")
+    assert d.next_event() == Event("message", "two")
+    assert d.next_event().type == "close"
+    assert d.next_event() is None
+    out = rec.take()
+    assert out.index(b"reply") < out.index(b"\x88")

@@ -12,8 +12,13 @@
         await ws.send("hello")
         print(await ws.recv())
 
-Flow control both ways: a connection stops reading from its socket while
-``max_queue`` received messages wait for ``recv()``, or while its output
+Input is parsed one message ahead: while a message waits for ``recv()``,
+further input stays unparsed in the driver, so a reply to a message goes
+out before anything the peer sent after it causes (as in a synchronous
+server). Flow control both ways: a connection stops reading from its
+socket while a message waits and the unparsed input
+(``Driver.buffered_amount``, the C ``ws_buffered_amount``) is above
+``write_limit`` or ``max_queue`` messages wait, and while its own output
 waits for the peer (the transport's write buffer above ``write_limit``);
 ``send()`` waits until the output has drained below the limit. A message
 being received is bounded by ``max_length`` (the driver's limit).
@@ -103,7 +108,18 @@ class Connection(asyncio.Protocol):
         d = self.driver
         if d is None or d.closed_handle:
             return
-        d.parse(data)
+        d.feed(data)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Takes events until a message waits for ``recv()``: the rest of
+        the input stays unparsed in the driver, so the application's answer
+        to that message goes out before whatever the input holds next (a
+        protocol error's close frame, say), as in a synchronous server."""
+        d = self.driver
+        while not self._messages and d is not None and not d.closed_handle:
+            if d.next_event() is None:
+                break
         self._check_flow()
 
     def eof_received(self) -> Optional[bool]:
@@ -177,16 +193,24 @@ class Connection(asyncio.Protocol):
 
     def _output_blocked(self) -> bool:
         # Every write goes straight from the driver to the transport, so the
-        # transport's buffer is the output that waits. (ws_buffered_amount
-        # also counts a partly received message: pausing reading on it
-        # would stall any message larger than the limit.)
+        # transport's buffer is the output that waits.
         return self._write_paused
+
+    def _input_blocked(self) -> bool:
+        # While a message waits, input stays unparsed in the driver:
+        # ws_buffered_amount counts it (and a partial message, which can
+        # only be there when nothing waits).
+        if not self._messages:
+            return False
+        d = self.driver
+        unparsed = d.buffered_amount if d is not None and not d.closed_handle else 0
+        return len(self._messages) >= self.max_queue or unparsed > self.write_limit
 
     def _check_flow(self) -> None:
         t = self.transport
         if t is None or t.is_closing():
             return
-        stop = len(self._messages) >= self.max_queue or self._output_blocked()
+        stop = self._input_blocked() or self._output_blocked()
         if stop and not self._read_paused:
             self._read_paused = True
             t.pause_reading()
@@ -227,8 +251,9 @@ class Connection(asyncio.Protocol):
             finally:
                 self._reader = None
         message = self._messages.popleft()
-        if self._read_paused:
-            self._check_flow()
+        if not self._messages:
+            # Parse on once the caller has reacted to this message.
+            self._loop.call_soon(self._pump)
         return message
 
     def __aiter__(self) -> "Connection":

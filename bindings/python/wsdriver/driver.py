@@ -8,11 +8,13 @@ input not yet parsed stays in the driver: the next ``parse`` (or ``flush``)
 carries on from the event after the one whose listener raised.
 """
 
+import threading
 import weakref
 from typing import Any, List, Optional
-from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
+from ctypes import addressof, byref, c_char, c_char_p, c_size_t, c_void_p, string_at
 
 from . import _native as N
+from ._batch import Batch
 from ._args import _buffer, _build_options, _cstr, _header_pairs, _payload, _str
 from .deflate import Deflate
 from .errors import HandleClosedError, WSDriverError, _raise
@@ -20,6 +22,34 @@ from .events import LISTENABLE as _LISTENABLE
 from .events import Event, Request, State
 
 __all__ = ["Driver"]
+
+
+#: The largest frame header (payload length 2**16 or more, masked).
+_FRAME_HEAD = 14
+#: Send buffers grow to fit messages up to this size; larger ones are
+#: framed by the driver and taken as a write action.
+_SEND_BUFFER_MAX = 1 << 21
+#: One send buffer per thread, shared by its drivers: a frame is copied
+#: out of it as soon as ws_send_into returns.
+_local = threading.local()
+_INT_MAX = (1 << 31) - 1
+
+
+class _SendBuffer:
+    """A buffer ws_send_into frames into; ``room`` is the largest payload
+    whose frame surely fits."""
+
+    __slots__ = ("size", "room", "addr", "cap", "bytes")
+
+    def __init__(self, need):
+        size = 4096
+        while size < need and size < _SEND_BUFFER_MAX:
+            size *= 2
+        self.bytes = bytearray(size)
+        self.size = size
+        self.room = size - _FRAME_HEAD
+        self.addr = c_void_p(addressof((c_char * size).from_buffer(self.bytes)))
+        self.cap = c_size_t(size)
 
 
 def _string_query(fn):
@@ -50,14 +80,16 @@ class Driver:
     def _new(cls, make, opts):
         self = object.__new__(cls)
         self._h = None
-        self._listeners = {}
+        self._hv = None
+        self._sinks = []  # the write listeners, looked up on every send
+        self._listeners = {"write": self._sinks}
         self._ping_callbacks = {}
         self._next_token = 1
         self._dispatching = False
         self._out = bytearray()
-        self._action = N.ws_action()
-        self._action.struct_size = sizeof(N.ws_action)
-        self._action_ref = byref(self._action)
+        self._batch = Batch()
+        self._sent = c_size_t()
+        self._sent_ref = byref(self._sent)
         write = opts.get("write")
         if write is not None and not callable(write):
             raise TypeError("write must be callable")
@@ -73,6 +105,7 @@ class Driver:
         if not out.value:
             raise WSDriverError("creating the driver: NULL handle")
         self._h = out.value
+        self._hv = c_void_p(out.value)  # for the calls without argtypes
         # Frees at garbage collection, or once through close_handle().
         self._finalizer = weakref.finalize(self, N.ws_driver_free, out.value)
         if write is not None:
@@ -138,6 +171,7 @@ class Driver:
         """Frees the native driver now. Idempotent; later commands raise
         :class:`HandleClosedError`, queries answer as for a closed driver."""
         self._h = None
+        self._hv = None
         self._finalizer()
         self._ping_callbacks.clear()
 
@@ -183,7 +217,7 @@ class Driver:
         if event not in _LISTENABLE:
             raise ValueError("unknown event %r" % (event,))
         if fn is None:
-            self._listeners.pop(event, None)
+            self._listeners.get(event, []).clear()
         else:
             self._listeners.get(event, []).remove(fn)
 
@@ -192,51 +226,25 @@ class Driver:
     def _take(self):
         """Takes actions until the next event: writes go to the sink. Returns
         the Event, a ping token (int), or None when there is nothing."""
-        poll = N.ws_poll
-        action = self._action
-        ref = self._action_ref
+        items = self._batch.items
         while True:
-            h = self._h
-            if h is None:
+            hv = self._hv
+            if hv is None:
+                return None  # close_handle() stops dispatch
+            if not items and not self._batch.fill(hv):
                 return None
-            code = poll(h, ref)
-            if code == N.EMPTY:
-                return None
-            if code != N.OK:
-                _raise(code, "ws_poll", N.ws_last_error(h))
-            kind = action.kind
-            if kind == N.ACTION_WRITE:
-                data = string_at(action.data, action.len)
-                sinks = self._listeners.get("write")
+            item = items.popleft()
+            if item.__class__ is bytes:
+                sinks = self._sinks
                 if sinks:
                     for fn in sinks:
-                        fn(data)
+                        fn(item)
                 else:
-                    self._out += data
+                    self._out += item
                 continue
-            if kind == N.ACTION_MESSAGE:
-                data = string_at(action.data, action.len)
-                if action.message_kind == N.MESSAGE_TEXT:
-                    data = data.decode("utf-8")
-                return Event("message", data)
-            if kind == N.ACTION_PING:
-                return Event("ping", string_at(action.data, action.len))
-            if kind == N.ACTION_PONG:
-                return Event("pong", string_at(action.data, action.len))
-            if kind == N.ACTION_OPEN:
-                return Event("open")
-            if kind == N.ACTION_CONNECT:
-                return Event("connect")
-            if kind == N.ACTION_CLOSE:
+            if item.__class__ is Event and item.type == "close":
                 self._ping_callbacks.clear()
-                reason = string_at(action.data, action.len).decode("utf-8", "replace")
-                return Event("close", code=action.code or None, reason=reason)
-            if kind == N.ACTION_ERROR:
-                message = string_at(action.data, action.len).decode("utf-8", "replace")
-                return Event("error", code=action.code or None, reason=message)
-            if kind == N.ACTION_PING_ANSWERED:
-                return int(action.token)
-            # An action kind from a newer library: skip it.
+            return item
 
     def _dispatch(self, ev):
         if ev.__class__ is int:
@@ -295,6 +303,30 @@ class Driver:
         finally:
             self._dispatching = False
 
+    def feed(self, data: Any) -> None:
+        """Stores bytes received from the transport without dispatching
+        anything; :meth:`next_event` (or :meth:`flush`) takes it from there."""
+        self._feed(data)
+
+    def next_event(self) -> Optional[Event]:
+        """Parses up to the next event, delivers the writes before it,
+        calls its listeners and returns it; None when the input fed so far
+        holds no further event. Parsing stops there, so what the caller
+        does next (send, close) goes on the wire before anything later."""
+        if self._dispatching:
+            raise RuntimeError("next_event() while the driver is already dispatching")
+        self._dispatching = True
+        try:
+            while True:
+                ev = self._take()
+                if ev is None:
+                    return None
+                self._dispatch(ev)
+                if ev.__class__ is not int:
+                    return ev
+        finally:
+            self._dispatching = False
+
     def take_output(self):
         """The bytes written while no write sink was set (and clears them)."""
         out = bytes(self._out)
@@ -304,11 +336,13 @@ class Driver:
     # -- commands --------------------------------------------------------
 
     def _feed(self, data):
-        data = _buffer(data, "data")
-        h = self._handle()
-        code = N.ws_feed(h, data, len(data))
+        data = data if data.__class__ is bytes else _buffer(data, "data")
+        hv = self._hv
+        if hv is None:
+            raise HandleClosedError("the driver's native handle was freed")
+        code = N.ws_feed_fast(hv, data, c_size_t(len(data)))
         if code != N.OK:
-            _raise(code, "ws_feed", N.ws_last_error(h))
+            _raise(code, "ws_feed", N.ws_last_error(hv.value))
 
     def _command(self, code, what, ok=(N.OK,)):
         if code not in ok:
@@ -337,17 +371,49 @@ class Driver:
         self._command(code, "start")
         return True
 
-    def text(self, message):
+    def text(self, message: str) -> None:
         """Sends a text message (queued until the connection opens)."""
-        if not isinstance(message, str):
+        if message.__class__ is not str and not isinstance(message, str):
             raise TypeError("text() takes str, not %s" % type(message).__name__)
-        data = message.encode("utf-8")
-        self._command(N.ws_text(self._handle(), data, len(data)), "text")
+        self._send(N.MESSAGE_TEXT, message.encode("utf-8"), "text")
 
-    def binary(self, message):
+    def binary(self, message: Any) -> None:
         """Sends a binary message (queued until the connection opens)."""
-        data = _buffer(message, "message")
-        self._command(N.ws_binary(self._handle(), data, len(data)), "binary")
+        data = message if message.__class__ is bytes else _buffer(message, "message")
+        self._send(N.MESSAGE_BINARY, data, "binary")
+
+    def _send(self, kind, data, what):
+        # One native call: ws_send_into frames the message into this
+        # thread's buffer when it can go out at once; else it was queued
+        # (length 0) and is taken as a write action. (Python's per-call
+        # costs matter here: this is the hot path of every sender.)
+        hv = self._hv
+        if hv is None:
+            raise HandleClosedError("the driver's native handle was freed")
+        n = len(data)
+        try:
+            buf = _local.buf
+        except AttributeError:
+            buf = _local.buf = _SendBuffer(0)
+        if n > buf.room and buf.size < _SEND_BUFFER_MAX:
+            buf = _local.buf = _SendBuffer(n + _FRAME_HEAD)
+        # A small int passes as a C int, which the call ABI widens to size_t.
+        code = N.ws_send_into(
+            hv, kind, data, n if n < _INT_MAX else c_size_t(n), buf.addr, buf.cap, self._sent_ref
+        )
+        if code:
+            self._command(code, what)
+        framed = self._sent.value
+        if not framed:
+            self._drain()
+            return
+        out = bytes(buf.bytes[:framed])
+        sinks = self._sinks
+        if sinks:
+            for fn in sinks:
+                fn(out)
+        else:
+            self._out += out
 
     def send(self, message):
         """``text`` for str, ``binary`` for bytes-like."""

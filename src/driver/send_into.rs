@@ -1,0 +1,145 @@
+//! Sending a message framed straight into the host's buffer, for hosts
+//! that pay per call across the boundary (the Python binding): the frame
+//! is built where the host will write it from, in the same call, with no
+//! queued action to take afterwards.
+
+use super::{Driver, Proto};
+use crate::event::ReadyState;
+use crate::frame::{self, FrameHeader, mask, opcode};
+
+impl Driver {
+    /// Sends a whole text (`text`, UTF-8 checked) or binary message by
+    /// framing it into `out`, when it can go out at once: the connection
+    /// is open (RFC 6455), no extension is active, nothing is waiting to be
+    /// taken with [`poll_action`](Self::poll_action) ahead of it, and `out`
+    /// has room. Returns the frame's length; `None`, having done nothing,
+    /// otherwise: send it with [`text`](Self::text) or
+    /// [`binary`](Self::binary), which queue it or say why not.
+    pub fn frame_into(&mut self, text: bool, data: &[u8], out: &mut [u8]) -> Option<usize> {
+        if self.io.state != ReadyState::Open || self.ext.any_active() || !self.io.queue.is_empty() {
+            return None;
+        }
+        let Proto::Hybi(h) = &self.proto else {
+            return None;
+        };
+        let masks = h.masks();
+        let header_len: usize = match data.len() {
+            0..126 => 2,
+            126..=0xFFFF => 4,
+            _ => 10,
+        } + if masks { 4 } else { 0 };
+        let total = header_len.checked_add(data.len())?;
+        if out.len() < total || (text && simdutf8::basic::from_utf8(data).is_err()) {
+            return None;
+        }
+        let key = masks.then(|| {
+            let mut k = [0u8; 4];
+            self.io.random().fill(&mut k);
+            k
+        });
+        let header = FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode: if text { opcode::TEXT } else { opcode::BINARY },
+            mask: key,
+            len: data.len() as u64,
+        };
+        let (head, n) = frame::header_bytes(&header);
+        debug_assert_eq!(n, header_len);
+        out[..n].copy_from_slice(&head[..n]);
+        let body = &mut out[n..total];
+        body.copy_from_slice(data);
+        if let Some(k) = key {
+            mask::apply(body, k, 0);
+        }
+        Some(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Action, Driver, Event, Options};
+
+    const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n";
+
+    fn open_server() -> Driver {
+        let mut d = Driver::server(Options::default());
+        d.parse(REQUEST);
+        while let Some(a) = d.poll_action() {
+            if let Action::Event(Event::Connect) = a {
+                d.start();
+            }
+        }
+        d
+    }
+
+    fn queued_bytes(d: &mut Driver) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(a) = d.poll_action() {
+            if let Action::Write(b) = a {
+                out.extend_from_slice(&b);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn frames_are_the_bytes_send_would_queue() {
+        for len in [0usize, 1, 125, 126, 65535, 65536, 200_000] {
+            let data = vec![b'a'; len];
+            let mut a = open_server();
+            let mut b = open_server();
+            let mut buf = vec![0u8; len + 14];
+            let n = a.frame_into(true, &data, &mut buf).expect("fits");
+            assert!(b.text_bytes(&data));
+            assert_eq!(&buf[..n], &queued_bytes(&mut b)[..], "len {len}");
+            assert!(a.poll_action().is_none(), "nothing queued");
+        }
+    }
+
+    #[test]
+    fn client_frames_are_masked_and_parse_back() {
+        let mut server = Driver::server(Options::default());
+        let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
+        client.start();
+        server.parse(&queued_bytes(&mut client));
+        while let Some(a) = server.poll_action() {
+            match a {
+                Action::Event(Event::Connect) => {
+                    server.start();
+                }
+                Action::Write(b) => client.parse(&b),
+                _ => {}
+            }
+        }
+        queued_bytes(&mut client);
+        let mut buf = [0u8; 64];
+        let n = client.frame_into(false, b"hello", &mut buf).unwrap();
+        assert_eq!(n, 2 + 4 + 5);
+        assert_eq!(buf[1] & 0x80, 0x80);
+        server.parse(&buf[..n]);
+        let got: Vec<_> = std::iter::from_fn(|| server.poll_action()).collect();
+        assert!(
+            matches!(&got[..], [Action::Event(Event::Message { data, .. })] if &data[..] == b"hello")
+        );
+    }
+
+    #[test]
+    fn declines_and_leaves_no_trace_when_it_cannot() {
+        let mut d = open_server();
+        let mut small = [0u8; 4];
+        assert_eq!(d.frame_into(false, b"hello", &mut small), None);
+        let mut buf = [0u8; 64];
+        assert_eq!(d.frame_into(true, b"\xff", &mut buf), None, "not UTF-8");
+        assert!(d.binary(b"queued"));
+        assert_eq!(d.frame_into(false, b"x", &mut buf), None, "a write waits");
+        queued_bytes(&mut d);
+        assert!(d.frame_into(false, b"x", &mut buf).is_some());
+        d.close(None, "");
+        assert_eq!(d.frame_into(false, b"x", &mut buf), None, "closing");
+        let mut fresh = Driver::server(Options::default());
+        assert_eq!(fresh.frame_into(false, b"x", &mut buf), None, "not open");
+    }
+}
