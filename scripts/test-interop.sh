@@ -12,7 +12,11 @@
 #     (size matrix with and without permessage-deflate offered, ping/pong,
 #     close 4000 "bye");
 #   - examples/c/build/client against Python `websockets` and Node `ws` echo
-#     servers, directly and through an HTTP CONNECT proxy with Basic auth.
+#     servers, directly and through an HTTP CONNECT proxy with Basic auth;
+#   - the same `websockets` and `ws` client tests against the Python echo
+#     server (examples/python/asyncio_echo_server.py on wsdriver.asyncio),
+#     run from the wheel in target/python-wheel/ (scripts/test-python.sh
+#     builds it; skipped with a failure when it is missing).
 #
 # Usage: scripts/test-interop.sh
 # Env:
@@ -299,6 +303,25 @@ run_test c-client 120 "$PY" "$HERE/c_client_test.py" \
   --server python "ws://127.0.0.1:$PY_PORT/" "$OUT/py_echo_server.log" \
   --server node "ws://127.0.0.1:$NODE_PORT/" "$OUT/node_echo_server.log" \
   --proxy "$PROXY_PORT" "$PROXY_USER" "$PROXY_PASS" "$OUT/connect_proxy.log"
+
+# The Python echo server, from the wheel's files unpacked (no venv needed).
+WHEEL=$(ls "$ROOT"/target/python-wheel/wsdriver-*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$WHEEL" ]; then
+  fail "Python echo server: no wheel in target/python-wheel/ (run scripts/test-python.sh)"
+else
+  rm -rf "$OUT/python-pkg" && python3 -m zipfile -e "$WHEEL" "$OUT/python-pkg"
+  PYECHO_LOG=$OUT/python_echo_server.log
+  bg 240 "$PYECHO_LOG" env PYTHONPATH="$OUT/python-pkg" python3 "$ROOT/examples/python/asyncio_echo_server.py" 0
+  PYECHO_PID=$BG_PID
+  if wait_line "$PYECHO_LOG" "listening on ws://127.0.0.1:" "$PYECHO_PID"; then
+    PYECHO_URL=$(grep -o 'ws://127.0.0.1:[0-9]*/' "$PYECHO_LOG" | head -n 1)
+    run_test python-server-websockets 90 "$PY" "$HERE/py_client_test.py" "$PYECHO_URL"
+    run_test python-server-node-ws 90 node "$HERE/node_client_test.js" "$PYECHO_URL"
+  else
+    fail "Python echo server did not start; its output:"
+    cat "$PYECHO_LOG"
+  fi
+fi
 
 if kill -0 "$ECHO_PID" 2>/dev/null; then
   pass "echo server still running after all clients"
