@@ -26,6 +26,7 @@ mod client;
 mod driver;
 pub mod error;
 pub mod event;
+pub mod extended_connect;
 pub mod extensions;
 #[allow(unsafe_code)]
 pub mod ffi;

@@ -190,7 +190,7 @@ fn hixie76_keys(req: &Request) -> Result<(u32, u32), Error> {
 }
 
 /// The `set_header` headers (none when never called).
-fn custom_headers(custom: &Option<Box<Headers>>) -> &Headers {
+pub(super) fn custom_headers(custom: &Option<Box<Headers>>) -> &Headers {
     static NONE: Headers = Headers::new();
     custom.as_deref().unwrap_or(&NONE)
 }

@@ -9,6 +9,7 @@
 //! ordered before anything that follows it on the wire.
 
 mod answer;
+mod extended_connect;
 mod handshake;
 mod queries;
 mod send_into;
@@ -57,6 +58,8 @@ struct ServerSide {
     deferred_start: bool,
     /// Hixie-76: the key values, while waiting for the 8-byte body.
     hixie_keys: Option<(u32, u32)>,
+    /// Extended CONNECT (h2/h3) mode: the request's pseudo-headers and the answer.
+    connect: Option<Box<extended_connect::Mode>>,
 }
 
 /// Small at creation: the reader and the response are boxed when they come.
@@ -65,6 +68,8 @@ struct ClientSide {
     handshake: ClientHandshake,
     reader: Option<Box<HeadReader>>,
     response: Option<Box<Response>>,
+    /// Extended CONNECT (h2/h3) mode: the request fields.
+    connect: Option<Box<extended_connect::Mode>>,
 }
 
 /// Messages sent before the connection opened.
@@ -101,6 +106,7 @@ impl Driver {
             url: String::new(),
             deferred_start: false,
             hixie_keys: None,
+            connect: None,
         };
         Driver::new(opts, Side::Server(Box::new(side)), None)
     }
@@ -117,6 +123,7 @@ impl Driver {
             body: body.to_vec(),
             deferred_start: false,
             hixie_keys: None,
+            connect: None,
         };
         let mut d = Driver::new(opts, Side::Server(Box::new(side)), None);
         d.choose_protocol(request);
@@ -155,6 +162,7 @@ impl Driver {
             handshake,
             reader: None,
             response: None,
+            connect: None,
         };
         // The framing protocol (hybi-13) is set up when the connection opens.
         Ok(Driver::new(opts, Side::Client(Box::new(side)), rng))
@@ -224,6 +232,9 @@ impl Driver {
             return true;
         }
         self.started = true;
+        if self.is_extended_connect() {
+            return self.start_extended();
+        }
         if let Side::Client(c) = &mut self.side {
             let request = c.handshake.request(
                 &self.opts.protocols,
@@ -604,6 +615,7 @@ impl Driver {
                 }
             }
             Side::Server(_) if self.io.state == ReadyState::Connecting => self.read_body(input),
+            Side::Client(c) if c.is_extended() => self.data_before_response(input),
             Side::Client(c) if self.io.state == ReadyState::Connecting => {
                 match c
                     .reader
