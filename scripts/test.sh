@@ -37,6 +37,7 @@ step "Ruby specs" bindings/ruby/run-specs.sh
 step "Ruby gem install, Bundler" scripts/test-gem.sh
 step "Python wheel and tests" scripts/test-python.sh
 step "interop (Chromium, websockets, ws)" scripts/test-interop.sh
+step "WebSockets over HTTP/2" scripts/test-h2.sh
 if ((QUICK)); then
   step "fuzzing (10 s per target)" scripts/fuzz.sh 10
 else

@@ -90,7 +90,7 @@ async function matrix({ sizes, stepMs, path }) {
   const timeout = (p, ms, what) =>
     Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: nothing within ${ms / 1000}s`)), ms))]);
 
-  const ws = new WebSocket(`ws://${location.host}${path}`);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`);
   ws.binaryType = 'arraybuffer';
   const queue = [];
   const waiters = [];
@@ -390,7 +390,12 @@ async function checkWire(res, file) {
   return summary;
 }
 
-main().catch((e) => {
-  console.log(`FAIL chromium crashed: ${e.stack}`);
-  process.exitCode = 1;
-});
+// chromium_h2_test.js runs the same page functions over HTTP/2.
+module.exports = { ARGS, recordSockets, matrix };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.log(`FAIL chromium crashed: ${e.stack}`);
+    process.exitCode = 1;
+  });
+}
