@@ -46,7 +46,7 @@ impl Driver {
             reader: None,
             request: Some(Box::new(request)),
             body: Vec::new(),
-            url: xc::request_url(&pseudo),
+            url: xc::request_url(&pseudo).into(),
             deferred_start: false,
             hixie_keys: None,
             connect: Some(Box::new(Mode {

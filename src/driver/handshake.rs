@@ -110,7 +110,7 @@ impl Driver {
                         ("Upgrade", Some("WebSocket")),
                         ("Connection", Some("Upgrade")),
                         ("Sec-WebSocket-Origin", req.headers.get("Origin")),
-                        ("Sec-WebSocket-Location", Some(&s.url)),
+                        ("Sec-WebSocket-Location", Some(&*s.url)),
                     ],
                 )
             }
@@ -121,7 +121,7 @@ impl Driver {
                     ("Upgrade", Some("WebSocket")),
                     ("Connection", Some("Upgrade")),
                     ("WebSocket-Origin", req.headers.get("Origin")),
-                    ("WebSocket-Location", Some(&s.url)),
+                    ("WebSocket-Location", Some(&*s.url)),
                 ],
             ),
             Proto::Undecided => return false,

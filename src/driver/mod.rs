@@ -53,7 +53,8 @@ struct ServerSide {
     request: Option<Box<Request>>,
     /// Request bytes after the head, received before the handshake answered.
     body: Vec<u8>,
-    url: String,
+    /// Boxed `str`: a new server must stay within 512 bytes.
+    url: Box<str>,
     /// `start` was called before the request was complete.
     deferred_start: bool,
     /// Hixie-76: the key values, while waiting for the 8-byte body.
@@ -103,7 +104,7 @@ impl Driver {
             reader: Some(HeadReader::default()),
             request: None,
             body: Vec::new(),
-            url: String::new(),
+            url: Box::default(),
             deferred_start: false,
             hixie_keys: None,
             connect: None,
@@ -118,7 +119,7 @@ impl Driver {
     pub fn rack(request: Request, url: Option<&str>, body: &[u8], opts: Options) -> Driver {
         let side = ServerSide {
             reader: None,
-            url: url.map_or_else(|| server::request_url(&request), str::to_owned),
+            url: url.map_or_else(|| server::request_url(&request).into(), Into::into),
             request: None,
             body: body.to_vec(),
             deferred_start: false,
@@ -599,7 +600,7 @@ impl Driver {
                     Ok(Head::Partial) => input.len(),
                     Ok(Head::Complete { head, consumed }) => {
                         s.reader = None;
-                        s.url = server::request_url(&head);
+                        s.url = server::request_url(&head).into();
                         let deferred = s.deferred_start;
                         self.choose_protocol(head);
                         self.io.emit(Event::Connect);

@@ -93,7 +93,7 @@ impl Driver {
     /// The connection's URL: the client's, or the one a server request was made to.
     pub fn url(&self) -> Option<String> {
         match &self.side {
-            Side::Server(s) => s.request.as_ref().map(|_| s.url.clone()),
+            Side::Server(s) => s.request.as_ref().map(|_| s.url.to_string()),
             Side::Client(c) => Some(c.handshake.url.to_string()),
         }
     }
