@@ -677,6 +677,99 @@ ws_result ws_driver_new_client(const struct ws_options *opts,
 void ws_driver_free(struct ws_driver *drv);
 
 /**
+ * Creates a server for one WebSocket stream of an HTTP/2 or HTTP/3
+ * connection (the extended CONNECT mode). The host's HTTP stack (nghttp2,
+ * nghttp3, ...) owns the connection, sends
+ * `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`, and hands over a stream whose
+ * request is `:method CONNECT` with `:protocol websocket`.
+ *
+ * `names[i]`/`values[i]` for `i < count` are the request's header fields
+ * in order, pseudo-header fields (`:method`, `:protocol`, `:scheme`,
+ * `:authority`, `:path`) included, exactly as the stack delivered them;
+ * all are copied. Register extensions (`ws_add_deflate`) and headers
+ * (`ws_set_header`), then call `ws_start`: it validates the request (RFC
+ * 8441 §4-5) and makes the answer, read with `ws_extended_field_count`/
+ * `ws_extended_field_at`: `:status` 200 and the response headers, or a
+ * refusal (400 for a malformed request, 426 with `sec-websocket-version:
+ * 13` for another version; `ws_start` then returns
+ * `WS_RESULT_HANDSHAKE_FAILED` and the error and close events follow).
+ * Send those fields as the response HEADERS before any DATA (with a
+ * write callback, messages queued before `ws_start` are written during
+ * it: hold them until the HEADERS are out). No HTTP/1.1
+ * bytes are ever written: from then on `ws_parse` takes the stream's DATA
+ * and writes are DATA to send on the stream, RFC 6455 frames as over TCP.
+ * When the close event came, end the stream (END_STREAM); when the stream
+ * ends or is reset, call `ws_transport_closed`.
+ *
+ * `opts` may be NULL (copied, not kept). On success `*out` receives the
+ * driver (caller owns, free with `ws_driver_free`). Returns
+ * `WS_RESULT_NULL_PARAMETER` for a NULL `out`, NULL arrays with a non-zero
+ * `count` or a NULL string in them, and `WS_RESULT_INVALID_ARGUMENT` for
+ * strings that are not UTF-8.
+ */
+ws_result ws_driver_new_extended_server(const struct ws_options *opts,
+                                        const char *const *names,
+                                        const char *const *values,
+                                        size_t count,
+                                        struct ws_driver **out);
+
+/**
+ * Creates a client that opens `url` (`ws://` or `wss://`; `wss` becomes
+ * `:scheme https`) as an extended CONNECT stream on the host's HTTP/2 or
+ * HTTP/3 connection, whose server must have sent
+ * `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`. After `ws_start`, the request's
+ * fields (pseudo-headers first) are read with `ws_extended_field_count`/
+ * `ws_extended_field_at`; give the response's fields to
+ * `ws_extended_response`. Messages sent before the response are queued.
+ *
+ * `opts` may be NULL (copied, not kept). On success `*out` receives the
+ * driver (caller owns, free with `ws_driver_free`). Returns
+ * `WS_RESULT_NULL_PARAMETER` for NULL `url` or `out`, and
+ * `WS_RESULT_INVALID_URL` when `url` is not a usable WebSocket URL.
+ */
+ws_result ws_driver_new_extended_client(const struct ws_options *opts,
+                                        const char *url,
+                                        struct ws_driver **out);
+
+/**
+ * Extended CONNECT mode, after `ws_start`: how many header fields the host
+ * must send (a server's answer, `:status` first; a client's request,
+ * pseudo-headers first). 0 before `ws_start`, in other modes and for NULL.
+ */
+size_t ws_extended_field_count(const struct ws_driver *drv);
+
+/**
+ * The header field at `index`, see `ws_extended_field_count`. On success
+ * writes `*out_name` and `*out_value` (lower-case names; driver-owned
+ * strings, valid until the next call that changes the driver). Returns
+ * `WS_RESULT_NULL_PARAMETER` for NULL pointers and
+ * `WS_RESULT_INVALID_ARGUMENT` for an index out of range.
+ */
+ws_result ws_extended_field_at(const struct ws_driver *drv,
+                               size_t index,
+                               const char **out_name,
+                               const char **out_value);
+
+/**
+ * Extended CONNECT client: the response's header fields arrived
+ * (`names[i]`/`values[i]` for `i < count`, `:status` included; copied).
+ * A 2xx with an acceptable subprotocol and extensions opens the
+ * connection (the open event, then the messages queued before it);
+ * anything else fails the handshake (error and close events). Dispatches
+ * to the callbacks like the other commands.
+ *
+ * Returns `WS_RESULT_HANDSHAKE_FAILED` when the response refused or did
+ * not fit the request, `WS_RESULT_INVALID_STATE` when the driver is not
+ * an extended CONNECT client waiting for its response (not started, or
+ * answered), and `WS_RESULT_NULL_PARAMETER`/`WS_RESULT_INVALID_ARGUMENT`
+ * as `ws_driver_new_extended_server`.
+ */
+ws_result ws_extended_response(struct ws_driver *drv,
+                               const char *const *names,
+                               const char *const *values,
+                               size_t count);
+
+/**
  * New settings with the defaults: level 6, no minimum size, context
  * takeover both ways, no window limits, and (clients) an offer of
  * `client_max_window_bits`. Caller owns it; free with `ws_deflate_free`.

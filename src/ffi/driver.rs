@@ -162,11 +162,11 @@ impl Handle {
     }
 }
 
-fn options_from(opts: *const ws_options) -> Options {
+pub(super) fn options_from(opts: *const ws_options) -> Options {
     super::handle::try_ref::<OptionsHandle>(opts).map_or_else(Options::default, |o| o.get())
 }
 
-fn finish(core: Driver, out: *mut *mut ws_driver) -> ws_result {
+pub(super) fn finish(core: Driver, out: *mut *mut ws_driver) -> ws_result {
     write_out(out, into_c(Box::new(Handle::new(core))));
     ws_result::Ok
 }
