@@ -212,8 +212,13 @@ pub(crate) fn accept_fields(
     if let Some(e) = extensions {
         headers.set("sec-websocket-extensions", e);
     }
-    let mut out = vec![(":status".to_owned(), "200".to_owned())];
-    push_headers(&mut out, &headers);
+    answer_fields(200, &headers)
+}
+
+/// `:status`, then `headers` (lower-case, connection-specific ones left out).
+pub(crate) fn answer_fields(status: u16, headers: &Headers) -> Vec<Field> {
+    let mut out = vec![(":status".to_owned(), status.to_string())];
+    push_headers(&mut out, headers);
     out
 }
 

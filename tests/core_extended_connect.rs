@@ -555,3 +555,46 @@ fn other_modes_have_no_handshake_fields() {
     client.start();
     assert!(!client.receive_response([(":status", "200")]));
 }
+
+#[test]
+fn reject_answers_with_fields_and_the_body_as_data() {
+    let mut server = Driver::extended_connect_server(chromium_request(&[]), Options::default());
+    assert!(
+        server
+            .reject(403, &[("X-Reason", "origin")], b"go away")
+            .is_ok()
+    );
+    assert_eq!(
+        server.handshake_fields().unwrap(),
+        [
+            (":status".to_owned(), "403".to_owned()),
+            ("x-reason".to_owned(), "origin".to_owned()),
+            ("content-length".to_owned(), "7".to_owned()),
+        ]
+    );
+    let (writes, events) = drain(&mut server);
+    assert_eq!(
+        writes,
+        [b"go away".to_vec()],
+        "the body is DATA, no HTTP/1.1 head"
+    );
+    assert_eq!(
+        events,
+        [Event::Close {
+            code: None,
+            reason: String::new()
+        }]
+    );
+}
+
+#[test]
+fn select_protocol_works_on_the_request_fields() {
+    let request = chromium_request(&[("sec-websocket-protocol", "chat, superchat")]);
+    let mut server = Driver::extended_connect_server(request, Options::default());
+    assert!(server.select_protocol(Some("superchat")).is_ok());
+    assert!(server.start());
+    assert_eq!(
+        get(server.handshake_fields().unwrap(), "sec-websocket-protocol"),
+        Some("superchat")
+    );
+}

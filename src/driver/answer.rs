@@ -56,7 +56,10 @@ impl Driver {
     /// Server, instead of [`start`](Self::start): answers the request with
     /// `status` (200–599), `headers` and `body` (`Content-Length` is added
     /// unless given), and closes: a `Close` event with no code follows. The
-    /// host closes the transport once the response is written.
+    /// host closes the transport once the response is written. In the
+    /// extended CONNECT mode (h2/h3) the status and headers are
+    /// [`handshake_fields`](Self::handshake_fields) and the body is a write
+    /// (DATA on the stream).
     pub fn reject(
         &mut self,
         status: u16,
@@ -76,12 +79,19 @@ impl Driver {
         if !fields.contains("Content-Length") {
             fields.set("Content-Length", &body.len().to_string());
         }
-        let mut out = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).into_bytes();
-        fields.write_to(&mut out);
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(body);
         self.started = true;
-        self.io.write(out);
+        if self.extended_reject(status, &fields) {
+            // Extended CONNECT (h2/h3): the answer is fields, the body DATA.
+            if !body.is_empty() {
+                self.io.write(body.to_vec());
+            }
+        } else {
+            let mut out = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).into_bytes();
+            fields.write_to(&mut out);
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(body);
+            self.io.write(out);
+        }
         if let Proto::Hybi(h) = &mut self.proto {
             h.stop();
         }

@@ -8,6 +8,7 @@ use super::{ClientSide, Driver, Proto, ServerSide, Side};
 use crate::error::Error;
 use crate::event::ReadyState;
 use crate::extended_connect::{self as xc, AsField, Field, Pseudo};
+use crate::headers::Headers;
 use crate::http::{Request, Response};
 use crate::hybi::Hybi;
 use crate::options::Options;
@@ -188,6 +189,19 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// `reject` in this mode: the answer becomes `:status` and `headers`
+    /// as fields. False in other modes.
+    pub(super) fn extended_reject(&mut self, status: u16, headers: &Headers) -> bool {
+        let Side::Server(s) = &mut self.side else {
+            return false;
+        };
+        let Some(mode) = s.connect.as_deref_mut() else {
+            return false;
+        };
+        mode.fields = Some(xc::answer_fields(status, headers));
+        true
     }
 
     /// Extended CONNECT client before its response: stream DATA cannot
