@@ -520,7 +520,8 @@ ws_result ws_on_error(struct ws_driver *drv, ws_error_cb cb, void *user);
  * `WS_RESULT_INVALID_STATE` when called twice or after the connection
  * ended, and `WS_RESULT_HANDSHAKE_FAILED` when a server's request is not
  * an acceptable WebSocket request (a 400 response is written, then the
- * error and close events).
+ * error and close events). In the extended CONNECT mode (HTTP/2, HTTP/3)
+ * nothing is written: the answer is `ws_extended_field_at`'s fields.
  */
 ws_result ws_start(struct ws_driver *drv);
 

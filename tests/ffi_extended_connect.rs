@@ -293,3 +293,11 @@ fn c_bad_arguments_are_refused() {
     assert_eq!(fields_out(drv), owned(&[(":status", "400")]));
     ws_driver_free(drv);
 }
+
+#[test]
+fn c_refusal_message_names_the_fields() {
+    let drv = server(&REQUEST[..4]);
+    assert_eq!(ws_start(drv), ws_result::HandshakeFailed);
+    assert!(text(ws_last_error(drv)).contains("ws_extended_field_at"));
+    ws_driver_free(drv);
+}

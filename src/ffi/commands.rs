@@ -67,7 +67,8 @@ fn send_refused(h: &Handle, was: ReadyState, what: &str) -> ws_result {
 /// `WS_RESULT_INVALID_STATE` when called twice or after the connection
 /// ended, and `WS_RESULT_HANDSHAKE_FAILED` when a server's request is not
 /// an acceptable WebSocket request (a 400 response is written, then the
-/// error and close events).
+/// error and close events). In the extended CONNECT mode (HTTP/2, HTTP/3)
+/// nothing is written: the answer is `ws_extended_field_at`'s fields.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_start(drv: *mut ws_driver) -> ws_result {
     command(drv, |h| {
@@ -77,7 +78,11 @@ pub extern "C" fn ws_start(drv: *mut ws_driver) -> ws_result {
             return ws_result::Ok;
         }
         if was == ReadyState::Connecting && h.core.borrow().state() == ReadyState::Closed {
-            let message = "The WebSocket handshake failed; a 400 response was sent.";
+            let message = if h.core.borrow().is_extended_connect() {
+                "The extended CONNECT request was refused; ws_extended_field_at gives the answer."
+            } else {
+                "The WebSocket handshake failed; a 400 response was sent."
+            };
             return h.fail(ws_result::HandshakeFailed, message);
         }
         h.fail(

@@ -155,6 +155,19 @@ ws_driver_new_rack = _fn(
     POINTER(c_void_p),
 )
 ws_driver_free = _fn("ws_driver_free", None, _drv)
+# the extended CONNECT mode (WebSockets over HTTP/2 and HTTP/3)
+_fields = (POINTER(c_char_p), POINTER(c_char_p), c_size_t)
+ws_driver_new_extended_server = _fn(
+    "ws_driver_new_extended_server", _res, _opts, *_fields, POINTER(c_void_p)
+)
+ws_driver_new_extended_client = _fn(
+    "ws_driver_new_extended_client", _res, _opts, c_char_p, POINTER(c_void_p)
+)
+ws_extended_field_count = _fn("ws_extended_field_count", c_size_t, _drv)
+ws_extended_field_at = _fn(
+    "ws_extended_field_at", _res, _drv, c_size_t, POINTER(c_char_p), POINTER(c_char_p)
+)
+ws_extended_response = _fn("ws_extended_response", _res, _drv, *_fields)
 
 # commands
 ws_start = _fn("ws_start", _res, _drv)

@@ -10,7 +10,7 @@ carries on from the event after the one whose listener raised.
 
 import threading
 import weakref
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 from ctypes import addressof, byref, c_char, c_char_p, c_size_t, c_void_p, string_at
 
 from . import _native as N
@@ -164,6 +164,30 @@ class Driver:
             )
 
         return cls._new(make, opts)
+
+    @classmethod
+    def extended_server(cls, fields, **opts):
+        """A server for one WebSocket stream of an HTTP/2 or HTTP/3 connection
+        (RFC 8441 / RFC 9220 extended CONNECT). ``fields`` are the request's
+        header fields, pseudo-headers (``:method``, ``:protocol``, ...)
+        included, as (name, value) pairs. :meth:`start` validates them and
+        :attr:`handshake_fields` is the answer to send (``:status`` first);
+        stream DATA goes to :meth:`parse`, writes are DATA for the stream."""
+        names, values, n = _field_arrays(fields)
+        return cls._new(
+            lambda o, out: N.ws_driver_new_extended_server(o, names, values, n, out), opts
+        )
+
+    @classmethod
+    def extended_client(cls, url, protocols=None, **opts):
+        """A client that opens ``url`` as an extended CONNECT stream on your
+        HTTP/2 or HTTP/3 connection: after :meth:`start`, send
+        :attr:`handshake_fields`, then pass the response's fields to
+        :meth:`receive_response`."""
+        curl = _cstr(url, "url")
+        if protocols is not None:
+            opts["protocols"] = protocols
+        return cls._new(lambda o, out: N.ws_driver_new_extended_client(o, curl, out), opts)
 
     # -- lifetime --------------------------------------------------------
 
@@ -508,6 +532,32 @@ class Driver:
             _raise(code, "select_protocol", N.ws_last_error(self._h))
 
     @property
+    def handshake_fields(self) -> List[Tuple[str, str]]:
+        """Extended CONNECT mode, after :meth:`start`: the header fields to
+        send (a server's answer, a client's request); [] otherwise."""
+        h = self._h
+        if h is None:
+            return []
+        name, value = c_char_p(), c_char_p()
+        out = []
+        for i in range(N.ws_extended_field_count(h)):
+            if N.ws_extended_field_at(h, i, byref(name), byref(value)) == N.OK:
+                out.append((_str(name.value), _str(value.value)))
+        return out
+
+    def receive_response(self, fields) -> bool:
+        """Extended CONNECT client: the response's fields (``:status``
+        included) arrived. True when the connection opened; False when the
+        response refused it (error and close events follow)."""
+        names, values, n = _field_arrays(fields)
+        code = N.ws_extended_response(self._handle(), names, values, n)
+        if code == N.HANDSHAKE_FAILED:
+            self._drain()
+            return False
+        self._command(code, "receive_response")
+        return True
+
+    @property
     def offered_protocols(self) -> List[str]:
         """Server: the subprotocols the client offered, in its order."""
         value = self.header("Sec-WebSocket-Protocol")
@@ -612,3 +662,12 @@ class Driver:
     @property
     def last_error(self):
         return _str(N.ws_last_error(self._h)) if self._h is not None else None
+
+
+def _field_arrays(fields):
+    """(names, values, count) C arrays for header fields."""
+    pairs = _header_pairs(fields, "fields")
+    n = len(pairs)
+    names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
+    values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
+    return names, values, n
