@@ -2082,7 +2082,17 @@ fn main() {
         } else {
             Vec::new()
         };
-        let text = markdown(&cfg, &cells, &mem, &instr, secs);
+        let mut text = markdown(&cfg, &cells, &mem, &instr, secs);
+        // The echo shootout's section (scripts/echo-shootout.sh) stays.
+        let old = std::fs::read_to_string(path).unwrap_or_default();
+        if let (Some(a), Some(b)) = (
+            old.find("<!-- echo-shootout"),
+            old.find("<!-- /echo-shootout -->"),
+        ) {
+            text.push('\n');
+            text.push_str(&old[a..b + "<!-- /echo-shootout -->".len()]);
+            text.push('\n');
+        }
         std::fs::write(path, text).expect("write markdown");
         println!("wrote {path}");
     }

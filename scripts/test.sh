@@ -44,6 +44,7 @@ else
   step "fuzzing (30 s per target)" scripts/fuzz.sh 30
 fi
 step "load and slow clients" scripts/test-load.sh
+step "echo shootout (wsdriver only, short)" scripts/echo-shootout.sh --quick
 if ((QUICK)); then
   step "Autobahn (quick)" scripts/autobahn.sh --quick both
 else

@@ -3,7 +3,9 @@
  *
  * The thin I/O loop every C user of wsdriver writes otherwise, and nothing
  * the core already does:
- *   - ws_socket_read():  read() until EAGAIN, each chunk into ws_parse();
+ *   - ws_socket_read():  read() until EAGAIN or a short read (the kernel's
+ *                        buffer is empty; the poller reports the next
+ *                        bytes), each chunk into ws_parse();
  *                        EOF or a read error -> ws_transport_closed().
  *   - the driver's on_write callback: write() straight to the fd while the
  *     kernel takes it, buffer the rest on EAGAIN;
@@ -76,7 +78,9 @@ ws_socket *ws_socket_new(ws_driver *drv, int fd, unsigned flags);
 void ws_socket_free(ws_socket *s);
 
 /*
- * Reads until EAGAIN and parses every chunk (callbacks run from here).
+ * Reads until EAGAIN or a short read (nothing left in the kernel's buffer:
+ * call again when the poller reports the fd readable, level- or
+ * edge-triggered) and parses every chunk (callbacks run from here).
  * On EOF or a read error calls ws_transport_closed() and returns
  * WS_SOCKET_EOF. Stops early with WS_SOCKET_AGAIN once more than the
  * high-water mark (ws_socket_set_high_water) is buffered for writing.

@@ -19,6 +19,10 @@
 //!    clients), while the server's RSS is sampled;
 //! 5. closing handshake on every connection (1000 echoed back).
 //!
+//! With `--size N` it runs the echo shootout instead (see `shootout.rs`):
+//! fixed-size messages on every connection for `--seconds`, then prints
+//! messages/s, the server's CPU per million messages and latency.
+//!
 //! Asserts zero lost, zero corrupted and zero unexpected closes, that the
 //! slowloris connections did not block anyone, that the slow clients did
 //! not slow the others much and that the server's memory stayed bounded
@@ -30,7 +34,10 @@ use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
+use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
 use wsdriver::{Action, Driver, Event, MessageKind, Options};
+
+mod shootout;
 
 // ---- configuration ------------------------------------------------------------
 
@@ -45,6 +52,11 @@ struct Config {
     slow: usize,
     slowloris: usize,
     deadline: Duration,
+    /// Shootout: the fixed message size, how long to run, and whether to
+    /// offer permessage-deflate.
+    size: Option<usize>,
+    seconds: u64,
+    deflate: bool,
 }
 
 fn config() -> Config {
@@ -56,6 +68,9 @@ fn config() -> Config {
         slow: 4,
         slowloris: 200,
         deadline: Duration::from_secs(150),
+        size: None,
+        seconds: 10,
+        deflate: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -70,6 +85,9 @@ fn config() -> Config {
             "--slow" => c.slow = n() as usize,
             "--slowloris" => c.slowloris = n() as usize,
             "--deadline" => c.deadline = Duration::from_secs(n()),
+            "--size" => c.size = Some((n() as usize).max(16)),
+            "--seconds" => c.seconds = n(),
+            "--deflate" => c.deflate = n() != 0,
             _ => usage(),
         }
         i += 2;
@@ -83,7 +101,7 @@ fn config() -> Config {
 fn usage() -> ! {
     eprintln!(
         "usage: load_client --port P [--server-pid PID] [--conns N] [--messages N] \
-         [--slow N] [--slowloris N] [--deadline SECS]"
+         [--slow N] [--slowloris N] [--deadline SECS] [--size N [--seconds S] [--deflate 0|1]]"
     );
     std::process::exit(2);
 }
@@ -143,6 +161,9 @@ fn fnv1a(data: &[u8]) -> u64 {
 /// Message `idx` of connection `conn`: kind, and bytes laid out as
 /// `conn:u32 idx:u32 body... fnv1a:u64`. 16 B to 64 KiB, log-uniform.
 fn message(conn: u32, idx: u32) -> (MessageKind, Vec<u8>) {
+    if let Some(m) = shootout::message(conn, idx) {
+        return m;
+    }
     let mut x = xorshift(((conn as u64) << 32 | idx as u64) ^ 0x5DEE_CE66_D1CE_F00D) | 1;
     x = xorshift(x);
     let exp = 4.0 + (x % 10_000) as f64 / 10_000.0 * 12.0; // 2^4 .. 2^16
@@ -305,6 +326,10 @@ impl Load {
                 ..Options::default()
             };
             let mut d = Driver::client(&url, opts).expect("valid url");
+            if self.cfg.deflate {
+                let ext = PerMessageDeflate::new(DeflateConfig::default());
+                d.add_extension(Box::new(ext));
+            }
             d.start();
             c.driver = Some(d);
             self.handshaking += 1;
@@ -626,6 +651,10 @@ fn main() {
         latencies: Vec::new(),
         buf: vec![0u8; 256 * 1024],
     };
+    if l.cfg.size.is_some() {
+        shootout::run(&mut l, start);
+        return;
+    }
     let rss_idle = rss_kib(pid);
     println!("load: fd limit {limit}; server RSS idle {} KiB", rss_idle.unwrap_or(0));
 
