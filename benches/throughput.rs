@@ -256,24 +256,53 @@ struct Feed {
 
 /// Where every contender's output lands: a reused buffer the bytes are
 /// copied into, as a socket write copies them into the kernel's buffer.
-/// It is emptied when the next write would not fit, so it never grows
+/// It starts over when the next write would not fit, so it never grows
 /// past its first size or the largest single write.
-struct Host(Vec<u8>);
+struct Host {
+    buf: Vec<u8>,
+    used: usize,
+}
 
 impl Default for Host {
     fn default() -> Host {
-        Host(Vec::with_capacity(256 << 10))
+        Host {
+            buf: vec![0; 256 << 10],
+            used: 0,
+        }
     }
 }
 
 impl Host {
+    /// Room for `n` more bytes.
+    #[inline]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() - self.used < n {
+            self.used = 0;
+            if self.buf.len() < n {
+                self.buf.resize(n, 0);
+            }
+        }
+        &mut self.buf[self.used..]
+    }
+
     #[inline]
     fn put(&mut self, data: &[u8]) {
-        if self.0.capacity() - self.0.len() < data.len() {
-            self.0.clear();
-        }
-        self.0.extend_from_slice(data);
-        black_box(&self.0);
+        self.room(data.len())[..data.len()].copy_from_slice(data);
+        self.used += data.len();
+        black_box(&self.buf[self.used - data.len()..self.used]);
+    }
+
+    /// Lets `f` write straight into the buffer (`Err(needed)` when the room
+    /// it got was too small); returns the bytes written.
+    #[inline]
+    fn write_with(&mut self, mut f: impl FnMut(&mut [u8]) -> Result<usize, usize>) -> usize {
+        let n = match f(self.room(0)) {
+            Ok(n) => n,
+            Err(need) => f(self.room(need)).expect("room for what was asked"),
+        };
+        self.used += n;
+        black_box(&self.buf[self.used - n..self.used]);
+        n
     }
 }
 
@@ -656,6 +685,59 @@ impl Contender for WsCPull {
                     self.take(&mut seen);
                 }
             }
+        }
+        seen
+    }
+}
+
+/// The C API's send path without the driver's queue: `ws_frame_message`
+/// straight into the host buffer (server and client alike).
+struct WsCInto {
+    drv: *mut c::ws_driver,
+    host: Host,
+}
+
+impl WsCInto {
+    fn new(client: bool) -> WsCInto {
+        let p = WsCPull::new(client);
+        let drv = p.drv;
+        std::mem::forget(p); // the driver moves here
+        WsCInto {
+            drv,
+            host: Host::default(),
+        }
+    }
+}
+
+impl Drop for WsCInto {
+    fn drop(&mut self) {
+        c::ws_driver_free(self.drv);
+    }
+}
+
+impl Contender for WsCInto {
+    fn run(&mut self, w: &Work) -> (usize, usize) {
+        let mut seen = (0, 0);
+        let (drv, p) = (self.drv, &w.payload);
+        for _ in 0..w.count {
+            let n = self.host.write_with(|buf| {
+                let mut n = 0;
+                match c::ws_frame_message(
+                    drv,
+                    c::WS_MESSAGE_BINARY,
+                    p.as_ptr(),
+                    p.len(),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut n,
+                ) {
+                    c::ws_result::Ok => Ok(n),
+                    c::ws_result::BufferTooSmall => Err(n),
+                    other => panic!("ws_frame_message: {other:?}"),
+                }
+            });
+            seen.0 += 1;
+            seen.1 += n;
         }
         seen
     }
@@ -1146,10 +1228,11 @@ impl Contender for Ideal {
 
 // ---- running -------------------------------------------------------------------
 
-const CONTENDERS: [&str; 9] = [
+const CONTENDERS: [&str; 10] = [
     "wsdriver",
     "wsdriver-c",
     "wsdriver-c-pull",
+    "wsdriver-c-into",
     "tungstenite",
     "fastwebsockets",
     "wslay",
@@ -1169,6 +1252,7 @@ fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
         ("wsdriver-c", Op::Encode(true)) => Box::new(WsC::client()),
         ("wsdriver-c", _) => Box::new(WsC::new()),
         ("wsdriver-c-pull", _) => Box::new(WsCPull::new(client)),
+        ("wsdriver-c-into", Op::Encode(_)) => Box::new(WsCInto::new(client)),
         ("tungstenite", _) => Box::new(Tungstenite::new(client)),
         ("fastwebsockets", _) => Box::new(FastWs::new(client)),
         ("wslay", _) => Box::new(Wslay::new(client)?),
@@ -1659,10 +1743,11 @@ const INSTR_WORKLOADS: [&str; 10] = [
     "encode-server-65536",
     "encode-client-16",
 ];
-const INSTR_CONTENDERS: [&str; 9] = [
+const INSTR_CONTENDERS: [&str; 10] = [
     "wsdriver",
     "wsdriver-c",
     "wsdriver-c-pull",
+    "wsdriver-c-into",
     "tungstenite",
     "fastwebsockets",
     "wslay",

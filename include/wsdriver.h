@@ -125,6 +125,11 @@
 #define WS_STATE_CLOSED 3
 
 /**
+ * The longest frame header `ws_frame_header` writes, in bytes.
+ */
+#define WS_FRAME_HEADER_MAX 14
+
+/**
  * The outcome of a call. Values are fixed and only ever appended; a
  * function that accepts a code takes `uint32_t`, never this enum.
  */
@@ -1299,6 +1304,44 @@ const char *ws_version(void);
  * pong comes out as `WS_ACTION_PING_ANSWERED`.
  */
 ws_result ws_poll_many(struct ws_driver *drv, struct ws_action *out, size_t cap, size_t *out_count);
+
+/**
+ * Frames one whole message (`WS_MESSAGE_TEXT` or `WS_MESSAGE_BINARY`,
+ * `len` bytes at `data`) into `buf`, where the host sends it from, and sets
+ * `*out_len` to the frame's length: the bytes `ws_text`/`ws_binary` would
+ * hand to `on_write`, without the driver's copy and queue (a client masks
+ * them). Only when open and nothing waits to be sent (every write was
+ * taken); the frame then follows them on the wire.
+ *
+ * Returns `WS_RESULT_BUFFER_TOO_SMALL` with `*out_len` set to the size
+ * needed (nothing else changes), `WS_RESULT_INVALID_STATE` when not open
+ * or when writes wait to be taken, `WS_RESULT_NOT_SUPPORTED` on hixie
+ * drivers or when an extension (permessage-deflate) is active (use
+ * `ws_binary` there), `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_ARGUMENT`
+ * for another `message_kind`, and `WS_RESULT_NULL_PARAMETER`.
+ */
+ws_result ws_frame_message(struct ws_driver *drv,
+                           uint32_t message_kind,
+                           const uint8_t *data,
+                           size_t len,
+                           uint8_t *buf,
+                           size_t cap,
+                           size_t *out_len);
+
+/**
+ * A server's header for a `len`-byte message, for `writev` of the header
+ * and the host's own payload: writes it to `out` (room for
+ * `WS_FRAME_HEADER_MAX` bytes) and its length to `*out_len`. The whole
+ * payload must follow it on the wire before anything else is sent on this
+ * connection or taken from this driver; a text payload must be UTF-8 (it
+ * is not seen here). Same conditions as `ws_frame_message`; a driver that
+ * masks (a client) returns `WS_RESULT_NOT_SUPPORTED`.
+ */
+ws_result ws_frame_header(struct ws_driver *drv,
+                          uint32_t message_kind,
+                          uint64_t len,
+                          uint8_t *out,
+                          size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

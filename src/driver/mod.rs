@@ -9,6 +9,7 @@
 //! ordered before anything that follows it on the wire.
 
 mod answer;
+mod direct;
 mod extended_connect;
 mod handshake;
 mod queries;
@@ -31,6 +32,8 @@ use crate::proxy::Proxy;
 use crate::rand::{OsRandom, RandomSource};
 use crate::server;
 use crate::url::Url;
+
+pub use direct::{FrameError, frame_len};
 
 /// The framing protocol, once known.
 enum Proto {

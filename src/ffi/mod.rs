@@ -31,13 +31,15 @@ pub mod queries;
 pub mod result;
 pub mod send_into;
 pub mod version;
-// Last: the header lists it after the calls it builds on.
+// Last: the header lists them after the calls they build on.
 pub mod batch;
+pub mod direct;
 
 pub use answer::*;
 pub use batch::*;
 pub use callbacks::*;
 pub use commands::*;
+pub use direct::*;
 pub use driver::*;
 pub use extended_connect::*;
 pub use extensions::*;

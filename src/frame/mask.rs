@@ -34,6 +34,16 @@ pub fn unmask_extend(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize)
     (offset + n) & 3
 }
 
+/// Writes `src` XOR `key` into `dst`, which has the same length (a frame
+/// masked straight into the caller's buffer).
+#[inline]
+pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    assert_eq!(dst.len(), src.len());
+    // SAFETY: both are valid for `src.len()` bytes, and a `&mut` cannot
+    // overlap a shared borrow.
+    unsafe { xor_copy(src.as_ptr(), dst.as_mut_ptr(), src.len(), rotate(key, 0)) };
+}
+
 /// XORs `buf` in place with `key` rotated by `offset`; returns the next offset.
 #[inline]
 pub fn apply(buf: &mut [u8], key: [u8; 4], offset: usize) -> usize {

@@ -1,0 +1,154 @@
+//! Framing straight into the host's buffer: a message is encoded where the
+//! host will send it from (one copy, none through the driver's queue), or
+//! only its header is made so a server can `writev` header + its own
+//! payload (no copy at all).
+//!
+//! Both go around the action queue, so they are only allowed when nothing
+//! is queued: the frame then follows every write taken before it, as a
+//! queued one would. Everything the queue guarantees (no data after a
+//! close, masking, extensions) is checked here the same way.
+
+use super::{Driver, Proto};
+use crate::event::{MessageKind, ReadyState};
+use crate::frame::{FIN, MAX_HEADER_LEN, mask, opcode};
+
+/// Why a message could not be framed into the caller's buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// The buffer is too small; the frame needs this many bytes.
+    BufferTooSmall(usize),
+    /// Not open (connecting, closing or closed).
+    NotOpen,
+    /// Actions wait in the queue: take them first, or the frame would jump
+    /// ahead of them.
+    Queued,
+    /// Hixie drivers, an active extension (its frames are transformed), or
+    /// a header without its payload on a driver that masks.
+    NotSupported,
+    /// A text message that is not UTF-8.
+    InvalidUtf8,
+}
+
+/// How many bytes the frame for a `len`-byte payload takes.
+pub fn frame_len(len: usize, masked: bool) -> usize {
+    let ext = if len < 126 {
+        0
+    } else if len <= usize::from(u16::MAX) {
+        2
+    } else {
+        8
+    };
+    2 + ext + if masked { 4 } else { 0 } + len
+}
+
+/// Writes the header (mask key included when `key` is set) into `out`,
+/// which has room for it; returns its length.
+#[inline]
+fn put_header(out: &mut [u8], op: u8, len: usize, key: Option<[u8; 4]>) -> usize {
+    let mbit = if key.is_some() { 0x80 } else { 0 };
+    out[0] = FIN | op;
+    let mut at = if len < 126 {
+        out[1] = mbit | len as u8;
+        2
+    } else if len <= usize::from(u16::MAX) {
+        out[1] = mbit | 126;
+        out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        4
+    } else {
+        out[1] = mbit | 127;
+        out[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        10
+    };
+    if let Some(k) = key {
+        out[at..at + 4].copy_from_slice(&k);
+        at += 4;
+    }
+    at
+}
+
+impl Driver {
+    /// Frames one whole message into `out`, where the host sends it from,
+    /// instead of queueing an `Action::Write`; returns the frame's length.
+    /// A client masks it as [`binary`](Self::binary) would. Fails without
+    /// any effect (see [`FrameError`]); `BufferTooSmall` tells the size
+    /// needed, which [`frame_len`] also gives.
+    #[inline]
+    pub fn frame_message(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, FrameError> {
+        self.check_direct()?;
+        let op = op_of(kind, data)?;
+        let masked = self.masks();
+        let need = frame_len(data.len(), masked);
+        if out.len() < need {
+            return Err(FrameError::BufferTooSmall(need));
+        }
+        let key = masked.then(|| {
+            let mut k = [0u8; 4];
+            self.io.random().fill(&mut k);
+            k
+        });
+        let at = put_header(out, op, data.len(), key);
+        let body = &mut out[at..need];
+        match key {
+            Some(k) => mask::unmask_into(body, data, k),
+            None => body.copy_from_slice(data),
+        }
+        Ok(need)
+    }
+
+    /// The header alone of a `len`-byte message, for a server that writes
+    /// it followed by its own payload (`writev`): returns the header's
+    /// length. The payload must follow at once, whole, before anything
+    /// else is taken from or given to this driver; a text payload must be
+    /// UTF-8 (the caller's promise: it is not seen here). A driver that
+    /// masks (a client) cannot do this: `NotSupported`.
+    #[inline]
+    pub fn frame_header(
+        &mut self,
+        kind: MessageKind,
+        len: usize,
+        out: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<usize, FrameError> {
+        self.check_direct()?;
+        if self.masks() {
+            return Err(FrameError::NotSupported);
+        }
+        let op = match kind {
+            MessageKind::Text => opcode::TEXT,
+            MessageKind::Binary => opcode::BINARY,
+        };
+        Ok(put_header(out, op, len, None))
+    }
+
+    /// Open, hybi, no extension at work, nothing queued.
+    #[inline]
+    fn check_direct(&self) -> Result<(), FrameError> {
+        if self.io.state != ReadyState::Open {
+            return Err(FrameError::NotOpen);
+        }
+        if !matches!(self.proto, Proto::Hybi(_)) || self.ext.any_active() {
+            return Err(FrameError::NotSupported);
+        }
+        if !self.io.queue.is_empty() {
+            return Err(FrameError::Queued);
+        }
+        Ok(())
+    }
+
+    /// Whether this driver masks what it sends (clients, by default).
+    fn masks(&self) -> bool {
+        self.opts.masking.unwrap_or(self.is_client())
+    }
+}
+
+fn op_of(kind: MessageKind, data: &[u8]) -> Result<u8, FrameError> {
+    match kind {
+        MessageKind::Binary => Ok(opcode::BINARY),
+        MessageKind::Text if simdutf8::basic::from_utf8(data).is_ok() => Ok(opcode::TEXT),
+        MessageKind::Text => Err(FrameError::InvalidUtf8),
+    }
+}

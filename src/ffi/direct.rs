@@ -1,0 +1,151 @@
+//! Framing into the host's own buffer: `ws_frame_message` (one copy, no
+//! queue, no callback) and `ws_frame_header` (a server's `writev` of the
+//! header and its payload, no copy). The rules are the core's
+//! (`Driver::frame_message`); this file only translates them.
+
+use crate::driver::FrameError;
+use crate::event::MessageKind;
+use crate::frame::MAX_HEADER_LEN;
+
+use super::boundary::{Access, enter};
+use super::callbacks::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
+use super::driver::{Handle, ws_driver};
+use super::handle::{payload, write_out};
+use super::result::ws_result;
+
+/// The longest frame header `ws_frame_header` writes, in bytes.
+pub const WS_FRAME_HEADER_MAX: usize = 14;
+const _: () = assert!(WS_FRAME_HEADER_MAX == MAX_HEADER_LEN);
+
+fn kind_of(message_kind: u32) -> Option<MessageKind> {
+    match message_kind {
+        WS_MESSAGE_TEXT => Some(MessageKind::Text),
+        WS_MESSAGE_BINARY => Some(MessageKind::Binary),
+        _ => None,
+    }
+}
+
+/// Output for `ws_take_output` is waiting: a frame now would jump it.
+fn output_waiting(h: &Handle) -> bool {
+    h.output.borrow().len() != 0
+}
+
+fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {
+    match e {
+        FrameError::BufferTooSmall(need) => {
+            write_out(out_len, need);
+            ws_result::BufferTooSmall
+        }
+        FrameError::NotOpen => h.fail(ws_result::InvalidState, "The connection is not open."),
+        FrameError::Queued => h.fail(
+            ws_result::InvalidState,
+            "Output is waiting: take it (ws_poll, ws_take_output) before framing into your buffer.",
+        ),
+        FrameError::NotSupported => h.fail(
+            ws_result::NotSupported,
+            "This driver cannot frame into a buffer (hixie, an active extension, or a header \
+             without its payload on a driver that masks).",
+        ),
+        FrameError::InvalidUtf8 => h.fail(ws_result::InvalidUtf8, "The text is not valid UTF-8."),
+    }
+}
+
+/// Frames one whole message (`WS_MESSAGE_TEXT` or `WS_MESSAGE_BINARY`,
+/// `len` bytes at `data`) into `buf`, where the host sends it from, and sets
+/// `*out_len` to the frame's length: the bytes `ws_text`/`ws_binary` would
+/// hand to `on_write`, without the driver's copy and queue (a client masks
+/// them). Only when open and nothing waits to be sent (every write was
+/// taken); the frame then follows them on the wire.
+///
+/// Returns `WS_RESULT_BUFFER_TOO_SMALL` with `*out_len` set to the size
+/// needed (nothing else changes), `WS_RESULT_INVALID_STATE` when not open
+/// or when writes wait to be taken, `WS_RESULT_NOT_SUPPORTED` on hixie
+/// drivers or when an extension (permessage-deflate) is active (use
+/// `ws_binary` there), `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_ARGUMENT`
+/// for another `message_kind`, and `WS_RESULT_NULL_PARAMETER`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_frame_message(
+    drv: *mut ws_driver,
+    message_kind: u32,
+    data: *const u8,
+    len: usize,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> ws_result {
+    // `Read`: framing changes no answer of a query, so strings returned
+    // earlier stay valid (and the hot path skips clearing them).
+    enter::<Handle, _>(drv, Access::Read, |h, _| {
+        let data = try_arg!(payload(data, len));
+        check_out!(out_len);
+        if buf.is_null() && cap != 0 {
+            return ws_result::NullParameter;
+        }
+        let Some(kind) = kind_of(message_kind) else {
+            return h.fail(ws_result::InvalidArgument, "Unknown message kind.");
+        };
+        if output_waiting(h) {
+            return refused(h, FrameError::Queued, out_len);
+        }
+        let dst: &mut [u8] = if cap == 0 {
+            &mut []
+        } else {
+            // SAFETY: `buf` is non-NULL and the caller passes `cap` writable
+            // bytes that nothing else touches during the call (and that do
+            // not overlap `data`).
+            unsafe { std::slice::from_raw_parts_mut(buf, cap) }
+        };
+        let r = h.core.borrow_mut().frame_message(kind, data, dst);
+        match r {
+            Ok(n) => {
+                write_out(out_len, n);
+                ws_result::Ok
+            }
+            Err(e) => refused(h, e, out_len),
+        }
+    })
+}
+
+/// A server's header for a `len`-byte message, for `writev` of the header
+/// and the host's own payload: writes it to `out` (room for
+/// `WS_FRAME_HEADER_MAX` bytes) and its length to `*out_len`. The whole
+/// payload must follow it on the wire before anything else is sent on this
+/// connection or taken from this driver; a text payload must be UTF-8 (it
+/// is not seen here). Same conditions as `ws_frame_message`; a driver that
+/// masks (a client) returns `WS_RESULT_NOT_SUPPORTED`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_frame_header(
+    drv: *mut ws_driver,
+    message_kind: u32,
+    len: u64,
+    out: *mut u8,
+    out_len: *mut usize,
+) -> ws_result {
+    enter::<Handle, _>(drv, Access::Read, |h, _| {
+        check_out!(out, out_len);
+        let Some(kind) = kind_of(message_kind) else {
+            return h.fail(ws_result::InvalidArgument, "Unknown message kind.");
+        };
+        let Ok(len) = usize::try_from(len) else {
+            return h.fail(
+                ws_result::InvalidArgument,
+                "The length does not fit in memory.",
+            );
+        };
+        if output_waiting(h) {
+            return refused(h, FrameError::Queued, out_len);
+        }
+        let mut header = [0u8; MAX_HEADER_LEN];
+        let r = h.core.borrow_mut().frame_header(kind, len, &mut header);
+        match r {
+            Ok(n) => {
+                // SAFETY: `out` is non-NULL with room for
+                // `WS_FRAME_HEADER_MAX >= n` bytes (the contract).
+                unsafe { std::ptr::copy_nonoverlapping(header.as_ptr(), out, n) };
+                write_out(out_len, n);
+                ws_result::Ok
+            }
+            Err(e) => refused(h, e, out_len),
+        }
+    })
+}

@@ -1,0 +1,154 @@
+//! `ws_frame_message` and `ws_frame_header` through the C API: the
+//! core's rules (tests/core_direct.rs) translated to results, and the
+//! driver's own output (`ws_take_output`) counted as waiting output.
+
+use std::ptr::{null, null_mut};
+
+use wsdriver::ffi::*;
+
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\n\
+Upgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+/// An open server without callbacks whose handshake output was taken.
+fn open_server() -> *mut ws_driver {
+    let mut drv = null_mut();
+    assert_eq!(ws_driver_new_server(null(), &mut drv), ws_result::Ok);
+    assert_eq!(ws_start(drv), ws_result::Ok);
+    assert_eq!(
+        ws_parse(drv, REQUEST.as_ptr(), REQUEST.len()),
+        ws_result::Ok
+    );
+    take_output(drv);
+    assert_eq!(ws_state(drv), WS_STATE_OPEN);
+    drv
+}
+
+fn take_output(drv: *mut ws_driver) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut n = 0;
+    while ws_take_output(drv, buf.as_mut_ptr(), buf.len(), &mut n) == ws_result::Ok {
+        all.extend_from_slice(&buf[..n]);
+    }
+    all
+}
+
+#[test]
+fn a_framed_message_is_what_ws_binary_would_send() {
+    let a = open_server();
+    let b = open_server();
+    let data = vec![7u8; 300];
+    assert_eq!(ws_binary(a, data.as_ptr(), data.len()), ws_result::Ok);
+    let want = take_output(a);
+    let mut buf = vec![0u8; 400];
+    let mut n = 0;
+    assert_eq!(
+        ws_frame_message(
+            b,
+            WS_MESSAGE_BINARY,
+            data.as_ptr(),
+            data.len(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut n
+        ),
+        ws_result::Ok
+    );
+    assert_eq!(&buf[..n], &want[..]);
+    assert!(take_output(b).is_empty(), "nothing went through the driver");
+    ws_driver_free(a);
+    ws_driver_free(b);
+}
+
+#[test]
+fn results_say_why_a_frame_was_refused() {
+    let d = open_server();
+    let mut buf = [0u8; 8];
+    let mut n = 0;
+    let hello = b"hello!!";
+    assert_eq!(
+        ws_frame_message(
+            d,
+            WS_MESSAGE_BINARY,
+            hello.as_ptr(),
+            7,
+            buf.as_mut_ptr(),
+            8,
+            &mut n
+        ),
+        ws_result::BufferTooSmall
+    );
+    assert_eq!(n, 9, "the size needed");
+    assert_eq!(
+        ws_frame_message(
+            d,
+            WS_MESSAGE_BINARY,
+            hello.as_ptr(),
+            7,
+            null_mut(),
+            0,
+            &mut n
+        ),
+        ws_result::BufferTooSmall
+    );
+    assert_eq!(
+        ws_frame_message(d, 3, hello.as_ptr(), 7, buf.as_mut_ptr(), 8, &mut n),
+        ws_result::InvalidArgument
+    );
+    assert_eq!(
+        ws_frame_message(
+            d,
+            WS_MESSAGE_TEXT,
+            [0xffu8].as_ptr(),
+            1,
+            buf.as_mut_ptr(),
+            8,
+            &mut n
+        ),
+        ws_result::InvalidUtf8
+    );
+    assert_eq!(
+        ws_frame_message(d, WS_MESSAGE_TEXT, null(), 1, buf.as_mut_ptr(), 8, &mut n),
+        ws_result::NullParameter
+    );
+    // Output waiting for ws_take_output: the frame would jump it.
+    assert_eq!(ws_text(d, c"x".as_ptr(), 1), ws_result::Ok);
+    assert_eq!(
+        ws_frame_message(
+            d,
+            WS_MESSAGE_BINARY,
+            hello.as_ptr(),
+            1,
+            buf.as_mut_ptr(),
+            8,
+            &mut n
+        ),
+        ws_result::InvalidState
+    );
+    let mut header = [0u8; WS_FRAME_HEADER_MAX];
+    assert_eq!(
+        ws_frame_header(d, WS_MESSAGE_BINARY, 1, header.as_mut_ptr(), &mut n),
+        ws_result::InvalidState
+    );
+    take_output(d);
+    assert_eq!(
+        ws_frame_header(d, WS_MESSAGE_BINARY, 70_000, header.as_mut_ptr(), &mut n),
+        ws_result::Ok
+    );
+    assert_eq!(&header[..n], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
+    assert_eq!(ws_close(d, 1000, null(), 0), ws_result::Ok);
+    assert_eq!(
+        ws_frame_message(
+            d,
+            WS_MESSAGE_BINARY,
+            hello.as_ptr(),
+            1,
+            buf.as_mut_ptr(),
+            8,
+            &mut n
+        ),
+        ws_result::InvalidState
+    );
+    ws_driver_free(d);
+}
