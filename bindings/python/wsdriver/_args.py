@@ -1,5 +1,7 @@
 """Python values to C arguments: strings, buffers, options, headers."""
 
+from ctypes import c_char_p
+
 from . import _native as N
 from .errors import InvalidArgumentError, WSDriverError, _result_text
 
@@ -121,3 +123,12 @@ def _header_pairs(headers, what="headers"):
             raise TypeError("%s must be a mapping or (name, value) pairs" % what) from None
         pairs.append((_cstr(name, "header name"), _cstr(value, "header value")))
     return pairs
+
+
+def _field_arrays(fields, what="headers"):
+    """(names, values, count): C arrays of header fields for the C API."""
+    pairs = _header_pairs(fields, what)
+    n = len(pairs)
+    names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
+    values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
+    return names, values, n

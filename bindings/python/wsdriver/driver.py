@@ -10,16 +10,17 @@ carries on from the event after the one whose listener raised.
 
 import threading
 import weakref
-from typing import Any, List, Optional, Tuple
-from ctypes import addressof, byref, c_char, c_char_p, c_size_t, c_void_p, string_at
+from ctypes import addressof, byref, c_char, c_size_t, c_void_p
+from typing import Any, Optional
 
 from . import _native as N
+from ._args import _buffer, _build_options, _cstr, _field_arrays, _header_pairs, _payload
 from ._batch import Batch
-from ._args import _buffer, _build_options, _cstr, _header_pairs, _payload, _str
 from .deflate import Deflate
 from .errors import HandleClosedError, WSDriverError, _raise
 from .events import LISTENABLE as _LISTENABLE
-from .events import Event, Request, State
+from .events import Event
+from .queries import Queries
 
 __all__ = ["Driver"]
 
@@ -52,13 +53,7 @@ class _SendBuffer:
         self.cap = c_size_t(size)
 
 
-def _string_query(fn):
-    """A read-only property returning the driver's string query `fn`
-    (None once the handle is closed or when the library returns NULL)."""
-    return property(lambda self: _str(fn(self._h)) if self._h is not None else None)
-
-
-class Driver:
+class Driver(Queries):
     """One WebSocket connection's protocol state (a native ``ws_driver``).
 
     Make one with :meth:`server`, :meth:`client` or :meth:`rack`. Feed bytes
@@ -151,12 +146,9 @@ class Driver:
         """
         cmethod = _cstr(method, "method")
         ctarget = _cstr(target, "target")
-        pairs = _header_pairs(headers)
+        names, values, n = _field_arrays(headers)
         cbody = _buffer(body, "body")
         curl = None if url is None else _cstr(url, "url")
-        n = len(pairs)
-        names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
-        values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
 
         def make(o, out):
             return N.ws_driver_new_rack(
@@ -173,7 +165,7 @@ class Driver:
         included, as (name, value) pairs. :meth:`start` validates them and
         :attr:`handshake_fields` is the answer to send (``:status`` first);
         stream DATA goes to :meth:`parse`, writes are DATA for the stream."""
-        names, values, n = _field_arrays(fields)
+        names, values, n = _field_arrays(fields, "fields")
         return cls._new(
             lambda o, out: N.ws_driver_new_extended_server(o, names, values, n, out), opts
         )
@@ -512,11 +504,8 @@ class Driver:
         or once answered, ``ValueError`` for a bad status or header."""
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError("status must be an int")
-        pairs = _header_pairs(headers)
+        names, values, n = _field_arrays(headers)
         data = body.encode("utf-8") if isinstance(body, str) else _buffer(body, "body")
-        n = len(pairs)
-        names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
-        values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
         code = N.ws_reject(
             self._handle(), status if 0 <= status < 1 << 32 else 0, names, values, n, data, len(data)
         )
@@ -531,37 +520,17 @@ class Driver:
         if code != N.OK:
             _raise(code, "select_protocol", N.ws_last_error(self._h))
 
-    @property
-    def handshake_fields(self) -> List[Tuple[str, str]]:
-        """Extended CONNECT mode, after :meth:`start`: the header fields to
-        send (a server's answer, a client's request); [] otherwise."""
-        h = self._h
-        if h is None:
-            return []
-        name, value = c_char_p(), c_char_p()
-        out = []
-        for i in range(N.ws_extended_field_count(h)):
-            if N.ws_extended_field_at(h, i, byref(name), byref(value)) == N.OK:
-                out.append((_str(name.value), _str(value.value)))
-        return out
-
     def receive_response(self, fields) -> bool:
         """Extended CONNECT client: the response's fields (``:status``
         included) arrived. True when the connection opened; False when the
         response refused it (error and close events follow)."""
-        names, values, n = _field_arrays(fields)
+        names, values, n = _field_arrays(fields, "fields")
         code = N.ws_extended_response(self._handle(), names, values, n)
         if code == N.HANDSHAKE_FAILED:
             self._drain()
             return False
         self._command(code, "receive_response")
         return True
-
-    @property
-    def offered_protocols(self) -> List[str]:
-        """Server: the subprotocols the client offered, in its order."""
-        value = self.header("Sec-WebSocket-Protocol")
-        return [p.strip() for p in value.split(",") if p.strip()] if value else []
 
     def add_deflate(self, deflate: Optional[Deflate] = None) -> None:
         """Enables permessage-deflate (before :meth:`start`), with the
@@ -578,96 +547,3 @@ class Driver:
                 N.ws_deflate_free(settings)
         if code != N.OK:
             _raise(code, "add_deflate", N.ws_last_error(h))
-
-    # -- queries ---------------------------------------------------------
-
-    @property
-    def state(self):
-        h = self._h
-        return State(N.ws_state(h)) if h is not None else State.CLOSED
-
-    version = _string_query(N.ws_driver_version)
-
-    protocol = _string_query(N.ws_protocol)
-
-    @property
-    def status(self):
-        """Client: the response's HTTP status (0 until it arrived)."""
-        return N.ws_status(self._h) if self._h is not None else 0
-
-    url = _string_query(N.ws_url)
-
-    @property
-    def headers(self):
-        """A client's response headers or a server's request headers, as a
-        dict in arrival order (repeated names joined with ", ")."""
-        h = self._h
-        if h is None:
-            return {}
-        out = {}
-        name = c_char_p()
-        value = c_char_p()
-        for i in range(N.ws_header_count(h)):
-            if N.ws_header_at(h, i, byref(name), byref(value)) == N.OK:
-                out[_str(name.value)] = _str(value.value)
-        return out
-
-    def header(self, name, default=None):
-        """One header (case-insensitive), see :attr:`headers`."""
-        if self._h is None:
-            return default
-        v = N.ws_header(self._h, _cstr(name, "header name"))
-        return default if v is None else _str(v)
-
-    request_method = _string_query(N.ws_request_method)
-
-    request_path = _string_query(N.ws_request_path)
-
-    request_query = _string_query(N.ws_request_query)
-
-    @property
-    def request_body(self):
-        h = self._h
-        if h is None:
-            return b""
-        data = c_void_p()
-        n = c_size_t()
-        if N.ws_request_body(h, byref(data), byref(n)) != N.OK or not n.value:
-            return b""
-        return string_at(data.value, n.value)
-
-    @property
-    def request(self):
-        """Server: the request (``Request`` namedtuple), None until the head
-        is complete."""
-        method = self.request_method
-        if method is None:
-            return None
-        return Request(
-            method, self.request_path, self.request_query, self.headers,
-            self.request_body, self.url,
-        )
-
-    @property
-    def is_websocket(self):
-        return bool(N.ws_is_websocket(self._h)) if self._h is not None else False
-
-    @property
-    def buffered_amount(self):
-        """Bytes the native driver holds (for backpressure), plus output
-        waiting for :meth:`take_output`."""
-        n = N.ws_buffered_amount(self._h) if self._h is not None else 0
-        return n + len(self._out)
-
-    @property
-    def last_error(self):
-        return _str(N.ws_last_error(self._h)) if self._h is not None else None
-
-
-def _field_arrays(fields):
-    """(names, values, count) C arrays for header fields."""
-    pairs = _header_pairs(fields, "fields")
-    n = len(pairs)
-    names = (c_char_p * max(n, 1))(*[p[0] for p in pairs])
-    values = (c_char_p * max(n, 1))(*[p[1] for p in pairs])
-    return names, values, n
