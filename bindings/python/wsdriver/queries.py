@@ -1,7 +1,7 @@
 """The driver's read-only side: state, handshake values, the request."""
 
 from ctypes import byref, c_char_p, c_size_t, c_void_p, string_at
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import _native as N
 from ._args import _cstr, _str
@@ -20,6 +20,9 @@ class Queries:
     """Mixed into :class:`wsdriver.Driver`; reads ``self._h`` and
     ``self._out``."""
 
+    _h: Optional[int]  # the native handle (an address), None once freed
+    _out: bytearray  # output waiting for take_output()
+
     @property
     def handshake_fields(self) -> List[Tuple[str, str]]:
         """Extended CONNECT mode, after :meth:`start`: the header fields to
@@ -28,7 +31,7 @@ class Queries:
         if h is None:
             return []
         name, value = c_char_p(), c_char_p()
-        out = []
+        out: List[Tuple[str, str]] = []
         for i in range(N.ws_extended_field_count(h)):
             if N.ws_extended_field_at(h, i, byref(name), byref(value)) == N.OK:
                 out.append((_str(name.value), _str(value.value)))
@@ -42,7 +45,7 @@ class Queries:
 
 
     @property
-    def state(self):
+    def state(self) -> State:
         h = self._h
         return State(N.ws_state(h)) if h is not None else State.CLOSED
 
@@ -51,14 +54,14 @@ class Queries:
     protocol = _string_query(N.ws_protocol)
 
     @property
-    def status(self):
+    def status(self) -> int:
         """Client: the response's HTTP status (0 until it arrived)."""
         return N.ws_status(self._h) if self._h is not None else 0
 
     url = _string_query(N.ws_url)
 
     @property
-    def headers(self):
+    def headers(self) -> Dict[str, str]:
         """A client's response headers or a server's request headers, as a
         dict in arrival order (repeated names joined with ", ")."""
         h = self._h
@@ -72,7 +75,7 @@ class Queries:
                 out[_str(name.value)] = _str(value.value)
         return out
 
-    def header(self, name, default=None):
+    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """One header (case-insensitive), see :attr:`headers`."""
         if self._h is None:
             return default
@@ -86,18 +89,18 @@ class Queries:
     request_query = _string_query(N.ws_request_query)
 
     @property
-    def request_body(self):
+    def request_body(self) -> bytes:
         h = self._h
         if h is None:
             return b""
         data = c_void_p()
         n = c_size_t()
-        if N.ws_request_body(h, byref(data), byref(n)) != N.OK or not n.value:
+        if N.ws_request_body(h, byref(data), byref(n)) != N.OK or not n.value or not data.value:
             return b""
         return string_at(data.value, n.value)
 
     @property
-    def request(self):
+    def request(self) -> Optional[Request]:
         """Server: the request (``Request`` namedtuple), None until the head
         is complete."""
         method = self.request_method
@@ -109,16 +112,16 @@ class Queries:
         )
 
     @property
-    def is_websocket(self):
+    def is_websocket(self) -> bool:
         return bool(N.ws_is_websocket(self._h)) if self._h is not None else False
 
     @property
-    def buffered_amount(self):
+    def buffered_amount(self) -> int:
         """Bytes the native driver holds (for backpressure), plus output
         waiting for :meth:`take_output`."""
         n = N.ws_buffered_amount(self._h) if self._h is not None else 0
         return n + len(self._out)
 
     @property
-    def last_error(self):
+    def last_error(self) -> Optional[str]:
         return _str(N.ws_last_error(self._h)) if self._h is not None else None
