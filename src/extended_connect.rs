@@ -76,15 +76,30 @@ pub(crate) struct Pseudo {
     pub path: Option<String>,
     /// Why the field list is malformed (RFC 9113 §8.3), if it is.
     pub malformed: Option<String>,
+    /// The fields went past `max_headers` or `max_head_size` (431); the
+    /// rest were not kept.
+    pub too_large: bool,
 }
 
 /// Splits a request's fields into pseudo-headers and headers (repeated
-/// names joined with ", ").
-pub(crate) fn split_request(fields: impl IntoIterator<Item = impl AsField>) -> (Pseudo, Headers) {
+/// names joined with ", "), keeping at most `max_headers` headers and
+/// `max_size` bytes of names and values (the options' HTTP/1.1 limits).
+pub(crate) fn split_request(
+    fields: impl IntoIterator<Item = impl AsField>,
+    max_headers: usize,
+    max_size: usize,
+) -> (Pseudo, Headers) {
     let mut pseudo = Pseudo::default();
     let mut headers = Headers::new();
+    let (mut count, mut size) = (0usize, 0usize);
     for field in fields {
         let (name, value) = (field.name(), field.value());
+        count += 1;
+        size += name.len() + value.len();
+        if count > max_headers + 5 || size > max_size {
+            pseudo.too_large = true;
+            break;
+        }
         let Some(pname) = name.strip_prefix(':') else {
             headers.append(&name.to_ascii_lowercase(), value);
             continue;
@@ -146,6 +161,12 @@ impl Refusal {
 
 /// Checks an extended CONNECT request (RFC 8441 §4-5, RFC 9220 §3).
 pub(crate) fn check_request(p: &Pseudo, headers: &Headers) -> Result<(), Refusal> {
+    if p.too_large {
+        return Err(Refusal {
+            status: 431,
+            message: "Request header fields too large".into(),
+        });
+    }
     if let Some(m) = &p.malformed {
         return Err(Refusal::bad(m.clone()));
     }
@@ -300,15 +321,19 @@ mod tests {
 
     #[test]
     fn pseudo_header_after_a_header_is_malformed() {
-        let (p, _) = split_request([(":method", "CONNECT"), ("a", "1"), (":path", "/")]);
+        let (p, _) = split_request(
+            [(":method", "CONNECT"), ("a", "1"), (":path", "/")],
+            64,
+            1024,
+        );
         assert!(p.malformed.unwrap().contains(":path after"));
     }
 
     #[test]
     fn repeated_and_unknown_pseudo_headers_are_malformed() {
-        let (p, _) = split_request([(":path", "/"), (":path", "/x")]);
+        let (p, _) = split_request([(":path", "/"), (":path", "/x")], 64, 1024);
         assert!(p.malformed.unwrap().starts_with("Repeated"));
-        let (p, _) = split_request([(":status", "200")]);
+        let (p, _) = split_request([(":status", "200")], 64, 1024);
         assert!(p.malformed.unwrap().starts_with("Unknown"));
     }
 

@@ -598,3 +598,30 @@ fn select_protocol_works_on_the_request_fields() {
         Some("superchat")
     );
 }
+
+#[test]
+fn too_many_or_too_large_fields_get_431_and_are_not_kept() {
+    let many: Vec<(String, String)> = (0..100_000)
+        .map(|i| (format!("x-{i}"), "v".to_owned()))
+        .collect();
+    let (answer, message) = refused(
+        cat_fields(&chromium_request(&[]), &[])
+            .into_iter()
+            .chain(many)
+            .collect(),
+    );
+    assert_eq!(answer, [(":status".to_owned(), "431".to_owned())]);
+    assert_eq!(message, "Request header fields too large");
+    let opts = Options {
+        max_head_size: 100,
+        ..Options::default()
+    };
+    let big = "v".repeat(200);
+    let mut server = Driver::extended_connect_server(chromium_request(&[("x-big", &big)]), opts);
+    assert!(!server.start());
+    assert_eq!(status(server.handshake_fields().unwrap()), "431");
+    assert!(
+        server.request().unwrap().headers.get("x-big").is_none(),
+        "not kept"
+    );
+}

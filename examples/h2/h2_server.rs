@@ -98,6 +98,12 @@ struct Stats {
     refused: Pair,
     /// h2 WebSockets opened on a connection that also served the page.
     h2_ws_on_page_connection: AtomicU64,
+    /// Over h2 WebSockets: DATA bytes in and out, and the size of the
+    /// messages they carried (echoed, so the same both ways): with
+    /// permessage-deflate the DATA is smaller.
+    h2_data_in: AtomicU64,
+    h2_data_out: AtomicU64,
+    h2_message_bytes: AtomicU64,
     /// Ids of h2 connections that served the page.
     page_connections: Mutex<Vec<u64>>,
     last_request: Mutex<Vec<(String, String)>>,
@@ -118,7 +124,8 @@ impl Stats {
         format!(
             concat!(
                 r#"{{"connections":{},"pages":{},"websockets":{},"deflate":{},"refused":{},"#,
-                r#""h2_websockets_on_page_connection":{},"last_connect_request":{},"last_connect_answer":{}}}"#
+                r#""h2_websockets_on_page_connection":{},"h2_bytes":{{"data_in":{},"data_out":{},"messages":{}}},"#,
+                r#""last_connect_request":{},"last_connect_answer":{}}}"#
             ),
             self.connections.json(),
             self.pages.json(),
@@ -126,6 +133,9 @@ impl Stats {
             self.deflate.json(),
             self.refused.json(),
             self.h2_ws_on_page_connection.load(Relaxed),
+            self.h2_data_in.load(Relaxed),
+            self.h2_data_out.load(Relaxed),
+            self.h2_message_bytes.load(Relaxed),
             fields(&self.last_request),
             fields(&self.last_answer),
         )
@@ -331,19 +341,20 @@ async fn h2_websocket(
     }
     let mut body = request.into_body();
     loop {
-        if flush_h2(&mut drv, &mut send) {
+        if flush_h2(&mut drv, &mut send, &stats) {
             // The closing handshake is done: END_STREAM is the TCP FIN.
             let _ = send.send_data(Bytes::new(), true);
             return;
         }
         match body.data().await {
             Some(Ok(chunk)) => {
+                stats.h2_data_in.fetch_add(chunk.len() as u64, Relaxed);
                 drv.parse(&chunk);
                 let _ = body.flow_control().release_capacity(chunk.len());
             }
             _ => {
                 drv.transport_closed();
-                flush_h2(&mut drv, &mut send);
+                flush_h2(&mut drv, &mut send, &stats);
                 send.send_reset(h2::Reason::CANCEL);
                 return;
             }
@@ -353,14 +364,20 @@ async fn h2_websocket(
 
 /// Sends the driver's writes as DATA and reacts to its events; true once
 /// the connection closed.
-fn flush_h2(drv: &mut Driver, send: &mut SendStream<Bytes>) -> bool {
+fn flush_h2(drv: &mut Driver, send: &mut SendStream<Bytes>, stats: &Stats) -> bool {
     let mut closed = false;
     while let Some(action) = drv.poll_action() {
         match action {
             Action::Write(bytes) => {
+                stats.h2_data_out.fetch_add(bytes.len() as u64, Relaxed);
                 let _ = send.send_data(Bytes::from(bytes), false);
             }
-            Action::Event(e) => closed |= react(drv, e),
+            Action::Event(e) => {
+                if let Event::Message { data, .. } = &e {
+                    stats.h2_message_bytes.fetch_add(data.len() as u64, Relaxed);
+                }
+                closed |= react(drv, e);
+            }
         }
     }
     closed

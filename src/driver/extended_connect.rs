@@ -37,7 +37,7 @@ impl Driver {
         fields: impl IntoIterator<Item = impl AsField>,
         opts: Options,
     ) -> Driver {
-        let (pseudo, headers) = xc::split_request(fields);
+        let (pseudo, headers) = xc::split_request(fields, opts.max_headers, opts.max_head_size);
         let request = Request {
             method: pseudo.method.clone().unwrap_or_default(),
             target: pseudo.path.clone().unwrap_or_default(),

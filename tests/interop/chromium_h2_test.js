@@ -136,6 +136,12 @@ async function main() {
     res.check('server: every TLS connection chose h2 by ALPN', s.connections.h2 >= 1 && s.connections['http/1.1'] === 0,
       JSON.stringify(s.connections), JSON.stringify(s.connections));
     res.check('server: permessage-deflate accepted on both', s.deflate.h2 === 2, JSON.stringify(s.deflate));
+    // Half the matrix is random binary, half text that deflates 50:1 or
+    // more: compressed both ways, the DATA is well under the messages' size.
+    const b = s.h2_bytes;
+    const bytesNote = `DATA in ${b.data_in} B, out ${b.data_out} B, messages ${b.messages} B`;
+    res.check('server: DATA compressed both ways (under 60% of the message bytes)',
+      b.messages > 0 && b.data_in < 0.6 * b.messages && b.data_out < 0.6 * b.messages, bytesNote, bytesNote);
     const req = Object.fromEntries(s.last_connect_request);
     res.check("Chromium's request: :protocol websocket, :scheme https, version 13, no key",
       req[':method'] === 'CONNECT' && req[':protocol'] === 'websocket' && req[':scheme'] === 'https' &&
