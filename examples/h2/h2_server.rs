@@ -161,9 +161,17 @@ fn quote(s: &str) -> String {
 /// The page, the stats, or 404: (status, content type, body).
 fn route(path: &str, stats: &Stats) -> (u16, &'static str, Bytes) {
     match path {
-        "/" => (200, "text/html; charset=utf-8", Bytes::from_static(PAGE.as_bytes())),
+        "/" => (
+            200,
+            "text/html; charset=utf-8",
+            Bytes::from_static(PAGE.as_bytes()),
+        ),
         "/stats" => (200, "application/json", Bytes::from(stats.json())),
-        _ => (404, "text/plain; charset=utf-8", Bytes::from_static(b"Not found\n")),
+        _ => (
+            404,
+            "text/plain; charset=utf-8",
+            Bytes::from_static(b"Not found\n"),
+        ),
     }
 }
 
@@ -271,7 +279,12 @@ where
     }
 }
 
-fn h2_page(request: &Request<RecvStream>, mut respond: SendResponse<Bytes>, id: u64, stats: &Stats) {
+fn h2_page(
+    request: &Request<RecvStream>,
+    mut respond: SendResponse<Bytes>,
+    id: u64,
+    stats: &Stats,
+) {
     let head = request.method() == Method::HEAD;
     let (status, ctype, body) = route(request.uri().path(), stats);
     if request.uri().path() == "/" {
@@ -283,10 +296,8 @@ fn h2_page(request: &Request<RecvStream>, mut respond: SendResponse<Bytes>, id: 
         .header("content-type", ctype)
         .body(())
         .expect("valid response");
-    if let Ok(mut send) = respond.send_response(response, head) {
-        if !head {
-            let _ = send.send_data(body, true);
-        }
+    if let (Ok(mut send), false) = (respond.send_response(response, head), head) {
+        let _ = send.send_data(body, true);
     }
 }
 
@@ -301,7 +312,13 @@ async fn h2_websocket(
     let mut fields = vec![(":method".to_owned(), "CONNECT".to_owned())];
     let uri = request.uri();
     let pseudo = [
-        (":protocol", request.extensions().get::<h2::ext::Protocol>().map(|p| p.as_str())),
+        (
+            ":protocol",
+            request
+                .extensions()
+                .get::<h2::ext::Protocol>()
+                .map(|p| p.as_str()),
+        ),
         (":scheme", uri.scheme_str()),
         (":authority", uri.authority().map(|a| a.as_str())),
         (":path", uri.path_and_query().map(|p| p.as_str())),
