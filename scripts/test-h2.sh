@@ -50,7 +50,8 @@ if ! cmp -s "$HERE/package.json" "$NODE_DIR/.wsdriver-package.json" 2>/dev/null 
   cp "$HERE/package.json" "$NODE_DIR/.wsdriver-package.json"
 fi
 
-# ---- build
+# ---- build (the example is its own workspace: test.sh's rustfmt step misses it)
+cargo fmt --check --manifest-path examples/h2/Cargo.toml
 timeout 1200 cargo build --release --quiet --manifest-path examples/h2/Cargo.toml --target-dir target/h2
 SERVER=target/h2/release/h2_server
 
