@@ -47,6 +47,9 @@ module WebSocket
       ZERO_COPY_MIN = 4096
       ZERO_COPY_MESSAGE_MIN = 16_384
       MESSAGE = 'message'
+      # Actions per ws_poll_many call, and their stride.
+      BATCH  = 32
+      STRIDE = N::Action.size
 
       def parse(chunk)
         chunk = chunk.pack('C*') if chunk.is_a?(Array)
@@ -81,7 +84,9 @@ module WebSocket
         @handed       = []    # [name, event] other threads took for it
         @action       = N.new_action
         @action_ptr   = @action.to_ptr
-        @consumed_ptr = FFI::MemoryPointer.new(:size_t)
+        @consumed_ptr = FFI::MemoryPointer.new(:size_t) # also ws_poll_many's count
+        @batch_ptr    = FFI::MemoryPointer.new(STRIDE * BATCH)
+        @batch_ptr.put_uint32(0, STRIDE) # struct_size
         @read_buf     = nil   # the chunk read in place,
         @read_base    = 0     # its address,
         @read_len     = nil   # its length (nil when none),
@@ -97,7 +102,7 @@ module WebSocket
           raise_extension_fatal if @extension_fatal
           owner = @dispatcher
           if owner.nil?
-            dispatch(false)
+            flush_writes
           elsif owner.equal?(Thread.current)
             run_actions(true)
           else
@@ -127,36 +132,156 @@ module WebSocket
         end
       end
 
-      # The loop: events other threads handed over first (they are older
-      # than anything still queued), then the core's actions. `nested` is a
-      # command from a listener: it delivers what it queued and stops.
-      def run_actions(nested)
+      # A command's output when no thread is dispatching: writes only, as a
+      # rule; at the first event this thread takes the dispatcher's role.
+      def flush_writes
         ptr = @action_ptr
-        loop do
-          unless @handed.empty?
-            deliver(*@handed.shift)
+        while (result = N.ws_poll_queued(@handle, ptr)) == OK
+          if ptr.get_uint32(KIND) == ACTION_WRITE
+            @socket.write(bytes_of(ptr, 0))
             next
           end
-          result = !nested && @parsing ? N.ws_poll(@handle, ptr) : N.ws_poll_queued(@handle, ptr)
-          if result == OK
-            kind = ptr.get_uint32(KIND)
-            if kind == ACTION_MESSAGE
-              data = message_data(ptr)
-              # After a small message the rest of a chunk read in place is
-              # fed at once.
-              store_unread if @read_len && !nested && data.size < ZERO_COPY_MESSAGE_MIN
-              emit_message(MessageEvent.new(data))
-            elsif kind == ACTION_WRITE
-              @socket.write(bytes_of(ptr))
-            else
-              deliver(*event_of(ptr, kind))
+          @dispatcher = Thread.current
+          begin
+            run_action(ptr, 0)
+            run_actions(true)
+          ensure
+            @dispatcher = nil
+          end
+          return
+        end
+        N.check!(result, @handle, 'ws_poll_queued') unless result == EMPTY
+      end
+
+      # The loop: events other threads handed over first (they are older
+      # than anything still queued), then the core's actions, in batches
+      # (ws_poll_many) while parsing. `nested` is a command from a listener:
+      # it delivers what it queued and stops.
+      def run_actions(nested)
+        loop do
+          take_handed unless @handed.empty?
+          if !nested && @parsing
+            result = N.ws_poll_many(@handle, @batch_ptr, BATCH, @consumed_ptr)
+            if result == OK
+              count = @consumed_ptr.get_ulong(0)
+              # After a large message of a chunk read in place, straight on
+              # to the rest of the chunk: a poll that finds nothing would
+              # release the driver's large buffers between two messages
+              # (had anything been queued, ws_read stores the rest, and the
+              # next poll takes both in order).
+              read_more if (count == 1 ? run_action(@batch_ptr, 0) : run_batch(count)) && @handed.empty?
+              next
             end
-          elsif result == EMPTY
+          else
+            result = N.ws_poll_queued(@handle, @action_ptr)
+            if result == OK
+              run_action(@action_ptr, 0)
+              next
+            end
+          end
+          if result == EMPTY
             break if nested || !read_more
           else
             return if @handle.null? # freed by a listener
 
             N.check!(result, @handle, 'ws_poll')
+          end
+        end
+      end
+
+      # Delivers one action; true after a large message of a chunk read in
+      # place.
+      def run_action(ptr, off)
+        kind = ptr.get_uint32(off + KIND)
+        if kind == ACTION_MESSAGE
+          data = message_data(ptr, off)
+          large = false
+          if @read_len
+            # After a small message the rest of the chunk is fed at once:
+            # one copy costs less than a ws_read per message.
+            ptr.get_ulong(off + LEN) < ZERO_COPY_MESSAGE_MIN ? store_unread : (large = true)
+          end
+          emit_message(MessageEvent.new(data))
+          large
+        elsif kind == ACTION_WRITE
+          @socket.write(bytes_of(ptr, off))
+          false
+        else
+          deliver(*event_of(ptr, kind, off))
+          false
+        end
+      end
+
+      # Everything a batch points to is copied into Ruby objects before the
+      # first listener runs (a command from another thread meanwhile would
+      # invalidate it); then they go out in order, the lock released across
+      # runs of messages. Whatever a raising listener leaves is handed over,
+      # for the next call.
+      def run_batch(count)
+        ptr = @batch_ptr
+        return run_action(ptr, 0) if count == 1
+
+        items = Array.new(count)
+        i = 0
+        while i < count
+          off = i * STRIDE
+          kind = ptr.get_uint32(off + KIND)
+          items[i] = if kind == ACTION_MESSAGE then MessageEvent.new(message_data(ptr, off))
+                     elsif kind == ACTION_WRITE then [:write, bytes_of(ptr, off)]
+                     else event_of(ptr, kind, off)
+                     end
+          i += 1
+        end
+        store_unread if @read_len
+        deliver_batch(items, count)
+        false
+      end
+
+      def deliver_batch(items, count)
+        i = 0
+        @lock.mon_exit
+        begin
+          while i < count
+            item = items[i]
+            i += 1
+            if item.instance_of?(MessageEvent)
+              list = @listeners[MESSAGE]
+              if list.size == 1
+                list[0].call(item)
+              else
+                list.dup.each { |listener| listener.call(item) }
+              end
+              next if @handed.empty?
+            end
+            @lock.mon_enter
+            begin
+              unless item.instance_of?(MessageEvent)
+                name, event = item
+                name == :write ? @socket.write(event) : deliver(name, event)
+              end
+              take_handed
+            ensure
+              @lock.mon_exit
+            end
+          end
+        ensure
+          @lock.mon_enter
+          while i < count
+            item = items[i]
+            @handed << (item.instance_of?(MessageEvent) ? [:message, item] : item)
+            i += 1
+          end
+        end
+      end
+
+      # Delivers what other threads handed over.
+      def take_handed
+        while (item = @handed.shift)
+          name, event = item
+          if name == :write
+            @socket.write(event)
+          else
+            deliver(name, event)
           end
         end
       end
@@ -168,11 +293,11 @@ module WebSocket
         while (result = N.ws_poll_queued(@handle, ptr)) == OK
           kind = ptr.get_uint32(KIND)
           if kind == ACTION_WRITE
-            @socket.write(bytes_of(ptr))
+            @socket.write(bytes_of(ptr, 0))
           elsif kind == ACTION_MESSAGE
-            @handed << [:message, MessageEvent.new(message_data(ptr))]
+            @handed << [:message, MessageEvent.new(message_data(ptr, 0))]
           else
-            @handed << event_of(ptr, kind)
+            @handed << event_of(ptr, kind, 0)
           end
         end
         N.check!(result, @handle, 'ws_poll_queued') unless result == EMPTY
@@ -190,6 +315,7 @@ module WebSocket
         @read_len  = len
         @read_off  = 0
         begin
+          read_more # first, not a poll that finds nothing (see run_actions)
           dispatch(true)
         ensure
           store_unread if @read_off < len
@@ -226,9 +352,9 @@ module WebSocket
 
       # A message action's data: a UTF-8 String for text, a BINARY String or
       # an Array of bytes (binary_data_format: :array) for binary.
-      def message_data(ptr)
-        data = MEMORY.get_bytes(ptr.get_ulong(DATA) - 1, ptr.get_ulong(LEN))
-        if ptr.get_uint32(MESSAGE_KIND) == MESSAGE_TEXT
+      def message_data(ptr, off)
+        data = MEMORY.get_bytes(ptr.get_ulong(off + DATA) - 1, ptr.get_ulong(off + LEN))
+        if ptr.get_uint32(off + MESSAGE_KIND) == MESSAGE_TEXT
           data.force_encoding(UTF_8)
         elsif @binary_data_format == :array
           data.bytes
@@ -238,13 +364,13 @@ module WebSocket
       end
 
       # A write's or event's bytes (BINARY).
-      def bytes_of(ptr)
-        MEMORY.get_bytes(ptr.get_ulong(DATA) - 1, ptr.get_ulong(LEN))
+      def bytes_of(ptr, off)
+        MEMORY.get_bytes(ptr.get_ulong(off + DATA) - 1, ptr.get_ulong(off + LEN))
       end
 
       # [listener name, event] for an event other than a message; runs
       # under the lock, so everything read from the action is copied.
-      def event_of(ptr, kind)
+      def event_of(ptr, kind, off)
         case kind
         when N::ACTION_OPEN
           [:open, OpenEvent.new]
@@ -252,17 +378,17 @@ module WebSocket
           on_connect
           [:connect, ConnectEvent.new]
         when N::ACTION_PING
-          [:ping, PingEvent.new(bytes_of(ptr))]
+          [:ping, PingEvent.new(bytes_of(ptr, off))]
         when N::ACTION_PONG
-          [:pong, PongEvent.new(bytes_of(ptr).force_encoding(UTF_8))]
+          [:pong, PongEvent.new(bytes_of(ptr, off).force_encoding(UTF_8))]
         when N::ACTION_PING_ANSWERED
-          [:ping_answered, @ping_callbacks.delete(ptr.get_uint64(N::TOKEN_OFFSET))]
+          [:ping_answered, @ping_callbacks.delete(ptr.get_uint64(off + N::TOKEN_OFFSET))]
         when N::ACTION_CLOSE
           @extension_bridges&.each(&:close)
-          code = ptr.get_uint32(N::CODE_OFFSET)
-          [:close, code.zero? ? CloseEvent.new(nil, nil) : CloseEvent.new(code, bytes_of(ptr).force_encoding(UTF_8))]
+          code = ptr.get_uint32(off + N::CODE_OFFSET)
+          [:close, code.zero? ? CloseEvent.new(nil, nil) : CloseEvent.new(code, bytes_of(ptr, off).force_encoding(UTF_8))]
         when N::ACTION_ERROR
-          [:error, ProtocolError.new(bytes_of(ptr).force_encoding(UTF_8))]
+          [:error, ProtocolError.new(bytes_of(ptr, off).force_encoding(UTF_8))]
         else
           [:unknown, nil]
         end
@@ -275,7 +401,7 @@ module WebSocket
         begin
           case name
           when :ping_answered then event&.call
-          when :message then emit_message(event, locked: false)
+          when :message then call_message_listeners(event)
           when :unknown then nil
           else emit(name, event)
           end
@@ -284,20 +410,25 @@ module WebSocket
         end
       end
 
+      # emit(:message, event) with the lock released.
+      def emit_message(event)
+        @lock.mon_exit
+        begin
+          call_message_listeners(event)
+        ensure
+          @lock.mon_enter
+        end
+      end
+
       # emit(:message, event) without the per-call Symbol#to_s and, for the
       # usual single listener, without copying the list (the listener is
       # taken before it runs, so the copy semantics are the same).
-      def emit_message(event, locked: true)
-        @lock.mon_exit if locked
-        begin
-          list = @listeners[MESSAGE]
-          if list.size == 1
-            list[0].call(event)
-          else
-            list.dup.each { |listener| listener.call(event) }
-          end
-        ensure
-          @lock.mon_enter if locked
+      def call_message_listeners(event)
+        list = @listeners[MESSAGE]
+        if list.size == 1
+          list[0].call(event)
+        else
+          list.dup.each { |listener| listener.call(event) }
         end
       end
 
