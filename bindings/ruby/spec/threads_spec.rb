@@ -156,6 +156,22 @@ RSpec.describe 'threads' do
     expect(order).to eq(%i[connect write open start_returned])
   end
 
+  it 'input parsed from a listener of an event a command caused is delivered before the command returns' do
+    order = []
+    socket = Struct.new(:order) { def write(_) = nil }.new(order)
+    server = WebSocket::Driver.server(socket)
+    server.parse(REQUEST) # :connect, not answered yet
+    server.on(:open) do
+      order << :open
+      server.parse(frame(1, 'hi'))
+    end
+    server.on(:message) { |e| order << e.data }
+    server.start
+    order << :start_returned
+    expect(order).to eq([:open, 'hi', :start_returned])
+    expect(server.buffered_amount).to eq(0)
+  end
+
   it 'a ping without a callback is never refused for pending pongs (1,100 in a row)' do
     d = open_server
     results = Array.new(1100) { d.ping('x') }

@@ -141,12 +141,15 @@ module WebSocket
             @socket.write(bytes_of(ptr, 0))
             next
           end
+          # Not nested: a `parse` from a listener or another thread
+          # meanwhile sets @parsing, and this loop then parses its input.
           @dispatcher = Thread.current
           begin
             run_action(ptr, 0)
-            run_actions(true)
+            run_actions(false)
           ensure
             @dispatcher = nil
+            @parsing = false
           end
           return
         end
