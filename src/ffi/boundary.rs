@@ -81,6 +81,13 @@ pub(crate) trait Guarded: Castable + Sized {
     fn busy(&self) -> bool {
         false
     }
+    /// Runs the object's C teardown callbacks (extension destructors) while
+    /// the object is still whole: `free_requested` is already set, so every
+    /// call they make on it is refused and a `*_free` is a no-op.
+    fn teardown(&self) {}
+    /// A free was requested: callbacks the core would still run in the
+    /// current call (extension callbacks) must not.
+    fn on_free_requested(&self) {}
 }
 
 /// Runs `f` and turns a panic into `R::panicked()`; for functions without
@@ -136,31 +143,39 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
         R::panicked()
     });
     if outermost && g.free_requested.get() {
+        h.teardown();
         // SAFETY: `ptr` came from `into_c::<T>` (checked non-NULL above, and
         // valid by the caller's contract). The free was requested from
         // inside a callback and deferred to here, the outermost call: no
-        // other entry point on this object is running, `f` has returned, and
-        // `h`/`g` are not used after this point.
+        // other entry point on this object is running, `f` and the teardown
+        // callbacks have returned, and `h`/`g` are not used after this point.
         unsafe { free_box::<T>(ptr.cast_mut()) };
     }
     result
 }
 
 /// `*_free`: frees now, or, when called from inside one of the object's
-/// callbacks, marks it to be freed when the outermost call returns. Works
-/// on poisoned objects; NULL is a no-op. Never calls a callback.
+/// callbacks, marks it to be freed when the outermost call returns. A free
+/// already requested or running (called again from a teardown callback) is
+/// a no-op. Works on poisoned objects; NULL is a no-op. Calls no callback
+/// but the object's teardown ones (extension destructors).
 pub(crate) fn free<T: Guarded>(ptr: *mut T::C) {
     guard(|| {
         let Some(h) = try_ref::<T>(ptr) else {
             return;
         };
-        if h.guard().depth.get() > 0 {
-            h.guard().free_requested.set(true);
+        if h.guard().free_requested.replace(true) {
             return;
         }
+        h.on_free_requested();
+        if h.guard().depth.get() > 0 {
+            return;
+        }
+        h.teardown();
         // SAFETY: `ptr` came from `into_c::<T>` and is not freed yet (the
-        // caller's contract); no entry point on it is running (depth 0), and
-        // `h` is not used after this point.
+        // caller's contract); no entry point on it is running (depth 0), the
+        // teardown callbacks have returned (their nested frees were no-ops),
+        // and `h` is not used after this point.
         unsafe { free_box::<T>(ptr) };
     })
 }

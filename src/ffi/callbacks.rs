@@ -272,7 +272,15 @@ impl Drained {
 /// callback stops, or the driver is freed or poisoned from a callback.
 pub(crate) fn drain(h: &Handle, drv: *mut ws_driver) -> Drained {
     loop {
+        // Checked before each delivery too: an extension callback may have
+        // freed the driver while the core ran, and no callback runs after.
+        if h.guard.free_requested.get() || h.guard.poisoned.get() {
+            return Drained::Aborted;
+        }
         let action = h.core.borrow_mut().poll_action();
+        if h.guard.free_requested.get() {
+            return Drained::Aborted;
+        }
         let Some(action) = action else {
             return Drained::Done;
         };

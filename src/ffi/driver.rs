@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_void};
+use std::rc::Rc;
 
 use crate::driver::Driver;
 use crate::error::ErrorKind;
@@ -89,6 +90,9 @@ pub(crate) struct Handle {
     /// `ws_ping` callbacks by token.
     pong_replies: RefCell<Vec<(u64, Slot<PongReplyFn>)>>,
     next_token: Cell<u64>,
+    /// Shared with this driver's callback extensions: set once a free is
+    /// requested, after which their callbacks are no longer called.
+    pub stopped: Rc<Cell<bool>>,
 }
 
 type PongReplyFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver) -> std::ffi::c_int;
@@ -109,6 +113,21 @@ impl Guarded for Handle {
     fn busy(&self) -> bool {
         self.core.try_borrow_mut().is_err()
     }
+
+    fn on_free_requested(&self) {
+        self.stopped.set(true);
+    }
+
+    fn teardown(&self) {
+        // Dropping the core runs the extensions' destructors (C code that
+        // may call back in): drop it here, with the handle whole, rather
+        // than inside the handle's own drop.
+        let core = std::mem::replace(
+            &mut *self.core.borrow_mut(),
+            Driver::server(Options::default()),
+        );
+        drop(core);
+    }
 }
 
 impl Handle {
@@ -126,6 +145,7 @@ impl Handle {
             nested_input: RefCell::new(Vec::new()),
             pong_replies: RefCell::new(Vec::new()),
             next_token: Cell::new(INTERNAL_TOKEN),
+            stopped: Rc::new(Cell::new(false)),
         }
     }
 

@@ -8,7 +8,8 @@
 //! `ws_*` call on the same driver from inside one returns
 //! `WS_RESULT_INVALID_STATE`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::ffi::{c_char, c_int, c_void};
 
 use crate::error::{Error, ErrorKind};
@@ -322,40 +323,88 @@ struct Callbacks {
     outgoing: ws_ext_message_cb,
 }
 
-pub(crate) struct CExtension {
+/// The object behind a `ws_extension *`. Only ever reached through shared
+/// references (its fields are cells), from C and from the [`CExtension`]
+/// the core holds alike, so a callback may call `ws_extension_*` on it at
+/// any time, its destructor included.
+pub(crate) struct ExtState {
     name: String,
     rsv: u8,
-    cb: RefCell<Callbacks>,
+    cb: Cell<Callbacks>,
+    /// Owned by a driver since `ws_add_extension`.
+    added: Cell<bool>,
+    /// The destructor runs or ran: calls are refused, frees are no-ops.
+    dying: Cell<bool>,
+    /// The owning driver's flag: set when its free was requested, after
+    /// which no callback of this extension runs.
+    stopped: RefCell<Option<Rc<Cell<bool>>>>,
 }
 
-impl Castable for CExtension {
+impl Castable for ExtState {
     type C = ws_extension;
 }
 
-// SAFETY: the only non-Send part is the host's user pointer. It travels
-// with the driver, which may move between threads but is used by one thread
-// at a time (the header's threading rule), so the callbacks never run on two
-// threads at once.
+impl ExtState {
+    /// The callbacks, or `None` once they may no longer run.
+    fn live_callbacks(&self) -> Option<Callbacks> {
+        let stopped = self.stopped.borrow().as_ref().is_some_and(|s| s.get());
+        (!stopped && !self.dying.get()).then(|| self.cb.get())
+    }
+}
+
+/// Runs the destructor, then frees the state; a no-op when it already runs.
+fn destroy(ptr: *mut ws_extension) {
+    let Some(s) = try_ref::<ExtState>(ptr) else {
+        return;
+    };
+    if s.dying.replace(true) {
+        return;
+    }
+    let cb = s.cb.get();
+    if let Some(destroy) = cb.destroy {
+        // SAFETY: the host registered `destroy` for `user`, to be called
+        // once when the extension goes away; `dying` makes this the once.
+        unsafe { destroy(cb.user) };
+    }
+    // SAFETY: `ptr` came from `into_c::<ExtState>`; its one owner (the
+    // caller of `ws_extension_free`, or the driver's `CExtension`) is giving
+    // it up here, once (`dying`); `s` is not used after this point.
+    unsafe { free_box::<ExtState>(ptr) };
+}
+
+/// What the core holds for a callback extension added to a driver: the
+/// owner of the [`ExtState`], which it frees (destructor first) on drop.
+pub(crate) struct CExtension {
+    state: *mut ws_extension,
+}
+
+// SAFETY: the only non-Send parts are the host's user pointer and the
+// driver's stop flag. Both travel with the driver, which may move between
+// threads but is used by one thread at a time (the header's threading
+// rule), so they are never used on two threads at once.
 unsafe impl Send for CExtension {}
 
 impl Drop for CExtension {
     fn drop(&mut self) {
-        let cb = self.cb.get_mut();
-        if let Some(destroy) = cb.destroy.take() {
-            // SAFETY: the host registered `destroy` for `user`, to be called
-            // once when the extension goes away.
-            unsafe { destroy(cb.user) };
-        }
+        destroy(self.state);
     }
 }
 
 impl CExtension {
+    fn state(&self) -> &ExtState {
+        // SAFETY: the state lives until this `CExtension` is dropped (only
+        // `destroy` frees an added extension, and only from `drop`).
+        unsafe { &*self.state.cast::<ExtState>() }
+    }
+
     fn message(
-        &mut self,
+        &self,
         which: fn(&Callbacks) -> ws_ext_message_cb,
         msg: &mut ExtMessage,
     ) -> Result<(), Error> {
-        let cb = *self.cb.get_mut();
+        let Some(cb) = self.state().live_callbacks() else {
+            return Ok(());
+        };
         let Some(f) = which(&cb) else { return Ok(()) };
         let mut rsv = u32::from(msg.rsv);
         let (rc, out) = with_buffer(|buf| {
@@ -379,7 +428,7 @@ impl CExtension {
                 .unwrap_or_else(|| "failed".into());
             return Err(Error::new(
                 ErrorKind::Extension,
-                format!("{}: {text}", self.name),
+                format!("{}: {text}", self.state().name),
             ));
         }
         if let Some(data) = out {
@@ -402,15 +451,17 @@ fn header_params(name: &str, params: &[u8]) -> Option<Vec<(String, ParamValue)>>
 
 impl Extension for CExtension {
     fn name(&self) -> &str {
-        &self.name
+        &self.state().name
     }
 
     fn rsv_bits(&self) -> u8 {
-        self.rsv
+        self.state().rsv
     }
 
     fn offer(&mut self) -> Vec<Vec<(String, ParamValue)>> {
-        let cb = *self.cb.get_mut();
+        let Some(cb) = self.state().live_callbacks() else {
+            return Vec::new();
+        };
         let Some(f) = cb.offer else {
             return vec![Vec::new()];
         };
@@ -423,21 +474,24 @@ impl Extension for CExtension {
         let Ok(text) = std::str::from_utf8(&out) else {
             return Vec::new();
         };
+        let name = self.state().name.as_str();
         // Several offers are written in header syntax, names included.
-        let named = text.trim_start().strip_prefix(self.name.as_str());
+        let named = text.trim_start().strip_prefix(name);
         if named.is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ',', ' '])) {
             return match parse_header(text) {
-                Ok(specs) if specs.iter().all(|o| o.name == self.name) => {
+                Ok(specs) if specs.iter().all(|o| o.name == name) => {
                     specs.into_iter().map(|o| o.params).collect()
                 }
                 _ => Vec::new(),
             };
         }
-        header_params(&self.name, &out).map_or_else(Vec::new, |p| vec![p])
+        header_params(name, &out).map_or_else(Vec::new, |p| vec![p])
     }
 
     fn activate(&mut self, response: &ExtensionSpec) -> Result<(), String> {
-        let cb = *self.cb.get_mut();
+        let Some(cb) = self.state().live_callbacks() else {
+            return Err("the driver is being freed".into());
+        };
         let Some(f) = cb.activate else { return Ok(()) };
         let text = response.to_header();
         // SAFETY: host callback; `text` outlives the call.
@@ -450,7 +504,7 @@ impl Extension for CExtension {
     }
 
     fn respond(&mut self, offers: &[&ExtensionSpec]) -> Option<Vec<(String, ParamValue)>> {
-        let cb = *self.cb.get_mut();
+        let cb = self.state().live_callbacks()?;
         let f = cb.respond?;
         let text = offers
             .iter()
@@ -463,7 +517,7 @@ impl Extension for CExtension {
         if rc != 0 {
             return None;
         }
-        header_params(&self.name, &out.unwrap_or_default())
+        header_params(&self.state().name, &out.unwrap_or_default())
     }
 
     fn incoming(&mut self, msg: &mut ExtMessage, _max_length: u64) -> Result<(), Error> {
@@ -510,10 +564,13 @@ pub extern "C" fn ws_extension_new(
             incoming: None,
             outgoing: None,
         };
-        let ext = CExtension {
+        let ext = ExtState {
             name: name.to_owned(),
             rsv,
-            cb: RefCell::new(cb),
+            cb: Cell::new(cb),
+            added: Cell::new(false),
+            dying: Cell::new(false),
+            stopped: RefCell::new(None),
         };
         write_out(out, into_c(Box::new(ext)));
         ws_result::Ok
@@ -521,9 +578,12 @@ pub extern "C" fn ws_extension_new(
 }
 
 fn set_ext(ext: *mut ws_extension, f: impl FnOnce(&mut Callbacks)) -> ws_result {
-    guard(|| match try_ref::<CExtension>(ext) {
+    guard(|| match try_ref::<ExtState>(ext) {
+        Some(e) if e.dying.get() => ws_result::InvalidState,
         Some(e) => {
-            f(&mut e.cb.borrow_mut());
+            let mut cb = e.cb.get();
+            f(&mut cb);
+            e.cb.set(cb);
             ws_result::Ok
         }
         None => ws_result::NullParameter,
@@ -531,7 +591,8 @@ fn set_ext(ext: *mut ws_extension, f: impl FnOnce(&mut Callbacks)) -> ws_result 
 }
 
 /// Sets the user pointer passed to every callback, and an optional
-/// destructor called with it when the extension is freed.
+/// destructor called once with it when the extension is freed (by
+/// `ws_extension_free`, or with the driver that owns it).
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_extension_set_user(
     ext: *mut ws_extension,
@@ -588,34 +649,39 @@ pub extern "C" fn ws_extension_on_outgoing(
     set_ext(ext, |c| c.outgoing = cb)
 }
 
-/// Frees an extension that was not handed to `ws_add_extension` (its
-/// destructor runs). NULL is a no-op.
+/// Frees an extension that was not handed to `ws_add_extension`: its
+/// destructor runs first. NULL is a no-op, and so is a free from inside
+/// its own destructor or of an extension a driver owns (it is freed with
+/// the driver).
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_extension_free(ext: *mut ws_extension) {
     guard(|| {
-        if !ext.is_null() {
-            // SAFETY: a non-NULL `ext` came from `ws_extension_new` and was
-            // neither freed nor added to a driver (the caller's contract).
-            unsafe { free_box::<CExtension>(ext) };
+        if try_ref::<ExtState>(ext).is_some_and(|e| !e.added.get()) {
+            destroy(ext);
         }
     })
 }
 
 /// Registers a callback extension for negotiation; only before `ws_start`.
 /// On `WS_RESULT_OK` the driver owns `ext` (do not free it; its destructor
-/// runs when the driver is freed); on failure the caller still owns it.
+/// runs when the driver is freed, and `ext` is invalid after that); on
+/// failure the caller still owns it. `WS_RESULT_INVALID_STATE` for an
+/// extension already added to a driver or whose destructor is running.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_add_extension(drv: *mut ws_driver, ext: *mut ws_extension) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
-        if ext.is_null() {
+        let Some(state) = try_ref::<ExtState>(ext) else {
             return ws_result::NullParameter;
+        };
+        if state.added.get() || state.dying.get() {
+            let message = "This extension is already owned by a driver, or being freed.";
+            return h.fail(ws_result::InvalidState, message);
         }
         if let Err(refused) = check_can_add(h) {
             return refused;
         }
-        // SAFETY: `ext` came from `ws_extension_new` and is not freed or
-        // added yet (the caller's contract); ownership moves to the driver.
-        let boxed = unsafe { Box::from_raw(ext.cast::<CExtension>()) };
-        add(h, boxed)
+        state.added.set(true);
+        *state.stopped.borrow_mut() = Some(Rc::clone(&h.stopped));
+        add(h, Box::new(CExtension { state: ext }))
     })
 }

@@ -242,6 +242,10 @@ fn poll_with(
             h.core.borrow_mut().recycle(old);
         }
         let action = next(&mut h.core.borrow_mut());
+        if h.guard.free_requested.get() {
+            // An extension callback freed the driver: hand out nothing.
+            return ws_result::InvalidState;
+        }
         let Some(action) = action else {
             return ws_result::Empty;
         };
