@@ -98,6 +98,11 @@ seeds = {
   "reentrant-free": bytes([0, 0x7F]) + bytes([0, 255, 0, 255]) + bytes([8] * 8),
   "reentrant-parse": bytes([0, 0x7F]) + bytes([0, 255, 0, 255, 0, 10]) + frame(0x81, b"abc")[:11] + bytes([7, 9, 7, 4]),
   "proxy": bytes([2, 0]) + bytes([17, 40]) + b"HTTP/1.1 200 OK\r\n\r\n" + b"\x00" * 21,
+  # 0x80: a callback extension whose callbacks make random calls (frees included).
+  "ext-server": bytes([0, 0xFF]) + bytes([13, 0, 255, 0, 255, 0, 10]) + frame(0x81, b"abc")[:11] + bytes([6, 2]) + b"hi" + bytes([4, 7, 3, 6, 10, 5]),
+  "ext-client": bytes([2, 0xFF]) + bytes([13, 0, 255, 0, 255, 0, 8]) + frame(0x81, b"Hello", None)[:9] + bytes([6, 1]) + b"x" + bytes([3, 4, 6]),
+  "ext-free": bytes([0, 0xFF]) + bytes([0, 255, 0, 255, 0, 10]) + frame(0x81, b"abc")[:11] + bytes([18, 4, 6, 4]),
+  "ext-hixie": bytes([1, 0xFF]) + bytes([0, 255, 18]) + bytes([6, 7, 4]),
  },
 }
 

@@ -767,6 +767,11 @@ struct Ctx {
     last_state: u32,
     depth: u32,
     calls: u32,
+    /// The callback extension: NULL when none, or once it is freed.
+    ext: *mut ws_extension,
+    /// Owned by the driver (added): freed with it.
+    ext_added: bool,
+    destroyed: u32,
 }
 
 impl Ctx {
@@ -975,6 +980,123 @@ unsafe extern "C" fn pong_reply(user: *mut c_void, _d: *mut ws_driver) -> c_int 
     react(unsafe { ctx(user) })
 }
 
+/// A reaction from inside an extension callback or the destructor: random
+/// calls on the driver and on the extension, frees included. The rule:
+/// refused calls return `WS_RESULT_INVALID_STATE`, never anything unsafe.
+fn react_ext(c: &mut Ctx, out: *mut ws_buffer) -> c_int {
+    if c.depth > 4 || c.calls > 2000 {
+        return 0;
+    }
+    c.calls += 1;
+    c.depth += 1;
+    let op = c.next();
+    let mut rc = 0;
+    match op % 12 {
+        0..=2 => {}
+        3 => {
+            if !c.freed {
+                ok(ws_text(c.drv, c"e".as_ptr(), 1));
+            }
+        }
+        4 => {
+            if !c.freed {
+                ws_driver_free(c.drv);
+                c.freed = true;
+            }
+        }
+        5 => {
+            if !c.ext.is_null() {
+                ok(ws_extension_on_incoming(c.ext, None));
+                ok(ws_extension_on_outgoing(c.ext, Some(ext_message)));
+            }
+        }
+        6 => {
+            if !c.ext.is_null() && !c.ext_added {
+                // Frees now (destructor runs nested) unless it is already
+                // being freed; `ext_destroy` clears `c.ext`.
+                ws_extension_free(c.ext);
+            } else if !c.ext.is_null() {
+                ws_extension_free(c.ext); // owned by the driver: a no-op
+            }
+        }
+        7 => {
+            if !c.freed && !c.ext.is_null() && !c.ext_added {
+                let r = ws_add_extension(c.drv, c.ext);
+                ok(r);
+                if r as u32 == 0 {
+                    c.ext_added = true;
+                }
+            }
+        }
+        8 => {
+            if !c.freed {
+                queries(c.drv);
+                ok(ws_parse(c.drv, b"x".as_ptr(), 1));
+            }
+        }
+        9 => rc = 1,
+        10 => {
+            if !out.is_null() {
+                let n = (c.next() % 8) as usize;
+                let bytes: Vec<u8> = (0..n).map(|_| b'a' + c.next() % 26).collect();
+                ok(ws_buffer_set(out, bytes.as_ptr(), bytes.len()));
+            }
+        }
+        _ => {
+            if !c.freed {
+                ok(ws_close(c.drv, 1000, std::ptr::null(), 0));
+                ok(ws_start(c.drv));
+            }
+        }
+    }
+    c.depth -= 1;
+    rc
+}
+
+unsafe extern "C" fn ext_offer(user: *mut c_void, out: *mut ws_buffer) -> c_int {
+    react_ext(unsafe { ctx(user) }, out)
+}
+unsafe extern "C" fn ext_activate(user: *mut c_void, resp: *const c_char, len: usize) -> c_int {
+    let s = unsafe { std::slice::from_raw_parts(resp as *const u8, len) };
+    std::hint::black_box(s.iter().fold(0u8, |x, y| x ^ y));
+    react_ext(unsafe { ctx(user) }, std::ptr::null_mut())
+}
+unsafe extern "C" fn ext_respond(
+    user: *mut c_void,
+    offers: *const c_char,
+    len: usize,
+    out: *mut ws_buffer,
+) -> c_int {
+    let s = unsafe { std::slice::from_raw_parts(offers as *const u8, len) };
+    std::hint::black_box(s.iter().fold(0u8, |x, y| x ^ y));
+    react_ext(unsafe { ctx(user) }, out)
+}
+unsafe extern "C" fn ext_message(
+    user: *mut c_void,
+    _rsv: u32,
+    _is_text: u32,
+    data: *const u8,
+    len: usize,
+    out: *mut ws_buffer,
+    out_rsv: *mut u32,
+) -> c_int {
+    let s = unsafe { std::slice::from_raw_parts(data, len) };
+    std::hint::black_box(s.iter().fold(0u8, |x, y| x ^ y));
+    let c = unsafe { ctx(user) };
+    if c.next() & 1 != 0 {
+        unsafe { *out_rsv = 0 };
+    }
+    react_ext(c, out)
+}
+unsafe extern "C" fn ext_destroy(user: *mut c_void) {
+    let c = unsafe { ctx(user) };
+    c.destroyed += 1;
+    assert_eq!(c.destroyed, 1, "extension destructor ran twice");
+    react_ext(c, std::ptr::null_mut());
+    // The extension is freed when this returns.
+    c.ext = std::ptr::null_mut();
+}
+
 /// Random sequences of ws_* calls on one driver, with callbacks that call
 /// back into the same driver (text, close, parse, free, stop, poll ...).
 /// Byte 0: driver kind and options; byte 1: which callbacks; the rest are
@@ -998,6 +1120,9 @@ pub fn ffi(data: &[u8]) {
         last_state: 0,
         depth: 0,
         calls: 0,
+        ext: std::ptr::null_mut(),
+        ext_added: false,
+        destroyed: 0,
     }));
     // SAFETY: `cp` is live until the end of this function; each borrow is
     // used only until the next ws_* call.
@@ -1011,10 +1136,16 @@ pub fn ffi(data: &[u8]) {
     ok(ws_options_set_max_pending_pings(opts, 2));
     ok(ws_options_set_retained_buffer(opts, 64));
     let mut d: *mut ws_driver = std::ptr::null_mut();
+    let with_ext = cbs & 128 != 0;
+    let ext_header = if with_ext {
+        "Sec-WebSocket-Extensions: x-fuzz; a=1\r\n"
+    } else {
+        ""
+    };
     let prefix: Vec<u8> = match kind % 4 {
         0 => {
             ok(ws_driver_new_server(opts, &mut d));
-            hybi_request("")
+            hybi_request(ext_header)
         }
         1 => {
             ok(ws_driver_new_server(opts, &mut d));
@@ -1030,7 +1161,7 @@ pub fn ffi(data: &[u8]) {
                 c"ws://example.com/chat".as_ptr(),
                 &mut d,
             ));
-            client_response("")
+            client_response(ext_header)
         }
         _ => {
             let names = [
@@ -1088,6 +1219,22 @@ pub fn ffi(data: &[u8]) {
     }
     if cbs & 64 != 0 {
         ok(ws_on_error(d, Some(on_error), user));
+    }
+    if with_ext {
+        // A callback extension whose every callback (offer, activate,
+        // respond, incoming, outgoing, destroy) makes random calls.
+        let mut e: *mut ws_extension = std::ptr::null_mut();
+        ok(ws_extension_new(c"x-fuzz".as_ptr(), WS_RSV2, &mut e));
+        ok(ws_extension_set_user(e, user, Some(ext_destroy)));
+        ok(ws_extension_on_offer(e, Some(ext_offer)));
+        ok(ws_extension_on_activate(e, Some(ext_activate)));
+        ok(ws_extension_on_respond(e, Some(ext_respond)));
+        ok(ws_extension_on_incoming(e, Some(ext_message)));
+        ok(ws_extension_on_outgoing(e, Some(ext_message)));
+        cx().ext = e;
+        let r = ws_add_extension(d, e);
+        ok(r);
+        cx().ext_added = r as u32 == 0;
     }
     let mut prefix_at = 0;
     let mut ops = 0;
@@ -1208,7 +1355,17 @@ pub fn ffi(data: &[u8]) {
         if !cx().freed {
             assert_eq!(ws_state(d), 3, "not closed after ws_transport_closed");
             ws_driver_free(d);
+            cx().freed = true;
         }
+    }
+    if !cx().ext.is_null() && !cx().ext_added {
+        ws_extension_free(cx().ext);
+    }
+    if with_ext {
+        // Freed with the driver, by its own free, or not added and freed
+        // just above: the destructor ran exactly once either way.
+        assert!(cx().freed || !cx().ext_added);
+        assert_eq!(cx().destroyed, 1, "extension destructor did not run");
     }
     // SAFETY: made by Box::into_raw above; no callback can run any more.
     drop(unsafe { Box::from_raw(cp) });
