@@ -18,6 +18,17 @@ const GROWTH: u64 = 8;
 /// What a data frame may reserve before any of its payload arrived.
 const MIN_RESERVE: u64 = 64 * 1024;
 
+/// Reserves room for a size the peer chose: when the memory is not there,
+/// the connection fails with 1009 instead of the process aborting.
+fn reserve(buf: &mut Vec<u8>, additional: usize) -> Result<(), Error> {
+    buf.try_reserve_exact(additional).map_err(|_| {
+        Error::new(
+            ErrorKind::TooLarge,
+            "WebSocket frame length too large (out of memory)",
+        )
+    })
+}
+
 /// The gem's close code for a close frame without a payload.
 const DEFAULT_CLOSE_CODE: u16 = 1000;
 
@@ -32,6 +43,10 @@ enum Stage {
 pub(crate) struct Hybi {
     masking: bool,
     require_masking: bool,
+    /// A client: a masked frame from the server fails with 1002 (RFC 6455
+    /// §5.1: "A client MUST close a connection if it detects a masked
+    /// frame").
+    reject_masked: bool,
     max_length: u64,
     stage: Stage,
     /// A header split across inputs.
@@ -50,10 +65,17 @@ pub(crate) struct Hybi {
 }
 
 impl Hybi {
+    /// A client's protocol: masked frames are a protocol error.
+    pub fn rejecting_masked(mut self) -> Self {
+        self.reject_masked = true;
+        self
+    }
+
     pub fn new(masking: bool, require_masking: bool, max_length: u64) -> Self {
         Hybi {
             masking,
             require_masking,
+            reject_masked: false,
             max_length,
             stage: Stage::Header,
             partial: [0; MAX_HEADER_LEN],
@@ -187,7 +209,7 @@ impl Hybi {
             return None;
         }
         let masked = b1 & 0x80 != 0;
-        if !masked && self.require_masking {
+        if (!masked && self.require_masking) || (masked && self.reject_masked) {
             return None;
         }
         let (len, mut at) = match b1 & 0x7F {
@@ -314,6 +336,7 @@ impl Hybi {
             && len7 <= 125
             && (len7 as u64) <= self.max_length
             && (masked || !self.require_masking)
+            && !(masked && self.reject_masked)
         {
             return Ok(());
         }
@@ -354,6 +377,11 @@ impl Hybi {
             return Err(Error::new(
                 ErrorKind::Unacceptable,
                 "Received unmasked frame but masking is required",
+            ));
+        }
+        if self.reject_masked && masked {
+            return Err(Error::protocol(
+                "Received masked frame but a server must not mask",
             ));
         }
         Ok(())
@@ -400,7 +428,7 @@ impl Hybi {
             // but never more than GROWTH times what actually arrived, so a
             // large announced length costs memory only as its bytes come.
             let bound = (available as u64).saturating_mul(GROWTH).max(MIN_RESERVE);
-            self.buffer.reserve(h.len.min(bound) as usize);
+            reserve(&mut self.buffer, h.len.min(bound) as usize)?;
         }
         self.frame = h;
         self.remaining = h.len;
@@ -423,7 +451,7 @@ impl Hybi {
             // (each copies) and no capacity beyond the announced length.
             let arrived = (target.len() + chunk.len()) as u64;
             let more = self.remaining.min(arrived.saturating_mul(GROWTH));
-            target.reserve_exact(chunk.len() + more as usize);
+            reserve(target, chunk.len().saturating_add(more as usize))?;
         }
         match self.frame.mask {
             Some(key) => {

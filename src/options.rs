@@ -12,8 +12,9 @@ pub struct Options {
     pub protocols: Vec<String>,
     /// Mask outgoing frames. `None`: clients mask, servers do not.
     pub masking: Option<bool>,
-    /// Reject unmasked incoming frames. `None`: servers require masking,
-    /// clients do not.
+    /// Reject unmasked incoming frames. `None`: servers require masking and
+    /// clients reject masked frames (1002, RFC 6455 §5.1); `Some(false)`:
+    /// both are accepted (the gem's client).
     pub require_masking: Option<bool>,
     /// Largest HTTP request or response head accepted, in bytes.
     pub max_head_size: usize,

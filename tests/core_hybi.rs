@@ -155,9 +155,46 @@ fn item6_client_masking_can_be_forced_off() {
 }
 
 #[test]
-fn item6_client_accepts_unmasked_and_masked_server_frames() {
-    let input = cat(&[&unmasked(1, b"a"), &masked(1, b"b")]);
-    assert_eq!(client_gets(&input), vec![text("a"), text("b")]);
+fn client_fails_with_1002_on_a_masked_frame() {
+    // RFC 6455 §5.1: "A client MUST close a connection if it detects a
+    // masked frame." Data or control, 7- or 16-bit length; the client's
+    // (masked) close frame carries 1002.
+    let msg = "Received masked frame but a server must not mask";
+    let failed = |input: &[u8], before: Vec<Action>| {
+        let got = client_gets(input);
+        let evs: Vec<Action> = got
+            .iter()
+            .filter(|a| !matches!(a, Action::Write(_)))
+            .cloned()
+            .collect();
+        let expected: Vec<Action> = failure(ErrorKind::Protocol, msg)
+            .into_iter()
+            .filter(|a| !matches!(a, Action::Write(_)))
+            .collect();
+        assert_eq!(evs, [before, expected].concat());
+        assert_eq!(got.iter().filter(|a| matches!(a, Action::Write(_))).count(), 1);
+    };
+    let input = cat(&[&unmasked(1, b"a"), &masked(1, b"b"), &unmasked(1, b"c")]);
+    failed(&input, vec![text("a")]);
+    failed(&masked(9, b""), vec![]);
+    failed(&masked(2, &[7; 300]), vec![]);
+    // require_masking Some(false) accepts both, as the gem's client does.
+    let o = Options {
+        require_masking: Some(false),
+        ..Options::default()
+    };
+    let make = || {
+        let mut c = client_opts("ws://example.com/", o.clone());
+        c.start();
+        drain(&mut c);
+        run(&mut c, &[&client_response("")]);
+        c
+    };
+    let a = feed_all_ways(&make, &cat(&[&unmasked(1, b"a"), &masked(1, b"b")]));
+    assert_eq!(events(&a), [text("a"), text("b")].map(|a| match a {
+        Action::Event(e) => e,
+        _ => unreachable!(),
+    }));
 }
 
 #[test]

@@ -564,7 +564,11 @@ impl Driver {
             // A client: its protocol is known from the start, set up now.
             let masking = self.opts.masking.unwrap_or(true);
             let require = self.opts.require_masking.unwrap_or(false);
-            self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, self.opts.max_length)));
+            let mut hybi = Hybi::new(masking, require, self.opts.max_length);
+            if self.opts.require_masking.is_none() {
+                hybi = hybi.rejecting_masked();
+            }
+            self.proto = Proto::Hybi(Box::new(hybi));
         }
         self.io.state = ReadyState::Open;
         for p in std::mem::take(&mut self.pending) {

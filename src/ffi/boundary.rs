@@ -188,12 +188,14 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("unknown panic")
 }
 
-/// Unwraps a pointer argument or returns `WS_RESULT_NULL_PARAMETER`.
+/// Unwraps an argument (an `Option` or a `Result<_, ws_result>`, see
+/// `handle::Arg`) or returns its refusal (`WS_RESULT_NULL_PARAMETER` for a
+/// missing one).
 macro_rules! try_arg {
     ($e:expr) => {
-        match $e {
-            Some(v) => v,
-            None => return $crate::ffi::result::ws_result::NullParameter,
+        match $crate::ffi::handle::Arg::into_arg($e) {
+            Ok(v) => v,
+            Err(refused) => return refused,
         }
     };
 }

@@ -236,9 +236,8 @@ impl Castable for BufferHandle {
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_buffer_set(buf: *mut ws_buffer, data: *const u8, len: usize) -> ws_result {
     guard(|| {
-        let (Some(b), Some(data)) = (try_ref::<BufferHandle>(buf), payload(data, len)) else {
-            return ws_result::NullParameter;
-        };
+        let b = try_arg!(try_ref::<BufferHandle>(buf));
+        let data = try_arg!(payload(data, len));
         *b.bytes.borrow_mut() = Some(data.to_vec());
         ws_result::Ok
     })

@@ -8,6 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString, c_char};
 use std::slice;
 
+use super::result::ws_result;
+
 /// A Rust type handed to C as `*mut Self::C`, owned through a `Box`.
 pub(crate) trait Castable {
     /// The empty marker type C sees.
@@ -41,24 +43,58 @@ pub(crate) unsafe fn free_box<T: Castable>(p: *mut T::C) {
     drop(unsafe { Box::from_raw(p.cast::<T>()) });
 }
 
-/// A payload argument: `(NULL, 0)` is the empty payload; `NULL` with a
-/// length is `None`.
-pub(crate) fn payload<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
-    if p.is_null() {
-        return (len == 0).then_some(&[][..]);
-    }
-    // SAFETY: the caller passes `len` readable bytes at `p` that stay
-    // untouched for the duration of the call (the header's contract).
-    Some(unsafe { slice::from_raw_parts(p, len) })
+/// Above this many bytes, a payload's size is checked to be allocatable
+/// before the call copies it (below it, a failed allocation cannot be the
+/// caller's choice of size).
+const PROBE_ABOVE: usize = 1 << 20;
+
+/// An argument that `try_arg!` unwraps: a missing one is
+/// `WS_RESULT_NULL_PARAMETER`, a `Result` carries its own refusal.
+pub(crate) trait Arg<T> {
+    fn into_arg(self) -> Result<T, ws_result>;
 }
 
-/// A C array of `len` elements; NULL is `None` unless `len == 0`.
-pub(crate) fn array<'a, T>(p: *const T, len: usize) -> Option<&'a [T]> {
-    if p.is_null() {
-        return (len == 0).then_some(&[][..]);
+impl<T> Arg<T> for Option<T> {
+    fn into_arg(self) -> Result<T, ws_result> {
+        self.ok_or(ws_result::NullParameter)
     }
-    // SAFETY: the caller passes `len` initialised elements at `p`.
-    Some(unsafe { slice::from_raw_parts(p, len) })
+}
+
+impl<T> Arg<T> for Result<T, ws_result> {
+    fn into_arg(self) -> Result<T, ws_result> {
+        self
+    }
+}
+
+/// A C array of `len` elements: NULL is `WS_RESULT_NULL_PARAMETER` unless
+/// `len == 0`; more than `isize::MAX` bytes (no object is that large) or,
+/// above [`PROBE_ABOVE`], a size that cannot be allocated for the copy the
+/// call makes is `WS_RESULT_INVALID_ARGUMENT`, never an abort.
+pub(crate) fn array<'a, T>(p: *const T, len: usize) -> Result<&'a [T], ws_result> {
+    let bytes = len
+        .checked_mul(std::mem::size_of::<T>())
+        .filter(|&b| isize::try_from(b).is_ok())
+        .ok_or(ws_result::InvalidArgument)?;
+    if bytes > PROBE_ABOVE && Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+        return Err(ws_result::InvalidArgument);
+    }
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[][..])
+        } else {
+            Err(ws_result::NullParameter)
+        };
+    }
+    // SAFETY: the caller passes `len` initialised elements at `p` that stay
+    // untouched for the duration of the call (the header's contract), and
+    // `len * size_of::<T>()` fits in `isize` (checked above).
+    Ok(unsafe { slice::from_raw_parts(p, len) })
+}
+
+/// A payload argument, `(const uint8_t *data, size_t len)`: `(NULL, 0)` is
+/// the empty payload; otherwise as [`array`].
+pub(crate) fn payload<'a>(p: *const u8, len: usize) -> Result<&'a [u8], ws_result> {
+    array(p, len)
 }
 
 /// A NUL-terminated string argument; `None` for NULL.

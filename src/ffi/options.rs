@@ -129,8 +129,9 @@ pub extern "C" fn ws_options_set_masking(opts: *mut ws_options, masking: i32) ->
 }
 
 /// Whether unmasked incoming frames are refused: `-1` default (servers
-/// require masking, clients do not), `0` no, `1` yes; other values are
-/// `WS_RESULT_INVALID_ARGUMENT`.
+/// require masking; clients refuse masked frames with 1002, RFC 6455
+/// §5.1), `0` no (masked and unmasked frames are both accepted), `1` yes;
+/// other values are `WS_RESULT_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_options_set_require_masking(opts: *mut ws_options, require: i32) -> ws_result {
     set(opts, |o| match tristate(require) {

@@ -277,6 +277,9 @@ pub extern "C" fn ws_take_output(
 ) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, outermost| {
         check_out!(buf, out_len);
+        if isize::try_from(cap).is_err() {
+            return ws_result::InvalidArgument;
+        }
         let drained = if outermost {
             drain(h, drv)
         } else {
@@ -294,6 +297,7 @@ pub extern "C" fn ws_take_output(
         if cap == 0 {
             return ws_result::BufferTooSmall;
         }
+
         // SAFETY: `buf` is non-NULL and the caller passes `cap` writable
         // bytes there that nothing else touches during the call.
         let dst = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
