@@ -5,6 +5,8 @@
 //! not when its blank line or the size limit is reached; httparse still
 //! parses the whole head once it is complete.
 
+use crate::headers::is_tchar;
+
 /// What the first non-empty line must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StartLine {
@@ -55,7 +57,8 @@ impl LineCheck {
     }
 }
 
-const METHODS: [&[u8]; 8] = [
+/// The request methods the gem's grammar accepts.
+pub(crate) const METHODS: [&[u8]; 8] = [
     b"OPTIONS", b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"TRACE", b"CONNECT",
 ];
 
@@ -112,10 +115,6 @@ fn header_line(line: &[u8]) -> bool {
         && value.iter().all(|&b| (0x20..=0x7E).contains(&b))
 }
 
-/// RFC 9110 token characters.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
 
 #[cfg(test)]
 mod tests {

@@ -48,11 +48,11 @@ impl Headers {
 
     /// Sets an outgoing header; returns false when the name was already set
     /// (the first value wins) or when name or value could break the message
-    /// (CR, LF or NUL would let a caller inject headers).
+    /// (see [`check`]).
     pub fn set(&mut self, name: &str, value: &str) -> bool {
         let name = name.trim();
         let value = value.trim();
-        if name.is_empty() || !is_safe(name) || !is_safe(value) || name.contains(':') {
+        if check(name, value).is_err() {
             return false;
         }
         let repeatable = ALLOWED_DUPLICATES
@@ -92,8 +92,81 @@ impl Headers {
     }
 }
 
-fn is_safe(s: &str) -> bool {
-    !s.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+/// Headers the opening handshake writes itself: a custom one would
+/// replace or contradict them.
+pub const HANDSHAKE_HEADERS: [&str; 7] = [
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+];
+
+/// Why a header cannot be added to a handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BadHeader {
+    /// The name is not an HTTP token (RFC 9110 §5.1).
+    Name(String),
+    /// The value holds a control character other than tab (CR and LF
+    /// would let a caller inject headers).
+    Value(String),
+    /// One of [`HANDSHAKE_HEADERS`], which the handshake owns.
+    Handshake(&'static str),
+}
+
+impl std::fmt::Display for BadHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadHeader::Name(n) => write!(f, "The header name {n:?} is not an HTTP token."),
+            BadHeader::Value(n) => write!(
+                f,
+                "The value of the header {n:?} holds a control character."
+            ),
+            BadHeader::Handshake(n) => write!(
+                f,
+                "The header {n} is written by the WebSocket handshake and cannot be set."
+            ),
+        }
+    }
+}
+
+/// Checks a header a host adds to the handshake (`set_header`); the name
+/// and value as they will be written (trimmed).
+pub fn check_custom(name: &str, value: &str) -> Result<(), BadHeader> {
+    let name = name.trim();
+    check(name, value.trim())?;
+    match HANDSHAKE_HEADERS
+        .iter()
+        .find(|h| h.eq_ignore_ascii_case(name))
+    {
+        Some(h) => Err(BadHeader::Handshake(h)),
+        None => Ok(()),
+    }
+}
+
+/// Name and value syntax: a token, and a value without control characters
+/// but tab.
+fn check(name: &str, value: &str) -> Result<(), BadHeader> {
+    if !is_token(name) {
+        return Err(BadHeader::Name(name.to_owned()));
+    }
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F) {
+        return Err(BadHeader::Value(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// An HTTP token character (RFC 9110 §5.6.2 `tchar`).
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A non-empty run of token characters: header names, methods, extension
+/// and subprotocol names.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
 }
 
 /// True when a comma-separated header value lists `token` (case-insensitive).
@@ -125,6 +198,28 @@ mod tests {
         assert!(!h.set("X\nB", "1"));
         assert!(!h.set("", "1"));
         assert!(h.is_empty());
+    }
+
+    #[test]
+    fn custom_headers_must_be_tokens_without_control_characters() {
+        let mut h = Headers::new();
+        assert!(!h.set("X Space", "1"));
+        assert!(!h.set("X(a)", "1"));
+        assert!(!h.set("X-A", "a\x01b"));
+        assert!(!h.set("X-A", "a\x7Fb"));
+        assert!(h.set("X-A", "tab\tok"));
+        assert_eq!(
+            check_custom("X Space", "1"),
+            Err(BadHeader::Name("X Space".into()))
+        );
+        assert_eq!(
+            check_custom("sec-websocket-accept", "x"),
+            Err(BadHeader::Handshake("Sec-WebSocket-Accept"))
+        );
+        for name in HANDSHAKE_HEADERS {
+            assert!(check_custom(&name.to_uppercase(), "x").is_err());
+        }
+        assert_eq!(check_custom("X-Ok", "v"), Ok(()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! is the head parsed, so feeding one byte at a time stays linear. Whatever
 //! follows the head in the same input is handed back as the body so far.
 
-use crate::head_lines::{LineCheck, StartLine};
+use crate::head_lines::{LineCheck, METHODS, StartLine};
 use crate::headers::Headers;
 
 /// Hard ceiling on the number of headers, whatever the options say: it sizes
@@ -74,6 +74,10 @@ pub struct HeadReader {
     fresh: usize,
     /// Lines checked so far (a bad line fails before the head is complete).
     lines: LineCheck,
+    /// Requests, until the method is seen whole: the empty lines skipped
+    /// before it, and whether it was.
+    checked: usize,
+    method_seen: bool,
 }
 
 impl HeadReader {
@@ -83,6 +87,7 @@ impl HeadReader {
         limits: HeadLimits,
     ) -> Result<Head<Request>, HeadError> {
         let Some(end) = self.accumulate(input, limits, StartLine::Request)? else {
+            self.check_method()?;
             return Ok(Head::Partial);
         };
         let mut storage = [httparse::EMPTY_HEADER; HEADER_COUNT_CEILING];
@@ -152,11 +157,43 @@ impl HeadReader {
         }
     }
 
+    /// Bytes held while the head is incomplete.
+    pub fn held(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Fails at once on bytes that cannot start a request (a TLS
+    /// ClientHello, an SSH banner, binary junk) instead of holding them
+    /// until a line feed or `max_head_size`: after any empty lines, the
+    /// bytes before the first space must spell one of the gem's methods.
+    /// Looks at each byte once.
+    fn check_method(&mut self) -> Result<(), HeadError> {
+        if self.method_seen {
+            return Ok(());
+        }
+        // Empty lines before the request line are skipped once.
+        let skip = |b: &u8| matches!(b, b'\r' | b'\n');
+        let rest = &self.buf[self.checked..];
+        self.checked += rest.iter().position(|b| !skip(b)).unwrap_or(rest.len());
+        let first = &self.buf[self.checked..];
+        let method = &first[..first.iter().position(|&b| b == b' ').unwrap_or(first.len())];
+        let seen_whole = method.len() < first.len();
+        let fits = METHODS
+            .iter()
+            .any(|m| if seen_whole { *m == method } else { m.starts_with(method) });
+        if !fits {
+            return Err(HeadError::Malformed);
+        }
+        self.method_seen = seen_whole;
+        Ok(())
+    }
+
     /// How many bytes of the last input belonged to a head of `n` bytes.
     fn finish(&mut self, n: usize) -> usize {
         let previously = self.buf.len() - self.fresh;
         self.buf = Vec::new();
         self.lines = LineCheck::default();
+        (self.checked, self.method_seen) = (0, false);
         n - previously
     }
 }
@@ -256,6 +293,40 @@ mod tests {
                 .unwrap_err(),
             HeadError::Malformed
         );
+    }
+
+    #[test]
+    fn bytes_that_cannot_start_a_request_fail_at_once() {
+        // A TLS ClientHello, an SSH banner, a NUL: refused from the first
+        // bad byte on, whatever the chunking, long before the head limit.
+        for junk in [
+            &b"\x16\x03\x01\x02\x00"[..],
+            b"SSH-2.0-OpenSSH_9.6\r\n",
+            b"\x00",
+            b"GE\x00T / HTTP/1.1",
+            b"\r\n:",
+        ] {
+            let mut r = HeadReader::default();
+            let mut failed = false;
+            for &b in junk {
+                if r.read_request(&[b], LIMITS).is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            assert!(failed, "{junk:?} was held");
+            let mut r = HeadReader::default();
+            assert_eq!(
+                r.read_request(junk, LIMITS).unwrap_err(),
+                HeadError::Malformed
+            );
+        }
+        // A request's beginning is held, byte by byte or whole, empty lines
+        // before it included.
+        let mut r = HeadReader::default();
+        for &b in b"\r\nGET /chat?x=1 HTTP/1.1\r\nHost: a" {
+            assert!(matches!(r.read_request(&[b], LIMITS), Ok(Head::Partial)));
+        }
     }
 
     #[test]

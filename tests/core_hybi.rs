@@ -172,7 +172,10 @@ fn client_fails_with_1002_on_a_masked_frame() {
             .filter(|a| !matches!(a, Action::Write(_)))
             .collect();
         assert_eq!(evs, [before, expected].concat());
-        assert_eq!(got.iter().filter(|a| matches!(a, Action::Write(_))).count(), 1);
+        assert_eq!(
+            got.iter().filter(|a| matches!(a, Action::Write(_))).count(),
+            1
+        );
     };
     let input = cat(&[&unmasked(1, b"a"), &masked(1, b"b"), &unmasked(1, b"c")]);
     failed(&input, vec![text("a")]);
@@ -191,10 +194,13 @@ fn client_fails_with_1002_on_a_masked_frame() {
         c
     };
     let a = feed_all_ways(&make, &cat(&[&unmasked(1, b"a"), &masked(1, b"b")]));
-    assert_eq!(events(&a), [text("a"), text("b")].map(|a| match a {
-        Action::Event(e) => e,
-        _ => unreachable!(),
-    }));
+    assert_eq!(
+        events(&a),
+        [text("a"), text("b")].map(|a| match a {
+            Action::Event(e) => e,
+            _ => unreachable!(),
+        })
+    );
 }
 
 #[test]

@@ -221,14 +221,55 @@ fn item1_non_websocket_request_is_left_to_the_caller() {
     assert!(!is_websocket(d.request().unwrap()));
     assert_eq!(d.state(), ReadyState::Connecting);
     // Nothing was written; the caller may answer it itself. If it starts
-    // anyway, the gem's 400 follows.
-    // (A plain request counts as hixie-75, so the close has no code.)
+    // anyway, the gem's 400 follows. The error and the close carry the
+    // same code, 1002 (a plain request is not a hixie-75 one).
     assert!(!d.start());
     let msg = "Not a WebSocket request";
-    assert_eq!(
-        drain(&mut d),
-        vec![bad_request(msg), perr(msg), close_nil()]
+    assert_eq!(drain(&mut d), rejected(msg));
+}
+
+#[test]
+fn bytes_that_cannot_start_a_request_fail_at_once() {
+    // A TLS ClientHello's record header, an SSH banner's first line, a NUL:
+    // an error at the first bad byte, nothing written, nothing held.
+    for bad in [
+        &b"\x16\x03\x01\x02\x00\x01"[..],
+        b"SSH-2.0-OpenSSH_9.6\r\n",
+        b"\x00",
+    ] {
+        let a = feed_all_ways_with(&server, bad, &no_reaction);
+        assert_eq!(
+            a,
+            vec![
+                perr("Invalid HTTP request"),
+                close(1002, "Invalid HTTP request")
+            ],
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
+fn a_partial_request_head_counts_as_buffered() {
+    let mut d = server();
+    let req = request("");
+    run_with(&mut d, &[&req[..20]], &mut no_reaction);
+    assert_eq!(d.buffered_amount(), 20);
+    run_with(&mut d, &[&req[20..30]], &mut no_reaction);
+    assert_eq!(d.buffered_amount(), 30);
+    run_with(&mut d, &[&req[30..]], &mut no_reaction);
+    assert_eq!(d.buffered_amount(), 0);
+    // A failed head is dropped with the rest.
+    let mut d = server();
+    run_with(
+        &mut d,
+        &[b"GET / HTTP/1.1\r\nBad Header\r\n"],
+        &mut no_reaction,
     );
+    assert!(d.buffered_amount() > 0);
+    run_with(&mut d, &[b"\r\n"], &mut no_reaction);
+    assert_eq!(d.buffered_amount(), 0);
 }
 
 #[test]
@@ -493,11 +534,15 @@ fn item3_subprotocol_client_order_wins() {
 
 #[test]
 fn item3_custom_headers_come_first() {
-    // probe t11: custom headers precede ours and can override them.
+    // probe t11: custom headers precede ours; the ones the handshake
+    // writes itself are refused (issue 12 item 6), so none can replace them.
     let make = || {
         let mut d = Driver::server(protocols(&["b", "a"]));
         assert!(d.set_header("X-Powered", "me"));
-        assert!(d.set_header("Upgrade", "nope"));
+        assert!(!d.set_header("Upgrade", "nope"));
+        assert!(!d.set_header("sec-websocket-accept", "x"));
+        assert!(!d.set_header("X Space", "1"));
+        assert!(!d.set_header("X-Ctl", "a\u{1}b"));
         d
     };
     let react = |d: &mut Driver, e: &Event| {
@@ -513,7 +558,7 @@ fn item3_custom_headers_come_first() {
         vec![
             connect(),
             w(
-                "HTTP/1.1 101 Switching Protocols\r\nX-Powered: me\r\nUpgrade: nope\r\nSet-Cookie: c=1\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: a\r\n\r\n"
+                "HTTP/1.1 101 Switching Protocols\r\nX-Powered: me\r\nSet-Cookie: c=1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: a\r\n\r\n"
             ),
             open()
         ]

@@ -68,6 +68,10 @@ impl Driver {
             return false;
         };
         if !server::is_websocket(req) {
+            // Not a hixie request either (hixie-75 is only the default
+            // guess): fail as hybi does, so the close event carries the
+            // error's code, 1002.
+            self.proto = Proto::Undecided;
             return self.refuse_bad_request("Not a WebSocket request".to_owned());
         }
         let response = match &self.proto {

@@ -197,9 +197,13 @@ impl Driver {
     // ---- configuration -------------------------------------------------
 
     /// Adds a header to the handshake; only before `start`. `false` when too
-    /// late, when the name was already set, or when it holds CR/LF.
+    /// late, when the name was already set, or when `headers::check_custom`
+    /// refuses it (not a token, control characters, a handshake header).
     pub fn set_header(&mut self, name: &str, value: &str) -> bool {
         if self.started || self.io.state != ReadyState::Connecting {
+            return false;
+        }
+        if crate::headers::check_custom(name, value).is_err() {
             return false;
         }
         match &mut self.side {

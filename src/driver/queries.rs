@@ -106,6 +106,13 @@ impl Driver {
             Proto::Hixie(h) => h.buffered(),
             Proto::Undecided => 0,
         };
-        self.io.pending_write_bytes() + (self.inbox.len() - self.inbox_pos) + message
+        // A request or response head held until it ends (dropped with
+        // everything else when the connection fails).
+        let head = match &self.side {
+            _ if self.io.state != ReadyState::Connecting => 0,
+            Side::Server(s) => s.reader.as_ref().map_or(0, |r| r.held()),
+            Side::Client(c) => c.reader.as_ref().map_or(0, |r| r.held()),
+        };
+        self.io.pending_write_bytes() + (self.inbox.len() - self.inbox_pos) + message + head
     }
 }

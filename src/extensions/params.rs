@@ -1,6 +1,8 @@
 //! The `Sec-WebSocket-Extensions` header grammar (RFC 6455 §9.1), parsed the
 //! way the websocket-extensions gem does: `name; key=value; flag, name2`.
 
+use crate::headers::is_tchar;
+
 /// A parameter value: a bare flag or a (possibly quoted) value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamValue {
@@ -28,7 +30,7 @@ impl ExtensionSpec {
             s.push_str(k);
             if let ParamValue::Value(v) = v {
                 s.push('=');
-                if v.bytes().all(is_token_byte) && !v.is_empty() {
+                if v.bytes().all(is_tchar) && !v.is_empty() {
                     s.push_str(v);
                 } else {
                     s.push('"');
@@ -39,10 +41,6 @@ impl ExtensionSpec {
         }
         s
     }
-}
-
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Parses a header value; `Err` carries the gem's message.
@@ -113,7 +111,7 @@ impl Parser<'_> {
 
     fn token(&mut self) -> Option<String> {
         let start = self.i;
-        while self.i < self.s.len() && is_token_byte(self.s[self.i]) {
+        while self.i < self.s.len() && is_tchar(self.s[self.i]) {
             self.i += 1;
         }
         (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())

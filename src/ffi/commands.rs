@@ -338,8 +338,11 @@ pub extern "C" fn ws_transport_closed(drv: *mut ws_driver) -> ws_result {
 
 /// Adds a header to the handshake (client request or server response); only
 /// before `ws_start`. Both strings are copied. Returns
-/// `WS_RESULT_INVALID_ARGUMENT` for a name or value that is not UTF-8, is
-/// empty (name), holds CR, LF or ':' (name), or a name already set; and
+/// `WS_RESULT_INVALID_ARGUMENT` (`ws_last_error` names the header) for a
+/// name that is not an HTTP token, a value with a control character other
+/// than tab, a header the handshake writes itself (`Upgrade`,
+/// `Connection`, `Sec-WebSocket-Accept`, `-Key`, `-Version`, `-Protocol`,
+/// `-Extensions`), a name already set, or strings that are not UTF-8; and
 /// `WS_RESULT_INVALID_STATE` after `ws_start`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_set_header(
@@ -368,7 +371,10 @@ pub extern "C" fn ws_set_header(
             );
         }
         drop(core);
-        let message = format!("The header {name:?} is invalid or already set.");
+        let message = match crate::headers::check_custom(name, value) {
+            Err(bad) => bad.to_string(),
+            Ok(()) => format!("The header {name:?} is already set."),
+        };
         h.fail(ws_result::InvalidArgument, &message)
     })
 }

@@ -9,8 +9,8 @@
 //! `WS_RESULT_INVALID_STATE`.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use std::ffi::{c_char, c_int, c_void};
+use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::event::ReadyState;
@@ -544,10 +544,7 @@ pub extern "C" fn ws_extension_new(
         let Ok(name) = name.to_str() else {
             return ws_result::InvalidArgument;
         };
-        let token = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let token = crate::headers::is_token(name);
         let Ok(rsv) = u8::try_from(rsv_bits) else {
             return ws_result::InvalidArgument;
         };

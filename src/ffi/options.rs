@@ -1,5 +1,6 @@
 //! `ws_options`: the builder drivers are configured with.
 
+use crate::headers::is_token;
 use std::cell::RefCell;
 use std::ffi::c_char;
 
@@ -229,11 +230,4 @@ pub extern "C" fn ws_options_set_client_key(
             None => ws_result::InvalidArgument,
         }
     })
-}
-
-/// An HTTP token (RFC 9110 §5.6.2).
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
