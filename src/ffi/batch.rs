@@ -113,6 +113,12 @@ pub extern "C" fn ws_poll_many(
             return h.fail(ws_result::InvalidArgument, "The capacity is 0.");
         }
         let stride = usize::try_from(size).unwrap_or(usize::MAX);
+        if cap
+            .checked_mul(stride)
+            .is_none_or(|b| isize::try_from(b).is_err())
+        {
+            return h.fail(ws_result::InvalidArgument, "The capacity is too large.");
+        }
         let mut core = h.core.borrow_mut();
         if let Some(old) = h.polled.borrow_mut().take() {
             core.recycle(old);
@@ -127,6 +133,11 @@ pub extern "C" fn ws_poll_many(
             } else {
                 core.poll_ahead()
             };
+            if h.guard.free_requested.get() {
+                // An extension callback freed the driver: hand out nothing.
+                write_out(out_count, 0);
+                return ws_result::InvalidState;
+            }
             let Some(action) = action else { break };
             let (mut a, bytes) = convert(action);
             if a.kind == WS_ACTION_PING_ANSWERED {
