@@ -616,8 +616,11 @@ ws_result ws_transport_closed(struct ws_driver *drv);
 /**
  * Adds a header to the handshake (client request or server response); only
  * before `ws_start`. Both strings are copied. Returns
- * `WS_RESULT_INVALID_ARGUMENT` for a name or value that is not UTF-8, is
- * empty (name), holds CR, LF or ':' (name), or a name already set; and
+ * `WS_RESULT_INVALID_ARGUMENT` (`ws_last_error` names the header) for a
+ * name that is not an HTTP token, a value with a control character other
+ * than tab, a header the handshake writes itself (`Upgrade`,
+ * `Connection`, `Sec-WebSocket-Accept`, `-Key`, `-Version`, `-Protocol`,
+ * `-Extensions`), a name already set, or strings that are not UTF-8; and
  * `WS_RESULT_INVALID_STATE` after `ws_start`.
  */
 ws_result ws_set_header(struct ws_driver *drv, const char *name, const char *value);
@@ -853,7 +856,8 @@ ws_result ws_extension_new(const char *name, uint32_t rsv_bits, struct ws_extens
 
 /**
  * Sets the user pointer passed to every callback, and an optional
- * destructor called with it when the extension is freed.
+ * destructor called once with it when the extension is freed (by
+ * `ws_extension_free`, or with the driver that owns it).
  */
 ws_result ws_extension_set_user(struct ws_extension *ext, void *user, ws_ext_destroy_cb destroy);
 
@@ -885,15 +889,19 @@ ws_result ws_extension_on_incoming(struct ws_extension *ext, ws_ext_message_cb c
 ws_result ws_extension_on_outgoing(struct ws_extension *ext, ws_ext_message_cb cb);
 
 /**
- * Frees an extension that was not handed to `ws_add_extension` (its
- * destructor runs). NULL is a no-op.
+ * Frees an extension that was not handed to `ws_add_extension`: its
+ * destructor runs first. NULL is a no-op, and so is a free from inside
+ * its own destructor or of an extension a driver owns (it is freed with
+ * the driver).
  */
 void ws_extension_free(struct ws_extension *ext);
 
 /**
  * Registers a callback extension for negotiation; only before `ws_start`.
  * On `WS_RESULT_OK` the driver owns `ext` (do not free it; its destructor
- * runs when the driver is freed); on failure the caller still owns it.
+ * runs when the driver is freed, and `ext` is invalid after that); on
+ * failure the caller still owns it. `WS_RESULT_INVALID_STATE` for an
+ * extension already added to a driver or whose destructor is running.
  */
 ws_result ws_add_extension(struct ws_driver *drv, struct ws_extension *ext);
 
@@ -935,8 +943,9 @@ ws_result ws_options_set_masking(struct ws_options *opts, int32_t masking);
 
 /**
  * Whether unmasked incoming frames are refused: `-1` default (servers
- * require masking, clients do not), `0` no, `1` yes; other values are
- * `WS_RESULT_INVALID_ARGUMENT`.
+ * require masking; clients refuse masked frames with 1002, RFC 6455
+ * §5.1), `0` no (masked and unmasked frames are both accepted), `1` yes;
+ * other values are `WS_RESULT_INVALID_ARGUMENT`.
  */
 ws_result ws_options_set_require_masking(struct ws_options *opts, int32_t require);
 
