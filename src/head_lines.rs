@@ -115,7 +115,6 @@ fn header_line(line: &[u8]) -> bool {
         && value.iter().all(|&b| (0x20..=0x7E).contains(&b))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,9 +178,13 @@ impl HeadReader {
         let first = &self.buf[self.checked..];
         let method = &first[..first.iter().position(|&b| b == b' ').unwrap_or(first.len())];
         let seen_whole = method.len() < first.len();
-        let fits = METHODS
-            .iter()
-            .any(|m| if seen_whole { *m == method } else { m.starts_with(method) });
+        let fits = METHODS.iter().any(|m| {
+            if seen_whole {
+                *m == method
+            } else {
+                m.starts_with(method)
+            }
+        });
         if !fits {
             return Err(HeadError::Malformed);
         }
