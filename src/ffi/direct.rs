@@ -81,6 +81,9 @@ pub extern "C" fn ws_frame_message(
         if buf.is_null() && cap != 0 {
             return ws_result::NullParameter;
         }
+        if isize::try_from(cap).is_err() {
+            return ws_result::InvalidArgument;
+        }
         let Some(kind) = kind_of(message_kind) else {
             return h.fail(ws_result::InvalidArgument, "Unknown message kind.");
         };

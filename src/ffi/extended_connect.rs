@@ -21,8 +21,8 @@ fn fields_from<'a>(
     values: *const *const c_char,
     count: usize,
 ) -> Result<Vec<(&'a str, &'a str)>, ws_result> {
-    let names = array(names, count).ok_or(ws_result::NullParameter)?;
-    let values = array(values, count).ok_or(ws_result::NullParameter)?;
+    let names = array(names, count)?;
+    let values = array(values, count)?;
     names
         .iter()
         .zip(values)

@@ -31,6 +31,9 @@ pub extern "C" fn ws_send_into(
     out_len: *mut usize,
 ) -> ws_result {
     check_out!(out_len);
+    if isize::try_from(cap).is_err() {
+        return ws_result::InvalidArgument;
+    }
     let text = match kind {
         WS_MESSAGE_TEXT => true,
         WS_MESSAGE_BINARY => false,

@@ -39,11 +39,23 @@ static void every_length_argument_refuses_impossible_sizes(void) {
         CHECK_RES(ws_driver_new_rack(NULL, "GET", "/", names, values, 1, bytes, len, NULL, &rack),
                   WS_RESULT_INVALID_ARGUMENT);
         CHECK_RES(ws_proxy_parse(proxy, bytes, len, &n), WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_send_into(drv, WS_MESSAGE_BINARY, bytes, len, out, sizeof out, &n),
+                  WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_frame_message(drv, WS_MESSAGE_BINARY, bytes, len, out, sizeof out, &n),
+                  WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_reject(drv, 403, names, values, len, NULL, 0), WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_reject(drv, 403, names, values, 1, bytes, len), WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_driver_new_extended_server(NULL, names, values, len, &rack),
+                  WS_RESULT_INVALID_ARGUMENT);
         CHECK(rack == NULL);
     }
     /* A capacity over PTRDIFF_MAX is refused too (2^44 is a capacity the
      * caller may have: only the length is read from there). */
     CHECK_RES(ws_take_output(drv, out, (size_t)-1, &n), WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_send_into(drv, WS_MESSAGE_BINARY, bytes, 1, out, (size_t)-1, &n),
+              WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_frame_message(drv, WS_MESSAGE_BINARY, bytes, 1, out, (size_t)-1, &n),
+              WS_RESULT_INVALID_ARGUMENT);
     /* The driver is untouched: it still works. */
     CHECK_INT(ws_buffered_amount(drv), 0);
     CHECK_RES(ws_text(drv, "x", 1), WS_RESULT_OK);
