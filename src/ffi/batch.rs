@@ -9,10 +9,11 @@ use super::poll::{WS_ACTION_PING_ANSWERED, convert, their_size, ws_action};
 use super::result::ws_result;
 use crate::driver::Driver;
 
-/// Bytes of small payloads one batch copies into its arena; the arena is
+/// Bytes of small payloads (up to 2 KiB each, so a batch of 1 KiB messages
+/// is not cut short by `KEPT`) one batch copies into its arena; the arena is
 /// allocated only when a batch holds two actions or more, and freed when a
 /// call finds nothing to do, so an idle connection holds none.
-const ARENA: usize = 2048;
+const ARENA: usize = 16384;
 /// Payload buffers a batch lends out as they are (the driver's pool size):
 /// the batch ends when they are all out.
 const KEPT: usize = 4;
@@ -37,7 +38,7 @@ impl Batch {
     /// arena for a small payload after the first action, else `bytes`
     /// itself. Returns whether the batch must end here.
     fn lend(&mut self, a: &mut ws_action, bytes: Vec<u8>, first: bool, core: &mut Driver) -> bool {
-        if !first && bytes.len() <= ARENA / 4 {
+        if !first && bytes.len() <= ARENA / 8 {
             if self.arena.capacity() == 0 {
                 self.arena.reserve_exact(ARENA);
             }

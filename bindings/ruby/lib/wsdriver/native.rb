@@ -135,6 +135,7 @@ module WSDriver
     attach_function :ws_feed, [:ws_driver, :pointer, :size_t], :ws_result
     attach_function :ws_poll, [:ws_driver, :pointer], :ws_result # ws_action *; we pass Action#to_ptr
     attach_function :ws_poll_queued, [:ws_driver, :pointer], :ws_result # ws_action *
+    attach_function :ws_send_into, [:ws_driver, :uint32, :pointer, :size_t, :pointer, :size_t, :pointer], :ws_result
     attach_function :ws_poll_many, [:ws_driver, :pointer, :size_t, :pointer], :ws_result # ws_action[cap]
     attach_function :ws_ping_token, [:ws_driver, :pointer, :size_t, :uint64], :ws_result
     # ws_ping with a NULL callback (and user): a ping nobody waits on, which

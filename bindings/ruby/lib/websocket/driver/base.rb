@@ -95,13 +95,13 @@ module WebSocket
 
     def text(message)
       message = Driver.encode(message, Encoding::UTF_8) unless message.is_a?(String) && message.encoding == UTF_8
-      result = command { N.ws_text(@handle, message, message.bytesize) }
+      result = send_message(N::MESSAGE_TEXT, message)
       result == N::OK || ok?(result)
     end
 
     def binary(message)
       message = Driver.encode(message, Encoding::BINARY)
-      ok?(command { N.ws_binary(@handle, message, message.bytesize) })
+      ok?(send_message(N::MESSAGE_BINARY, message))
     end
 
     # A ping with a callback waits for its pong (and counts against the

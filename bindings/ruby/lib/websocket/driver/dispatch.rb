@@ -47,6 +47,9 @@ module WebSocket
       ZERO_COPY_MIN = 4096
       ZERO_COPY_MESSAGE_MIN = 16_384
       MESSAGE = 'message'
+      # Messages up to SEND_MAX bytes are framed into a per-driver buffer.
+      SEND_MAX = 4096
+      FRAME_HEAD_MAX = 14
       # Actions per ws_poll_many call, and their stride.
       BATCH  = 32
       STRIDE = N::Action.size
@@ -99,14 +102,45 @@ module WebSocket
         @lock.mon_enter
         begin
           result = yield
-          raise_extension_fatal if @extension_fatal
-          owner = @dispatcher
-          if owner.nil?
-            flush_writes
-          elsif owner.equal?(Thread.current)
-            run_actions(true)
+          flush_output
+          result
+        ensure
+          @lock.mon_exit
+        end
+      end
+
+      # What a command queued: written (and its events emitted) by this
+      # thread, or its events handed to the dispatching thread.
+      def flush_output
+        raise_extension_fatal if @extension_fatal
+        owner = @dispatcher
+        if owner.nil?
+          flush_writes
+        elsif owner.equal?(Thread.current)
+          run_actions(true)
+        else
+          hand_over
+        end
+      end
+
+      # text/binary: when the frame can go out at once (open, nothing queued
+      # ahead, no extension, small enough) the core frames it straight into
+      # this driver's send buffer (ws_send_into: one native call, no queue);
+      # otherwise it is queued as by ws_text/ws_binary and delivered as any
+      # command's output.
+      def send_message(kind, message)
+        len = message.bytesize
+        return command { N.ws_send_into(@handle, kind, message, len, nil, 0, @consumed_ptr) } if len > SEND_MAX
+
+        buf = (@send_buf ||= FFI::MemoryPointer.new(SEND_MAX + FRAME_HEAD_MAX))
+        @lock.mon_enter
+        begin
+          result = N.ws_send_into(@handle, kind, message, len, buf, SEND_MAX + FRAME_HEAD_MAX, @consumed_ptr)
+          framed = @consumed_ptr.get_ulong(0)
+          if result == OK && framed.positive?
+            @socket.write(buf.get_bytes(0, framed)) # nothing was queued ahead of it
           else
-            hand_over
+            flush_output
           end
           result
         ensure
