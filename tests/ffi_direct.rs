@@ -152,3 +152,41 @@ fn results_say_why_a_frame_was_refused() {
     );
     ws_driver_free(d);
 }
+
+/// `ws_send_into` queues behind output still waiting for `ws_take_output`
+/// instead of framing ahead of it.
+#[test]
+fn ws_send_into_does_not_jump_output_waiting_to_be_taken() {
+    let d = open_server();
+    assert_eq!(ws_text(d, c"one".as_ptr(), 3), ws_result::Ok);
+    let mut buf = [0u8; 64];
+    let mut n = 99;
+    assert_eq!(
+        ws_send_into(
+            d,
+            WS_MESSAGE_TEXT,
+            b"two".as_ptr(),
+            3,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut n
+        ),
+        ws_result::Ok
+    );
+    assert_eq!(n, 0, "queued, not framed");
+    assert_eq!(take_output(d), b"\x81\x03one\x81\x03two");
+    assert_eq!(
+        ws_send_into(
+            d,
+            WS_MESSAGE_TEXT,
+            b"3".as_ptr(),
+            1,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut n
+        ),
+        ws_result::Ok
+    );
+    assert_eq!(&buf[..n], b"\x81\x013");
+    ws_driver_free(d);
+}

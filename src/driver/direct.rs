@@ -10,7 +10,7 @@
 
 use super::{Driver, Proto};
 use crate::event::{MessageKind, ReadyState};
-use crate::frame::{FIN, MAX_HEADER_LEN, mask, opcode};
+use crate::frame::{self, FrameHeader, MAX_HEADER_LEN, mask, opcode};
 
 /// Why a message could not be framed into the caller's buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,28 +42,19 @@ pub fn frame_len(len: usize, masked: bool) -> usize {
 }
 
 /// Writes the header (mask key included when `key` is set) into `out`,
-/// which has room for it; returns its length.
+/// which has room for it, with the crate's one header encoder; returns its
+/// length.
 #[inline]
 fn put_header(out: &mut [u8], op: u8, len: usize, key: Option<[u8; 4]>) -> usize {
-    let mbit = if key.is_some() { 0x80 } else { 0 };
-    out[0] = FIN | op;
-    let mut at = if len < 126 {
-        out[1] = mbit | len as u8;
-        2
-    } else if len <= usize::from(u16::MAX) {
-        out[1] = mbit | 126;
-        out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
-        4
-    } else {
-        out[1] = mbit | 127;
-        out[2..10].copy_from_slice(&(len as u64).to_be_bytes());
-        10
-    };
-    if let Some(k) = key {
-        out[at..at + 4].copy_from_slice(&k);
-        at += 4;
-    }
-    at
+    let (head, n) = frame::header_bytes(&FrameHeader {
+        fin: true,
+        rsv: 0,
+        opcode: op,
+        mask: key,
+        len: len as u64,
+    });
+    out[..n].copy_from_slice(&head[..n]);
+    n
 }
 
 impl Driver {
@@ -141,7 +132,7 @@ impl Driver {
 
     /// Whether this driver masks what it sends (clients, by default).
     fn masks(&self) -> bool {
-        self.opts.masking.unwrap_or(self.is_client())
+        matches!(&self.proto, Proto::Hybi(h) if h.masks())
     }
 }
 

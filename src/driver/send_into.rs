@@ -3,56 +3,24 @@
 //! is built where the host will write it from, in the same call, with no
 //! queued action to take afterwards.
 
-use super::{Driver, Proto};
-use crate::event::ReadyState;
-use crate::frame::{self, FrameHeader, mask, opcode};
+use super::Driver;
+use crate::event::MessageKind;
 
 impl Driver {
     /// Sends a whole text (`text`, UTF-8 checked) or binary message by
-    /// framing it into `out`, when it can go out at once: the connection
-    /// is open (RFC 6455), no extension is active, nothing is waiting to be
-    /// taken with [`poll_action`](Self::poll_action) ahead of it, and `out`
-    /// has room. Returns the frame's length; `None`, having done nothing,
-    /// otherwise: send it with [`text`](Self::text) or
-    /// [`binary`](Self::binary), which queue it or say why not.
+    /// framing it into `out`, when it can go out at once (the rules of
+    /// [`frame_message`](Self::frame_message), which says why not).
+    /// Returns the frame's length; `None`, having done nothing, otherwise:
+    /// send it with [`text`](Self::text) or [`binary`](Self::binary), which
+    /// queue it or say why not.
+    #[inline]
     pub fn frame_into(&mut self, text: bool, data: &[u8], out: &mut [u8]) -> Option<usize> {
-        if self.io.state != ReadyState::Open || self.ext.any_active() || !self.io.queue.is_empty() {
-            return None;
-        }
-        let Proto::Hybi(h) = &self.proto else {
-            return None;
+        let kind = if text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
         };
-        let masks = h.masks();
-        let header_len: usize = match data.len() {
-            0..126 => 2,
-            126..=0xFFFF => 4,
-            _ => 10,
-        } + if masks { 4 } else { 0 };
-        let total = header_len.checked_add(data.len())?;
-        if out.len() < total || (text && simdutf8::basic::from_utf8(data).is_err()) {
-            return None;
-        }
-        let key = masks.then(|| {
-            let mut k = [0u8; 4];
-            self.io.random().fill(&mut k);
-            k
-        });
-        let header = FrameHeader {
-            fin: true,
-            rsv: 0,
-            opcode: if text { opcode::TEXT } else { opcode::BINARY },
-            mask: key,
-            len: data.len() as u64,
-        };
-        let (head, n) = frame::header_bytes(&header);
-        debug_assert_eq!(n, header_len);
-        out[..n].copy_from_slice(&head[..n]);
-        let body = &mut out[n..total];
-        body.copy_from_slice(data);
-        if let Some(k) = key {
-            mask::apply(body, k, 0);
-        }
-        Some(total)
+        self.frame_message(kind, data, out).ok()
     }
 }
 

@@ -26,7 +26,7 @@ fn kind_of(message_kind: u32) -> Option<MessageKind> {
 }
 
 /// Output for `ws_take_output` is waiting: a frame now would jump it.
-fn output_waiting(h: &Handle) -> bool {
+pub(crate) fn output_waiting(h: &Handle) -> bool {
     h.output.borrow().len() != 0
 }
 

@@ -49,6 +49,10 @@ pub extern "C" fn ws_send_into(
             // overlapping `data`, untouched by anything else during the call.
             unsafe { std::slice::from_raw_parts_mut(buf, cap) }
         };
+        if super::direct::output_waiting(h) {
+            // Bytes wait for ws_take_output: queue behind them.
+            return ws_result::Empty;
+        }
         match h.core.borrow_mut().frame_into(text, bytes, out) {
             Some(n) => {
                 framed = n;
