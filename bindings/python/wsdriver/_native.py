@@ -276,5 +276,8 @@ def _raw(name):
 
 
 ws_send_into = _raw("ws_send_into")
+#   ws_result ws_frame_header(ws_driver *, uint32_t kind, uint64_t len,
+#                             uint8_t *out, size_t *out_len)
+ws_frame_header = _raw("ws_frame_header")
 ws_poll_many = _raw("ws_poll_many")
 ws_feed_fast = _raw("ws_feed")

@@ -10,7 +10,7 @@ carries on from the event after the one whose listener raised.
 
 import threading
 import weakref
-from ctypes import addressof, byref, c_char, c_size_t, c_void_p
+from ctypes import addressof, byref, c_char, c_size_t, c_uint64, c_void_p
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 #: Headers as a mapping or (name, value) pairs.
@@ -37,13 +37,15 @@ _SEND_BUFFER_MAX = 1 << 21
 #: out of it as soon as ws_send_into returns.
 _local = threading.local()
 _INT_MAX = (1 << 31) - 1
+#: From this size on, a server's message goes out as header + payload.
+_SPLIT = 1 << 14
 
 
 class _SendBuffer:
     """A buffer ws_send_into frames into; ``room`` is the largest payload
     whose frame surely fits."""
 
-    __slots__ = ("size", "room", "addr", "cap", "bytes")
+    __slots__ = ("size", "room", "addr", "cap", "bytes", "view")
 
     def __init__(self, need):
         size = 4096
@@ -54,6 +56,7 @@ class _SendBuffer:
         self.room = size - _FRAME_HEAD
         self.addr = c_void_p(addressof((c_char * size).from_buffer(self.bytes)))
         self.cap = c_size_t(size)
+        self.view = memoryview(self.bytes)
 
 
 class Driver(Queries):
@@ -428,8 +431,10 @@ class Driver(Queries):
     def _send(self, kind, data, what):
         # One native call: ws_send_into frames the message into this
         # thread's buffer when it can go out at once; else it was queued
-        # (length 0) and is taken as a write action. (Python's per-call
-        # costs matter here: this is the hot path of every sender.)
+        # (length 0) and is taken as a write action. A large message gets
+        # its header alone (ws_frame_header) and goes to the sink as two
+        # writes, the payload being the caller's own bytes: no copy at all.
+        # (Python's per-call costs matter here: every sender's hot path.)
         hv = self._hv
         if hv is None:
             raise HandleClosedError("the driver's native handle was freed")
@@ -438,6 +443,10 @@ class Driver(Queries):
             buf = _local.buf
         except AttributeError:
             buf = _local.buf = _SendBuffer(0)
+        if n >= _SPLIT and not N.ws_frame_header(hv, kind, c_uint64(n), buf.addr, self._sent_ref):
+            self._deliver(bytes(buf.bytes[: self._sent.value]))
+            self._deliver(data)
+            return
         if n > buf.room and buf.size < _SEND_BUFFER_MAX:
             buf = _local.buf = _SendBuffer(n + _FRAME_HEAD)
         # A small int passes as a C int, which the call ABI widens to size_t.
@@ -450,7 +459,9 @@ class Driver(Queries):
         if not framed:
             self._drain()
             return
-        out = bytes(buf.bytes[:framed])
+        self._deliver(bytes(buf.bytes[:framed]) if framed < _SPLIT else bytes(buf.view[:framed]))
+
+    def _deliver(self, out):
         sinks = self._sinks
         if sinks:
             for fn in sinks:
