@@ -9,10 +9,24 @@
  * functions without a result return NULL/0 instead. Payloads are
  * (const uint8_t *data, size_t len), and (NULL, 0) is an empty payload.
  * Returned strings are owned by the object and valid until the next call
- * that changes it. Callbacks return 0 to continue, non-zero to stop; data
- * passed to them is borrowed for the duration of the call. A callback may
- * call any ws_* function on the same object, including *_free (deferred).
- * Objects are not thread-safe. A call that panics poisons its object.
+ * that changes it. Objects are not thread-safe. A call that panics poisons
+ * its object. A length over PTRDIFF_MAX is WS_RESULT_INVALID_ARGUMENT.
+ *
+ * The callback rule, for every function pointer the library calls (ws_on_*
+ * and ws_proxy_on_* callbacks, ws_ping's reply, extension callbacks and
+ * the extension destructor): data passed in is borrowed for that call
+ * only. Event callbacks (ws_on_*, ws_proxy_on_*, the ping reply) may call
+ * any ws_* function on any object; commands on their own driver are queued
+ * and delivered in order by the running call. Extension callbacks (offer,
+ * activate, respond, incoming, outgoing) run inside the driver's core: a
+ * call on that driver is refused with WS_RESULT_INVALID_STATE (queries give
+ * NULL or 0), ws_driver_free excepted; ws_extension_* on their extension
+ * and ws_buffer_set on their buffer are allowed. A refused call returns
+ * WS_RESULT_INVALID_STATE, never undefined behaviour. While an object is
+ * torn down (its destructor runs) every call on it is refused and its
+ * *_free is a no-op. A driver freed from any callback is freed when the
+ * outermost ws_* call on it returns; no callback runs after that but the
+ * destructors of its extensions, once each.
  */
 
 #ifndef WSDRIVER_H
@@ -39,6 +53,23 @@
  * `ws_message_cb`'s `kind` and `ws_action.message_kind`: a binary message.
  */
 #define WS_MESSAGE_BINARY 2
+
+/**
+ * `ws_driver_new`'s role: a server reading the raw HTTP request from
+ * `ws_parse` (`url` and `request` NULL).
+ */
+#define WS_ROLE_SERVER 1
+
+/**
+ * `ws_driver_new`'s role: a client for `url`.
+ */
+#define WS_ROLE_CLIENT 2
+
+/**
+ * `ws_driver_new`'s role: a server for a request the host already parsed
+ * (`request`; `url` optional, see `ws_driver_new_rack`).
+ */
+#define WS_ROLE_RACK 3
 
 /**
  * RSV1, in frame-bit position, for `ws_extension_new` and message callbacks.
@@ -284,17 +315,26 @@ typedef int (*ws_message_cb)(void *user,
                              size_t len);
 
 /**
- * A ping (`ws_on_ping`; the pong was already queued) or a pong
- * (`ws_on_pong`) arrived. `data` is the payload, borrowed, valid only
- * during this call. Return 0 to go on, non-zero to stop dispatch.
+ * A ping arrived (`ws_on_ping`; the pong was already queued). `data` is
+ * the payload, borrowed, valid only during this call. Return 0 to go on,
+ * non-zero to stop dispatch.
  */
 typedef int (*ws_ping_cb)(void *user, struct ws_driver *drv, const uint8_t *data, size_t len);
+
+/**
+ * A pong arrived (`ws_on_pong`). `data` is the payload, borrowed, valid
+ * only during this call. Return 0 to go on, non-zero to stop dispatch.
+ */
+typedef int (*ws_pong_cb)(void *user, struct ws_driver *drv, const uint8_t *data, size_t len);
 
 /**
  * The connection is closed. `code` is the close code, 0 when there is none
  * (hixie drivers). `reason` is UTF-8, `reason_len` bytes, NUL-terminated
  * for convenience; borrowed, valid only during this call. Return 0 to go
- * on, non-zero to stop dispatch.
+ * on, non-zero to stop dispatch. After this event the driver writes
+ * nothing more and emits no other event. The driver never closes the
+ * transport: the host closes the socket, once the output written before
+ * this event has gone out.
  */
 typedef int (*ws_close_cb)(void *user,
                            struct ws_driver *drv,
@@ -323,8 +363,46 @@ typedef int (*ws_error_cb)(void *user,
 typedef int (*ws_pong_reply_cb)(void *user, struct ws_driver *drv);
 
 /**
+ * A request the host already parsed, for `WS_ROLE_RACK`. Set
+ * `struct_size` to `sizeof(ws_request)`; later versions only append
+ * fields. The fields are those of `ws_driver_new_rack`, with the same
+ * rules; everything is copied.
+ */
+typedef struct ws_request {
+  /**
+   * Set by the caller to `sizeof(ws_request)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The method, e.g. "GET" (required).
+   */
+  const char *method;
+  /**
+   * The target, path plus `?query` (required).
+   */
+  const char *target;
+  /**
+   * `header_count` header names (NULL only when the count is 0).
+   */
+  const char *const *header_names;
+  /**
+   * `header_count` header values (NULL only when the count is 0).
+   */
+  const char *const *header_values;
+  size_t header_count;
+  /**
+   * Request bytes already received after the head, `(NULL, 0)` for none.
+   */
+  const uint8_t *body;
+  size_t body_len;
+} ws_request;
+
+/**
  * Called once with the user pointer when the extension is freed (with its
- * driver, or by `ws_extension_free`).
+ * driver, or by `ws_extension_free`). While it runs, calls on the
+ * extension (and, when the driver is being freed, on the driver) return
+ * `WS_RESULT_INVALID_STATE` and their `*_free` is a no-op; other objects
+ * may be used and freed.
  */
 typedef void (*ws_ext_destroy_cb)(void *user);
 
@@ -505,7 +583,7 @@ ws_result ws_on_ping(struct ws_driver *drv, ws_ping_cb cb, void *user);
  * Sets the callback for received pongs. `cb` NULL unregisters. Returns
  * `WS_RESULT_NULL_PARAMETER` if `drv` is NULL.
  */
-ws_result ws_on_pong(struct ws_driver *drv, ws_ping_cb cb, void *user);
+ws_result ws_on_pong(struct ws_driver *drv, ws_pong_cb cb, void *user);
 
 /**
  * Sets the callback for the close event. `cb` NULL unregisters. Returns
@@ -547,7 +625,9 @@ ws_result ws_parse(struct ws_driver *drv, const uint8_t *data, size_t len);
 
 /**
  * Sends a text message of `len` bytes, which must be UTF-8 (copied; queued
- * until the connection opens). `(NULL, 0)` sends an empty message.
+ * until the connection opens). `(NULL, 0)` sends an empty message. `text`
+ * is `const char *`, unlike other payloads, so C strings and literals pass
+ * without a cast; it need not be NUL-terminated (`len` counts the bytes).
  * Returns `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_STATE` once closing
  * or closed, or `WS_RESULT_LIMIT_EXCEEDED` when the queue before open is
  * full.
@@ -677,13 +757,40 @@ ws_result ws_driver_new_client(const struct ws_options *opts,
                                struct ws_driver **out);
 
 /**
- * Frees a driver and everything it owns. Never calls a callback. NULL is a
- * no-op. Called from inside one of the driver's own callbacks, the free is
- * deferred until the outermost `ws_*` call on it returns (that call
- * returns normally); the driver must not be used after this call either
- * way. Works on a poisoned driver.
+ * Frees a driver and everything it owns. The only callbacks it calls are
+ * the destructors of its extensions (once each; calls they make on this
+ * driver are refused, and a `ws_driver_free` from them is a no-op). NULL
+ * is a no-op. Called from inside any callback during a call on this driver
+ * (extension callbacks included), the free is deferred until the
+ * outermost `ws_*` call on it returns (that call returns normally, and no
+ * callback runs in between); the driver must not be used after this call
+ * either way. Works on a poisoned driver.
  */
 void ws_driver_free(struct ws_driver *drv);
+
+/**
+ * Creates a driver for `role` (`WS_ROLE_SERVER`, `WS_ROLE_CLIENT` or
+ * `WS_ROLE_RACK`) with options `opts` (NULL for the defaults; copied, not
+ * kept). `url` is the client's URL (required), the rack server's request
+ * URL (optional), and must be NULL for `WS_ROLE_SERVER`; `request` is
+ * required for `WS_ROLE_RACK` and must be NULL otherwise. On success
+ * `*out` receives the driver (caller owns, free with `ws_driver_free`).
+ *
+ * Returns `WS_RESULT_NULL_PARAMETER` for a NULL required pointer,
+ * `WS_RESULT_INVALID_ARGUMENT` for an unknown role, an argument the role
+ * does not take, a `request->struct_size` smaller than this version's
+ * `ws_request`, or strings that are not UTF-8, and
+ * `WS_RESULT_INVALID_URL` for a client URL that is not a WebSocket URL.
+ * The conveniences: `ws_driver_new_server(opts, out)` is
+ * `ws_driver_new(WS_ROLE_SERVER, opts, NULL, NULL, out)`;
+ * `ws_driver_new_client(opts, url, out)` and `ws_driver_new_rack(...)`
+ * likewise.
+ */
+ws_result ws_driver_new(uint32_t role,
+                        const struct ws_options *opts,
+                        const char *url,
+                        const struct ws_request *request,
+                        struct ws_driver **out);
 
 /**
  * Creates a server for one WebSocket stream of an HTTP/2 or HTTP/3
@@ -1004,7 +1111,9 @@ ws_result ws_feed(struct ws_driver *drv, const uint8_t *data, size_t len);
  * rest of `data`. Nothing is copied except a partial frame header or a
  * partial message. If actions or earlier input are still waiting (or a
  * `ws_parse` loop is running), all of `data` is stored as by `ws_feed` and
- * `*out_consumed` is `len`. `(NULL, 0)` is allowed.
+ * `*out_consumed` is `len`. `(NULL, 0)` is allowed. `data` is only read
+ * during the call: what the driver needs later it copies, and the bytes
+ * after `*out_consumed` are the caller's to pass again.
  */
 ws_result ws_read(struct ws_driver *drv, const uint8_t *data, size_t len, size_t *out_consumed);
 

@@ -57,10 +57,21 @@ pub type ws_message_cb = Option<
     ) -> c_int,
 >;
 
-/// A ping (`ws_on_ping`; the pong was already queued) or a pong
-/// (`ws_on_pong`) arrived. `data` is the payload, borrowed, valid only
-/// during this call. Return 0 to go on, non-zero to stop dispatch.
+/// A ping arrived (`ws_on_ping`; the pong was already queued). `data` is
+/// the payload, borrowed, valid only during this call. Return 0 to go on,
+/// non-zero to stop dispatch.
 pub type ws_ping_cb = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        drv: *mut ws_driver,
+        data: *const u8,
+        len: usize,
+    ) -> c_int,
+>;
+
+/// A pong arrived (`ws_on_pong`). `data` is the payload, borrowed, valid
+/// only during this call. Return 0 to go on, non-zero to stop dispatch.
+pub type ws_pong_cb = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
         drv: *mut ws_driver,
@@ -72,7 +83,10 @@ pub type ws_ping_cb = Option<
 /// The connection is closed. `code` is the close code, 0 when there is none
 /// (hixie drivers). `reason` is UTF-8, `reason_len` bytes, NUL-terminated
 /// for convenience; borrowed, valid only during this call. Return 0 to go
-/// on, non-zero to stop dispatch.
+/// on, non-zero to stop dispatch. After this event the driver writes
+/// nothing more and emits no other event. The driver never closes the
+/// transport: the host closes the socket, once the output written before
+/// this event has gone out.
 pub type ws_close_cb = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
@@ -217,7 +231,7 @@ pub extern "C" fn ws_on_ping(drv: *mut ws_driver, cb: ws_ping_cb, user: *mut c_v
 /// Sets the callback for received pongs. `cb` NULL unregisters. Returns
 /// `WS_RESULT_NULL_PARAMETER` if `drv` is NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn ws_on_pong(drv: *mut ws_driver, cb: ws_ping_cb, user: *mut c_void) -> ws_result {
+pub extern "C" fn ws_on_pong(drv: *mut ws_driver, cb: ws_pong_cb, user: *mut c_void) -> ws_result {
     register(drv, |c| c.pong = Slot { cb, user })
 }
 

@@ -117,7 +117,9 @@ pub extern "C" fn ws_parse(drv: *mut ws_driver, data: *const u8, len: usize) -> 
 }
 
 /// Sends a text message of `len` bytes, which must be UTF-8 (copied; queued
-/// until the connection opens). `(NULL, 0)` sends an empty message.
+/// until the connection opens). `(NULL, 0)` sends an empty message. `text`
+/// is `const char *`, unlike other payloads, so C strings and literals pass
+/// without a cast; it need not be NUL-terminated (`len` counts the bytes).
 /// Returns `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_STATE` once closing
 /// or closed, or `WS_RESULT_LIMIT_EXCEEDED` when the queue before open is
 /// full.

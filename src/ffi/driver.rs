@@ -294,11 +294,14 @@ pub extern "C" fn ws_driver_new_client(
     })
 }
 
-/// Frees a driver and everything it owns. Never calls a callback. NULL is a
-/// no-op. Called from inside one of the driver's own callbacks, the free is
-/// deferred until the outermost `ws_*` call on it returns (that call
-/// returns normally); the driver must not be used after this call either
-/// way. Works on a poisoned driver.
+/// Frees a driver and everything it owns. The only callbacks it calls are
+/// the destructors of its extensions (once each; calls they make on this
+/// driver are refused, and a `ws_driver_free` from them is a no-op). NULL
+/// is a no-op. Called from inside any callback during a call on this driver
+/// (extension callbacks included), the free is deferred until the
+/// outermost `ws_*` call on it returns (that call returns normally, and no
+/// callback runs in between); the driver must not be used after this call
+/// either way. Works on a poisoned driver.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_driver_free(drv: *mut ws_driver) {
     free::<Handle>(drv)

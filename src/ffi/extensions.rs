@@ -6,7 +6,9 @@
 //! Extension callbacks run while the driver is inside the core (during
 //! `ws_start`, `ws_parse`, or a send): they get no driver pointer, and a
 //! `ws_*` call on the same driver from inside one returns
-//! `WS_RESULT_INVALID_STATE`.
+//! `WS_RESULT_INVALID_STATE` (`ws_driver_free` is deferred). The object
+//! behind a `ws_extension *` is reached only through shared references, so
+//! its callbacks, its destructor included, may call `ws_extension_*` on it.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void};
@@ -294,7 +296,10 @@ pub type ws_ext_message_cb = Option<
     ) -> c_int,
 >;
 /// Called once with the user pointer when the extension is freed (with its
-/// driver, or by `ws_extension_free`).
+/// driver, or by `ws_extension_free`). While it runs, calls on the
+/// extension (and, when the driver is being freed, on the driver) return
+/// `WS_RESULT_INVALID_STATE` and their `*_free` is a no-op; other objects
+/// may be used and freed.
 pub type ws_ext_destroy_cb = Option<unsafe extern "C" fn(user: *mut c_void)>;
 
 /// RSV1, in frame-bit position, for `ws_extension_new` and message callbacks.

@@ -178,7 +178,9 @@ pub extern "C" fn ws_feed(drv: *mut ws_driver, data: *const u8, len: usize) -> w
 /// rest of `data`. Nothing is copied except a partial frame header or a
 /// partial message. If actions or earlier input are still waiting (or a
 /// `ws_parse` loop is running), all of `data` is stored as by `ws_feed` and
-/// `*out_consumed` is `len`. `(NULL, 0)` is allowed.
+/// `*out_consumed` is `len`. `(NULL, 0)` is allowed. `data` is only read
+/// during the call: what the driver needs later it copies, and the bytes
+/// after `*out_consumed` are the caller's to pass again.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_read(
     drv: *mut ws_driver,

@@ -75,7 +75,53 @@ static void a_held_request_head_counts_as_buffered(void) {
     ws_driver_free(drv);
 }
 
+/* Item 9: the one constructor, by role; the three conveniences are it. */
+static void driver_new_takes_the_role(void) {
+    static const char *const names[] = {"Host", "Upgrade", "Connection", "Sec-WebSocket-Key",
+                                        "Sec-WebSocket-Version"};
+    static const char *const values[] = {"example.com", "websocket", "Upgrade",
+                                         "dGhlIHNhbXBsZSBub25jZQ==", "13"};
+    ws_request req;
+    ws_driver *drv = NULL;
+    rec r;
+    memset(&r, 0, sizeof r);
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.method = "GET";
+    req.target = "/chat";
+    req.header_names = names;
+    req.header_values = values;
+    req.header_count = 5;
+
+    CHECK_RES(ws_driver_new(WS_ROLE_SERVER, NULL, NULL, NULL, &drv), WS_RESULT_OK);
+    CHECK_STR(ws_driver_version(drv), NULL);
+    ws_driver_free(drv);
+    CHECK_RES(ws_driver_new(WS_ROLE_CLIENT, NULL, "ws://example.com/", NULL, &drv), WS_RESULT_OK);
+    CHECK_STR(ws_url(drv), "ws://example.com/");
+    ws_driver_free(drv);
+    CHECK_RES(ws_driver_new(WS_ROLE_RACK, NULL, NULL, &req, &drv), WS_RESULT_OK);
+    rec_attach(&r, drv);
+    CHECK_RES(ws_start(drv), WS_RESULT_OK);
+    CHECK(harness_contains(r.out.data, r.out.len, "HTTP/1.1 101 "));
+    CHECK_INT(r.opens, 1);
+    ws_driver_free(drv);
+    rec_free(&r);
+
+    drv = NULL;
+    CHECK_RES(ws_driver_new(0, NULL, NULL, NULL, &drv), WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_driver_new(WS_ROLE_SERVER, NULL, "ws://x/", NULL, &drv), WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_driver_new(WS_ROLE_CLIENT, NULL, NULL, NULL, &drv), WS_RESULT_NULL_PARAMETER);
+    CHECK_RES(ws_driver_new(WS_ROLE_CLIENT, NULL, "http://x/", NULL, &drv), WS_RESULT_INVALID_URL);
+    CHECK_RES(ws_driver_new(WS_ROLE_CLIENT, NULL, "ws://x/", &req, &drv), WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_driver_new(WS_ROLE_RACK, NULL, NULL, NULL, &drv), WS_RESULT_NULL_PARAMETER);
+    CHECK_RES(ws_driver_new(WS_ROLE_SERVER, NULL, NULL, NULL, NULL), WS_RESULT_NULL_PARAMETER);
+    req.struct_size = 8;
+    CHECK_RES(ws_driver_new(WS_ROLE_RACK, NULL, NULL, &req, &drv), WS_RESULT_INVALID_ARGUMENT);
+    CHECK(drv == NULL);
+}
+
 const harness_test contract_tests[] = {
+    {"driver_new_takes_the_role", driver_new_takes_the_role},
     {"tls_client_hello_fails_at_the_first_bytes", tls_client_hello_fails_at_the_first_bytes},
     {"plain_get_error_and_close_report_the_same_code",
      plain_get_error_and_close_report_the_same_code},
