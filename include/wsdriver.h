@@ -167,7 +167,7 @@
 enum ws_result
 #ifdef __cplusplus
   : uint32_t
-#endif // __cplusplus
+#endif /* __cplusplus */
  {
   /**
    * Success.
@@ -229,11 +229,11 @@ enum ws_result
   /**
    * `ws_poll`, `ws_proxy_poll`, `ws_take_output`: nothing to hand out.
    */
-  WS_RESULT_EMPTY = 12,
+  WS_RESULT_EMPTY = 12
 };
 #ifndef __cplusplus
 typedef uint32_t ws_result;
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * An output buffer handed to extension callbacks: fill it with
@@ -509,7 +509,7 @@ typedef int (*ws_proxy_error_cb)(void *user, struct ws_proxy *proxy, const char 
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * Server, instead of `ws_start`: answers the request with an HTTP
@@ -1462,7 +1462,7 @@ ws_result ws_frame_header(struct ws_driver *drv,
                           size_t *out_len);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* WSDRIVER_H */

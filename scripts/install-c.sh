@@ -10,8 +10,11 @@
 # Usage: scripts/install-c.sh PREFIX
 # Env: WSDRIVER_NO_BUILD=1 skips `cargo build --release`;
 #      DESTDIR is prepended to every installed path (packaging).
-# The SONAME is set on the installed copy with patchelf (installed with
-# apt-get when missing and possible); build.rs is not involved.
+# The SONAME is set by build.rs at link time (target/release/libwsdriver.so
+# carries it too); this script checks it. A hand-made script rather than
+# cargo-c's `cargo cinstall`: cargo-c would do the same (SONAME, symlinks,
+# .pc) but `cargo install cargo-c` compiles cargo itself, minutes of CI on
+# 2 cores for ~60 lines of shell (README, "The C API").
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 PREFIX" >&2; exit 2; }
@@ -37,14 +40,8 @@ for f in libwsdriver.so libwsdriver.a; do
   [ -f "$LIB/$f" ] || { log "missing $LIB/$f (run cargo build --release)"; exit 1; }
 done
 
-if ! command -v patchelf >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing patchelf"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q patchelf >/dev/null 2>&1 ||
-      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q patchelf >/dev/null; }
-  fi
-  command -v patchelf >/dev/null || { log "patchelf is required (apt-get install patchelf)"; exit 1; }
-fi
+GOT=$(readelf -d "$LIB/libwsdriver.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ "$GOT" = "$SONAME" ] || { log "$LIB/libwsdriver.so has SONAME '$GOT', expected $SONAME"; exit 1; }
 
 # What a static link needs besides the archive, as rustc reports it.
 if [ -n "${WSDRIVER_NATIVE_STATIC_LIBS:-}" ]; then
@@ -55,12 +52,15 @@ else
   PRIVATE=$(cd "$ROOT" && cargo rustc --quiet --lib --crate-type staticlib \
     --target-dir "$ROOT/target/native-static-libs" -- --print native-static-libs 2>&1 |
     sed -n 's/.*native-static-libs: //p' | tail -n1)
-  [ -n "$PRIVATE" ] || PRIVATE="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+  [ -n "$PRIVATE" ] || PRIVATE="-lutil -lrt -lpthread -lm -ldl -lc"
 fi
+# -lgcc_s (the unwinder) has no static archive, so it breaks `cc -static`;
+# the compiler driver links the unwinder it needs (libgcc_eh or libgcc_s)
+# by itself, in both kinds of link.
+PRIVATE=$(printf '%s\n' $PRIVATE | grep -vx -- -lgcc_s | tr '\n' ' ' | sed 's/ *$//')
 
 install -d "$DEST/lib/pkgconfig" "$DEST/include"
 install -m 0755 "$LIB/libwsdriver.so" "$DEST/lib/$REAL"
-patchelf --set-soname "$SONAME" "$DEST/lib/$REAL"
 ln -sfn "$REAL" "$DEST/lib/$SONAME"
 ln -sfn "$SONAME" "$DEST/lib/libwsdriver.so"
 install -m 0644 "$LIB/libwsdriver.a" "$DEST/lib/libwsdriver.a"

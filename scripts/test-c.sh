@@ -45,6 +45,8 @@ need() { # need CMD PACKAGE: install with apt-get when missing and possible
 need cc gcc
 need make make
 need pkg-config pkg-config
+need g++ g++
+need clang clang || true   # the header's -Weverything check is skipped without it
 ((VALGRIND)) && need valgrind valgrind
 
 echo "==> cargo build --release"
@@ -58,6 +60,7 @@ step "tests/c (shared)" make -s -C tests/c MODE=shared run
 step "tests/c (static)" make -s -C tests/c MODE=static run
 ((ASAN)) && step "tests/c (ASan+UBSan)" make -s -C tests/c MODE=asan run
 ((VALGRIND)) && step "tests/c (valgrind)" make -s -C tests/c MODE=shared valgrind
+step "header (C89 -pedantic, clang -Weverything, C++11)" make -s -C tests/c MODE=shared header
 step "examples/c (build + smoke)" make -s -C examples/c test
 
 # Install into a temp prefix and build a program outside the tree.
@@ -120,8 +123,8 @@ int main(void) {
 }
 C
   if [ "$mode" = static ]; then
-    # Static: the archive by path (no .so preferred), plus Libs.private.
-    flags="$(pkg-config --cflags wsdriver) $TMP/prefix/lib/libwsdriver.a $(pkg-config --static --libs-only-l wsdriver | sed 's/-lwsdriver//')"
+    # A fully static program, linked as C users do (issue 12 item 8).
+    flags="-static $(pkg-config --cflags --static --libs wsdriver)"
   else
     flags="$(pkg-config --cflags --libs wsdriver) -Wl,-rpath,$TMP/prefix/lib"
   fi
@@ -134,8 +137,8 @@ C
     grep -qF "libwsdriver.so.0.1 => $TMP/prefix/lib/libwsdriver.so.0.1" <<<"$deps" || {
       echo "$deps"; return 1; }
   else
-    deps=$(ldd "$TMP/app/app-static")
-    ! grep -q libwsdriver <<<"$deps" || { echo "$deps"; return 1; }
+    deps=$(ldd "$TMP/app/app-static" 2>&1 || true)
+    grep -q "not a dynamic executable" <<<"$deps" || { echo "$deps"; return 1; }
   fi
 }
 step "install + pkg-config (shared)" outside shared
