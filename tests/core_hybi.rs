@@ -204,6 +204,16 @@ fn client_fails_with_1002_on_a_masked_frame() {
 }
 
 #[test]
+fn non_minimal_length_encodings_are_accepted() {
+    // Accepted on purpose, as the gem does (docs/SECURITY.md): "hi" with a
+    // 16-bit and with a 64-bit length, masked with a zero key.
+    let short16 = [0x81, 0xFE, 0, 2, 0, 0, 0, 0, b'h', b'i'];
+    let short64 = [0x81, 0xFF, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, b'h', b'i'];
+    assert_eq!(server_gets(&srv(), &short16), vec![text("hi")]);
+    assert_eq!(server_gets(&srv(), &short64), vec![text("hi")]);
+}
+
+#[test]
 fn item6_server_requires_masking() {
     let msg = "Received unmasked frame but masking is required";
     assert_eq!(
