@@ -10,11 +10,21 @@ module Divergences
   def kind?(e, *k) = k.include?(e[0])
   def error?(e, text = nil) = e[0] == :error && (text.nil? || e[2] == text)
 
+  # An event of a received frame ([:ping, [data, encoding]]), not an API
+  # call's result ([:ping, false]).
+  def incoming?(e) = INCOMING.include?(e[0]) && (e.size == 1 || e[1].is_a?(Array))
+
   # The first index where the traces differ.
   def diverge_at(gem, native)
     (0...[gem.size, native.size].max).find { |i| gem[i] != native[i] }
   end
 end
+
+# What the runner records for an API call: [name, result].
+API_RESULTS = %i[text binary ping pong close start state ping_cb].freeze
+API_CALLS = (API_RESULTS - [:state]).freeze
+# Events of received frames.
+INCOMING = %i[message ping pong ping_callback].freeze
 
 # The gem's Server drops the bytes that follow the request head in the same
 # chunk (HTTP::Request keeps them as a body nobody reads); the binding
@@ -29,16 +39,6 @@ Divergences.rule('frames in the chunk of the request head (the gem drops them)')
   [native, native]
 end
 
-# Issue 18 item 2, pending (the `ruby` helper's dispatch rework): the gem's
-# `start` inside a :connect listener writes the 101 and emits :open before
-# it returns; the binding does both after the listener returns. Only the
-# position of start's return value differs.
-Divergences.rule('start inside :connect returns before the 101 (pending)') do |c, gem, native|
-  next unless c[:on_connect] == :start
-
-  [gem, native].map { |t| t.reject { |e| e[0] == :start_in_connect } }
-end
-
 # The gem's Server wrapper keeps its own ready_state, which stays
 # :connecting; the binding's Server#state is the connection's.
 Divergences.rule('Server#state follows the connection') do |c, gem, native|
@@ -50,26 +50,36 @@ Divergences.rule('Server#state follows the connection') do |c, gem, native|
   [gem.reject { |e| e[0] == :state }, native.reject { |e| e[0] == :state }]
 end
 
-# After an invalid request the gem's Server emits error and close again on
-# every later `parse`; the binding reports it once.
+# After an invalid request the gem's Server emits :error and :close again on
+# every later `parse` (its HTTP parser stays failed), and its API calls are
+# still queued for a delegate that never comes (`text`, `close`, ... return
+# true); the binding reports the failure once and refuses later calls
+# (false). Recognized by the first error/close pair of "Invalid HTTP
+# request"; after it the gem's trace must be repeats of that pair and API
+# results, the binding's the same API results with false.
+QUEUED = %i[text binary ping close start ping_cb].freeze
 Divergences.rule('a bad request is reported once') do |c, gem, native|
   next unless c[:kind] == :server
 
-  seen = false
-  out = []
-  gem.each_with_index do |e, i|
-    if error?(e, 'Invalid HTTP request') && gem[i + 1]&.first == :close
-      next out << e unless seen
+  pair = [[:error, 'WebSocket::Driver::ProtocolError', 'Invalid HTTP request'.b],
+          [:close, 1002, ['Invalid HTTP request', 'UTF-8']]]
+  at = (0...gem.size).find { |i| gem[i, 2] == pair } or next
+  next unless gem[0, at + 2] == native[0, at + 2]
 
-      seen = true
-      next
-    end
-    next if seen && e[0] == :close && e[2]&.first == 'Invalid HTTP request' && out.last&.first != :error
+  rest = []
+  i = at + 2
+  while i < gem.size
+    next i += 2 if gem[i, 2] == pair
 
-    seen ||= error?(e, 'Invalid HTTP request')
-    out << e
+    e = gem[i]
+    break rest = nil unless e.size == 2 && API_RESULTS.include?(e[0])
+
+    rest << (QUEUED.include?(e[0]) && e[1] == true ? [e[0], false] : e)
+    i += 1
   end
-  [out, native]
+  next unless rest
+
+  [gem[0, at + 2] + rest, native]
 end
 
 # A Server whose :connect listener does not call `start`: the gem's Hybi
@@ -235,7 +245,6 @@ end
 # frame written before the binding's error, both traces equal up to that
 # error, and the gem's rest equal to the binding's once the incoming-frame
 # events are taken out of it (and its state, :closing or :closed).
-INCOMING = %i[message ping pong ping_callback].freeze
 Divergences.rule('protocol errors after a local close fail the connection') do |c, gem, native|
   next unless c[:version] == :hybi
 
@@ -244,7 +253,7 @@ Divergences.rule('protocol errors after a local close fail the connection') do |
   next unless gem[0...at].any? { |e| e[0] == :write && e[1].getbyte(0) == 0x88 }
   next if gem[0...at].any? { |e| e[0] == :close && e.size == 3 }
 
-  rest = gem[at..].reject { |e| INCOMING.include?(e[0]) || (e[0] == :close && e.size == 3) }
+  rest = gem[at..].reject { |e| incoming?(e) || (e[0] == :close && e.size == 3) }
   rest = rest.map { |e| e == [:state, :closing] ? [:state, :closed] : e }
   next unless rest == native[(at + 2)..]
 
@@ -264,4 +273,207 @@ Divergences.rule('hixie: a frame over max_length comes with its error') do |c, _
     error?(e, 'WebSocket frame length too large'.b) && nxt&.first == :close && nxt[1].nil?
   end
   [_gem, out.map(&:first)]
+end
+
+# hixie-76 whose 8-byte key body came in the chunk of the request head,
+# `start` inside :connect: the gem's `start` writes the 101 and the
+# challenge answer, emits :open and parses the frames after the body before
+# it returns; the binding's `start` returns once the 101 is written (only
+# `parse` runs the parser), and the rest follows, in the same order, from
+# the `parse` that delivered :connect. Only the position of start's return
+# value differs.
+Divergences.rule('hixie-76: start inside :connect returns before the key body is read') do |c, gem, native|
+  next unless c[:version] == :hixie76 && c[:on_connect] == :start
+
+  at = native.index { |e| e[0] == :start_in_connect } or next
+  next unless native[at - 1]&.first == :write && native[at - 1][1].start_with?('HTTP/1.1 101')
+
+  [gem, native].map { |t| t.reject { |e| e[0] == :start_in_connect } }
+end
+
+module Divergences
+  module_function
+
+  # The bytes the driver reads after the handshake head (server: after the
+  # request head; client: after the response head; rack: all of them).
+  def frame_bytes(c)
+    wire = c[:steps].select { |s| s[0] == :parse }.map { |s| s[1] }.join.b
+    return wire if c[:kind] == :rack
+
+    at = wire.index("\r\n\r\n".b)
+    at ? wire.byteslice((at + 4)..) : ''.b
+  end
+
+  # Headers of the hybi frames in `bytes`, in order: [opcode, fin, length].
+  def frame_headers(bytes)
+    out = []
+    at = 0
+    while at + 2 <= bytes.bytesize
+      b0 = bytes.getbyte(at)
+      b1 = bytes.getbyte(at + 1)
+      len = b1 & 0x7f
+      at += 2
+      if len == 126
+        break if at + 2 > bytes.bytesize
+
+        len = bytes.byteslice(at, 2).unpack1('n')
+        at += 2
+      elsif len == 127
+        break if at + 8 > bytes.bytesize
+
+        len = bytes.byteslice(at, 8).unpack1('Q>')
+        at += 8
+      end
+      at += 4 if b1 & 0x80 != 0
+      out << [b0 & 0x0f, b0 & 0x80 != 0, len]
+      at += len
+    end
+    out
+  end
+
+  # Whether the first frame the gem fails for max_length is a control frame
+  # (the gem adds a data frame's length to its message so far).
+  def first_too_long_is_control?(c)
+    max = c[:opts][:max_length] or return false
+    message = 0
+    frame_headers(frame_bytes(c)).each do |op, fin, len|
+      if op >= 8
+        return true if len > max
+      else
+        return false if message + len > max
+
+        message = fin ? 0 : message + len
+      end
+    end
+    false
+  end
+end
+
+# max_length limits messages, not control frames (at most 125 bytes by RFC
+# 6455): the gem fails a ping, pong or close frame longer than max_length
+# with 1009. Recognized on the wire: the first frame over max_length is a
+# control frame, the gem fails with 1009 "WebSocket frame length too large"
+# and the traces agree up to its close frame; after it the gem's connection
+# is closed and the binding's goes on.
+Divergences.rule('max_length does not apply to control frames') do |c, gem, native|
+  next unless c[:version] == :hybi && first_too_long_is_control?(c)
+
+  at = gem.index { |e| error?(e, 'WebSocket frame length too large'.b) } or next
+  at -= 1 if gem[at - 1][0] == :write && gem[at - 1][1].getbyte(0) == 0x88
+  next unless gem[0...at] == native[0...at]
+
+  [native, native]
+end
+
+# `close` on a Server before the request head is complete: the binding
+# closes at once (:close with the given code, state :closed) and ignores
+# all later input; the gem queues the close, replays it on the new
+# delegate before its listeners are attached (the :close event is lost),
+# emits :connect, and its closed delegate goes on parsing frames.
+# Recognized by the binding's :close event right before close's `true`,
+# before any :connect, only API results after it in the binding, and the
+# same API results in the gem.
+Divergences.rule('close before the request head closes at once') do |c, gem, native|
+  next unless c[:kind] == :server
+
+  at = native.index([:close, true]) or next
+  next unless at.positive? && native[at - 1][0] == :close && native[at - 1].size == 3
+  next if native[0...at].any? { |e| e[0] == :connect }
+  next unless gem[0...(at - 1)] == native[0...(at - 1)] && gem[at - 1] == [:close, true]
+
+  rest = native[(at + 1)..].reject { |e| e[0] == :state }
+  next unless rest.all? { |e| API_CALLS.include?(e[0]) }
+  next unless gem[at..].select { |e| API_CALLS.include?(e[0]) && e.size == 2 } == rest
+
+  [native, native]
+end
+
+# A close frame whose reason is not UTF-8 (issue 18 item 6): the binding
+# fails the connection with 1002 and an empty reason, in its reply and its
+# :close event (RFC 6455 §7.1.6, §8.1; Autobahn 7.5.1); the gem echoes the
+# bytes with 1002 and reports them as the reason.
+Divergences.rule('a close reason that is not UTF-8: 1002 without the reason') do |c, gem, native|
+  next unless c[:version] == :hybi
+
+  bad = ->(r) { r.is_a?(String) && !r.dup.force_encoding(Encoding::UTF_8).valid_encoding? }
+  out = gem.map do |e|
+    if e[0] == :close && e.size == 3 && e[1] == 1002 && e[2].is_a?(Array) && bad.(e[2][0])
+      [:close, 1002, [''.dup.force_encoding(e[2][1]), e[2][1]]]
+    elsif e[0] == :write && e[1].getbyte(0) == 0x88 && (e[1].getbyte(1) & 0x7f) < 126
+      head = e[1].getbyte(1) & 0x80 == 0 ? 2 : 6
+      body = e[1].byteslice(head..)
+      if body.bytesize > 2 && body.byteslice(0, 2) == "\x03\xea".b && bad.(body.byteslice(2..))
+        [:write, (e[1].byteslice(0, 1) + [(e[1].getbyte(1) & 0x80) | 2].pack('C') + e[1].byteslice(2, head - 2) + "\x03\xea".b).b]
+      else
+        e
+      end
+    else
+      e
+    end
+  end
+  [out, native]
+end
+
+# `start` called on a Server before its request head is complete: the gem
+# replays it on the new delegate before attaching its listeners, so the 101
+# is written before :connect and :open is never emitted; the binding emits
+# :connect, writes the 101 and emits :open. Recognized by a `start` result
+# before any :connect and the gem's 101 right before :connect.
+Divergences.rule('start before the request head: :connect, then the 101 and :open') do |c, gem, native|
+  next unless c[:kind] == :server
+
+  at = gem.index { |e| e[0] == :connect } or next
+  next unless at.positive? && gem[0...at].any? { |e| e == [:start, true] }
+
+  w = gem[at - 1]
+  next unless w[0] == :write && w[1].start_with?('HTTP/1.1 101')
+  next unless native[(at - 1), 3] == [[:connect], w, [:open]]
+
+  [gem[0...(at - 1)] + [[:connect], w, [:open]] + gem[(at + 1)..], native]
+end
+
+# `pong` on a Server sends a pong frame (true); the gem's Server does not
+# forward `pong` to its delegate, so it returns false and sends nothing.
+# Recognized per call: the gem's [:pong, false] where the binding has
+# [:pong, true], right after the binding's pong frame when one was written.
+Divergences.rule('pong on a Server sends the frame') do |c, gem, native|
+  next unless c[:kind] == :server
+
+  out = []
+  j = 0
+  gem.each do |e|
+    if e == [:pong, false] && native[j] == [:pong, true]
+      out << [:pong, true]
+    elsif e == [:pong, false] && native[j]&.first == :write && native[j][1].getbyte(0) == 0x8a &&
+          native[j + 1] == [:pong, true]
+      out << native[j] << [:pong, true]
+      j += 1
+    else
+      out << e
+    end
+    j += 1
+  end
+  [out, native]
+end
+
+# Hixie drivers refuse text that is not UTF-8 (`text` returns false); the
+# gem's Draft75/Draft76 write any bytes between 0x00 and 0xFF. Seen when a
+# listener echoes a received hixie message that is not UTF-8 (neither side
+# checks incoming hixie text). Recognized by the gem's frame whose payload
+# is not UTF-8, missing from the binding's trace at that place.
+Divergences.rule('hixie: text that is not UTF-8 is refused') do |c, gem, native|
+  next unless %i[hixie75 hixie76].include?(c[:version])
+
+  bad_frame = lambda do |e|
+    e[0] == :write && e[1].getbyte(0) == 0 && e[1].getbyte(-1) == 0xff &&
+      !e[1].byteslice(1...-1).force_encoding(Encoding::UTF_8).valid_encoding?
+  end
+  out = []
+  gem.each_with_index do |e, i|
+    next if bad_frame.(e) && native[out.size] != e
+    next out << [:text, false] if e == [:text, true] && bad_frame.(gem[i - 1]) && native[out.size] == [:text, false]
+
+    out << e
+  end
+  [out, native]
 end
