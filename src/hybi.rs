@@ -286,12 +286,21 @@ impl Hybi {
         frame::decode(&self.partial[..need]).map(|(h, _)| (h, len7, take))
     }
 
-    /// Runs the checks an incomplete header already allows: the first two
-    /// bytes decide RSV, opcode, fragmentation and masking (and the length
-    /// when it fits in 7 bits); an extended length is checked before the
-    /// mask key arrives.
+    /// Runs the checks an incomplete header already allows: the first byte
+    /// decides RSV, opcode and fragmentation (as in the gem), the second
+    /// masking (and the length when it fits in 7 bits); an extended length
+    /// is checked before the mask key arrives.
     fn check_partial_header(&self, ext: &Extensions) -> Result<(), Error> {
         let have = self.partial_len as usize;
+        if have == 1 {
+            let b0 = self.partial[0];
+            return self.check_first_byte(
+                b0 & frame::FIN != 0,
+                b0 & frame::RSV_MASK,
+                b0 & 0x0F,
+                ext,
+            );
+        }
         if have < 2 {
             return Ok(());
         }
@@ -340,6 +349,27 @@ impl Hybi {
         {
             return Ok(());
         }
+        self.check_first_byte(fin, rsv, op, ext)?;
+        // A 7-bit length is checked before the mask bit, an extended one after.
+        if len7 <= 125 {
+            self.check_length(op, len7 as u64)?;
+        }
+        if self.require_masking && !masked {
+            return Err(Error::new(
+                ErrorKind::Unacceptable,
+                "Received unmasked frame but masking is required",
+            ));
+        }
+        if self.reject_masked && masked {
+            return Err(Error::protocol(
+                "Received masked frame but a server must not mask",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks on the first header byte, in the gem's order.
+    fn check_first_byte(&self, fin: bool, rsv: u8, op: u8, ext: &Extensions) -> Result<(), Error> {
         let control = opcode::is_control(op);
         let rsv_ok = rsv == 0 || (ext.valid_rsv(rsv) && !control && op != opcode::CONTINUATION);
         if !rsv_ok {
@@ -368,21 +398,6 @@ impl Hybi {
                 return Err(Error::protocol("Received unexpected continuation frame"));
             }
             _ => {}
-        }
-        // A 7-bit length is checked before the mask bit, an extended one after.
-        if len7 <= 125 {
-            self.check_length(op, len7 as u64)?;
-        }
-        if self.require_masking && !masked {
-            return Err(Error::new(
-                ErrorKind::Unacceptable,
-                "Received unmasked frame but masking is required",
-            ));
-        }
-        if self.reject_masked && masked {
-            return Err(Error::protocol(
-                "Received masked frame but a server must not mask",
-            ));
         }
         Ok(())
     }

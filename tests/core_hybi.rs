@@ -581,3 +581,32 @@ fn item6_every_opcode_round_trips_through_client() {
     let _ = Action::Write(vec![]);
     let _: Option<Driver> = None;
 }
+
+/// As in the gem, a frame's first byte alone decides RSV bits, the opcode,
+/// fragmented control frames and data frames out of sequence: the error
+/// comes before the second byte arrives (the difftest's "first bad header"
+/// cluster, issue 18).
+#[test]
+fn item6_the_first_header_byte_alone_fails_a_bad_frame() {
+    for (b0, msg) in [
+        (
+            0xC1u8,
+            "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0",
+        ),
+        (0x83, "Unrecognized frame opcode: 3"),
+        (0x09, "Received fragmented control frame: opcode = 9"),
+        (0x80, "Received unexpected continuation frame"),
+    ] {
+        let a = server_gets(&srv(), &[b0]);
+        assert_eq!(
+            a.iter()
+                .filter(|x| matches!(x, Action::Event(Event::Error(_))))
+                .count(),
+            1,
+            "{b0:#x}: {a:?}"
+        );
+        assert!(a.contains(&perr(msg)), "{b0:#x}: {a:?}");
+    }
+    // A good first byte waits for the rest.
+    assert_eq!(server_gets(&srv(), &[0x81]), vec![]);
+}
