@@ -54,7 +54,7 @@ module DiffCases
     def server_case(opts)
       proto = pick(%i[hybi hybi hybi hixie75 hixie76])
       head, body = request(proto)
-      c = { kind: :server, opts: opts, version: proto, steps: [] }
+      c = { kind: :server, opts: opts, version: effective_version(head), steps: [] }
       react(c)
       wire = head + body + frames(proto, masked: true, max: opts[:max_length])
       c[:steps] = interleave(split(wire, head.bytesize))
@@ -97,7 +97,7 @@ module DiffCases
       return server_case(opts) unless env
 
       env['rack.input'] = body
-      c = { kind: :rack, opts: opts, version: proto, env: env, url: "ws://#{env['HTTP_HOST']}/chat" }
+      c = { kind: :rack, opts: opts, version: effective_version(head), env: env, url: "ws://#{env['HTTP_HOST']}/chat" }
       react(c)
       c[:steps] = [[:start]] + interleave(split(frames(proto, masked: true, max: opts[:max_length]), nil))
       c
@@ -140,6 +140,15 @@ module DiffCases
       lines = break_request(lines, proto) if broken
       head = lines.join("\r\n") + "\r\n\r\n"
       [head.b, (body || '').b]
+    end
+
+    # The protocol the request asks for once broken (a hixie-76 request
+    # without its keys is a hixie-75 one), picked as Driver.rack does.
+    def effective_version(head)
+      if head =~ /^Sec-WebSocket-(Version|Key):/i then :hybi
+      elsif head =~ /^Sec-WebSocket-Key[12]:/i then :hixie76
+      else :hixie75
+      end
     end
 
     def break_request(lines, proto)

@@ -15,28 +15,36 @@ module Divergences
   module_function
 
   # Each rule is a normalization of both traces for its cluster, applied in
-  # order; the rules that changed something are the explanation if the
-  # traces end up equal.
+  # order, in passes until none changes anything more (a rule may align
+  # the traces for one listed before it); the rules that changed something
+  # are the explanation if the traces end up equal.
   # `sibling.(k)` is [case, gem trace, native trace] of the case k places
   # further in the stream.
   def explain(c, gem, native, sibling = nil)
     used = []
-    RULES.each do |name, rule|
-      out = Divergences.instance_exec(c, gem, native, sibling, &rule)
-      next unless out && out != [gem, native]
+    3.times do
+      changed = false
+      RULES.each do |name, rule|
+        out = Divergences.instance_exec(c, gem, native, sibling, &rule)
+        next unless out && out != [gem, native]
 
-      used << name
-      gem, native = out
-      return used if gem == native
+        used |= [name]
+        changed = true
+        gem, native = out
+        return used if gem == native
+      end
+      break unless changed
     end
     nil
   end
 
   # Both traces with every rule applied (for looking at what is left).
   def normalize(c, gem, native, sibling = nil)
-    RULES.each_value do |rule|
-      out = Divergences.instance_exec(c, gem, native, sibling, &rule)
-      gem, native = out if out
+    3.times do
+      RULES.each_value do |rule|
+        out = Divergences.instance_exec(c, gem, native, sibling, &rule)
+        gem, native = out if out
+      end
     end
     [gem, native]
   end
