@@ -117,7 +117,7 @@ Divergences.rule('frames before start are held (the gem parses them)') do |c, ge
   rest = rest[0...i] + rest[(i + 2)..] if i && rest[i + 1]&.first == :close && [1009, nil].include?(rest[i + 1][1])
   rest = rest.each_with_index.reject { |e, k| e[0] == :close && e.size == 3 && rest[k + 1] == [:close, true] }.map(&:first)
   same = rest.size == gem_calls.size && rest.zip(gem_calls).all? do |n, (g, closed)|
-    n[0] == g[0] && (n == g || (closed && [false, :connecting].include?(g[1])))
+    n[0] == g[0] && (n == g || (closed && [false, :connecting].include?(g[1])) || (n == [:pong, true] && g == [:pong, false]))
   end
   unless same && native.none? { |e| e[0] == :open }
     # A later `start`: the binding then answers the handshake and acts on
@@ -125,7 +125,7 @@ Divergences.rule('frames before start are held (the gem parses them)') do |c, ge
     # calls made must be the same, and the binding must not have written
     # anything before its `start`.
     calls = ->(t) { t.select { |e| e.size == 2 && API_RESULTS.include?(e[0]) && !e[1].is_a?(Array) }.map(&:first) }
-    started = native.index([:start, true]) or next
+    started = native.index { |e| e[0] == :start && e.size == 2 } or next
     first_write = native.index { |e| e[0] == :write } || native.size
     next unless first_write > native[0...started].rindex { |e| e.size == 2 && API_RESULTS.include?(e[0]) }.to_i
     next unless calls.(native[(at + 1)..]) == calls.(gem[(at + 1)..])
@@ -275,7 +275,9 @@ Divergences.rule('the binding fails the connection at the first bad header or fr
     next unless gem.find { |e| e[0] == :error }[2].then { |g| (EARLY_ERRORS + GEM_SAME_FRAME_ERRORS).any? { |re| g =~ re } }
     # Calls made while the gem still waits for the frame's end succeed in
     # the gem and are refused (false) by the failed binding.
-    window = gem[fn[0]...fg[0]].reject(&data_write)
+    # Control frames between the fragments are answered and reported by
+    # the gem before it reaches the bad message's end.
+    window = gem[fn[0]...fg[0]].reject { |e| data_write.(e) || incoming?(e) }
     next unless window.all? { |e| API_CALLS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) }
     next unless native[(fn[1] + 1)..] == window.map { |e| [e[0], false] } + gem[(fg[1] + 1)..]
   else
@@ -443,7 +445,11 @@ Divergences.rule('close before the request head closes at once') do |c, gem, nat
 
   rest = native[(at + 1)..].reject { |e| e[0] == :state }
   next unless rest.all? { |e| API_CALLS.include?(e[0]) }
-  next unless gem[at..].select { |e| API_CALLS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) } == rest
+  # The gem queues calls made before its head is complete (true).
+  connect = gem.index([:connect]) || gem.size
+  calls = gem[at..].each_with_index.select { |e, _| API_CALLS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) }
+  calls = calls.map { |e, k| at + k < connect && QUEUED.include?(e[0]) && e[1] == true ? [e[0], false] : e }
+  next unless calls == rest
 
   [native, native]
 end
@@ -485,26 +491,34 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   at = gem.index { |e| e[0] == :connect } or next
   next unless at.positive? && gem[0...at].any? { |e| e == [:start, true] }
 
-  # The gem's handshake writes (the 101, hixie-76's answer) right before
-  # its :connect; the binding's right after, then :open and what the
-  # :open listener sends.
+  # The gem's writes from the replayed `start` (the 101, hixie-76's answer,
+  # what the frames after the key body caused) come right before its
+  # :connect, their events lost; the binding's come after :connect, with
+  # their events (:open, messages, :close) and what an :open listener sends.
   from = gem[0...at].rindex { |e| e[0] == :write && e[1].start_with?('HTTP/1.1 101') } or next
   writes = gem[from...at]
-  # hixie-76: the 101 and the challenge's answer; what the gem writes after
-  # them (a closing frame) is its own course, cut below.
-  writes = writes.first(2) if c[:version] == :hixie76 && c[:on_open] == :close
   next unless writes.all? { |e| e[0] == :write } && native[from] == [:connect] && gem[0...from] == native[0...from]
-  next unless native[(from + 1), writes.size] == writes && native[from + 1 + writes.size] == [:open]
 
-  listener = c[:on_open] == :text ? [native[from + 2 + writes.size]] : []
-  next unless listener.all? { |e| e == [:write, "\x81\x05hello".b] }
+  k = from + 1
+  listener = { text: [[:write, "\x81\x05hello".b]], close: [] }.fetch(c[:on_open], [])
+  writes.each do |w|
+    k += 1 while native[k] && native[k] != w &&
+                 (native[k] == [:open] || incoming?(native[k]) || (native[k][0] == :close && native[k].size == 3) ||
+                  listener.include?(native[k]))
+    break k = nil unless native[k] == w
+
+    k += 1
+  end
+  next unless k
+
+  k += 1 while listener.include?(native[k]) || native[k] == [:open]
+  next unless native[(from + 1)...k].include?([:open])
+
   # An :open listener that closes: the gem never runs it (its :open is
   # lost), so its connection stays open; the rest is not comparable.
-  cut = from + 2 + writes.size
-  return_early = c[:on_open] == :close
-  next [native[0...cut], native[0...cut]] if return_early && native[cut]&.first == :write
+  next [native[0...k], native[0...k]] if c[:on_open] == :close
 
-  [gem[0...from] + [[:connect]] + writes + [[:open]] + listener + gem[(at + 1)..], native]
+  [gem[0...from] + native[from...k] + gem[(at + 1)..], native]
 end
 
 # `pong` on a Server sends a pong frame (true); the gem's Server does not

@@ -60,4 +60,42 @@ RSpec.describe 'fidelity to the websocket-driver 0.8 gem' do
     expect([close.code, close.reason]).to eq([1002, ''])
     expect(driver.state).to eq(:closed)
   end
+
+  # A server that answers later (not from its :connect listener): the frames
+  # that came with the request head are delivered by `start`, before it
+  # returns (the gem had delivered them already), not at the next `parse`.
+  it 'delivers the frames held before a later start from start itself' do
+    sock = FakeSocket.new(log)
+    driver = WebSocket::Driver.server(sock)
+    %i[open message].each { |ev| driver.on(ev) { |e| log << [ev, e.respond_to?(:data) ? e.data : nil] } }
+    driver.parse(REQUEST + masked(0x81, 'early'))
+    expect(log.map(&:first)).to eq([])
+    expect(driver.start).to be(true)
+    log << [:start_returned, nil]
+    expect(log.map(&:first)).to eq(%i[write open message start_returned])
+    expect(log[2][1]).to eq('early')
+  end
+
+  # Issue 18 item 3: a malformed request line fails at once (the gem's
+  # HTTP parser checks each line as it ends).
+  it 'fails a bad request line at once, before the head is complete' do
+    sock = FakeSocket.new(log)
+    driver = WebSocket::Driver.server(sock)
+    driver.on(:error) { |e| log << [:error, e.message] }
+    driver.on(:close) { |e| log << [:close, e.code] }
+    driver.parse("7\n")
+    expect(log).to eq([[:error, 'Invalid HTTP request'], [:close, 1002]])
+  end
+
+  # Issue 18 item 5: an oversized hixie frame closes with its error.
+  it 'reports a hixie frame over max_length with an error before the close' do
+    sock = FakeSocket.new(log)
+    driver = WebSocket::Driver.server(sock, max_length: 40)
+    driver.on(:connect) { driver.start }
+    %i[error close].each { |ev| driver.on(ev) { |e| log << [ev, e.respond_to?(:message) ? e.message : nil] } }
+    driver.parse(H75)
+    driver.parse("\x80\xe6\xd7\x8c".b)
+    expect(log.reject { |e| e[0] == :write }).to eq([[:error, 'WebSocket frame length too large'], [:close, nil]])
+    expect(driver.state).to eq(:closed)
+  end
 end

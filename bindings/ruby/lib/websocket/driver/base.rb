@@ -90,7 +90,7 @@ module WebSocket
     end
 
     def start
-      ok?(command { N.ws_start(@handle) })
+      ok?(command(parse: true) { N.ws_start(@handle) })
     end
 
     def text(message)

@@ -97,12 +97,14 @@ module WebSocket
       end
 
       # Runs a command (the block's native call) and delivers its output;
-      # returns the block's value.
-      def command
+      # returns the block's value. `parse`: outside any dispatch, also parse
+      # the input the core holds (`start` answering a handshake delivers the
+      # frames that came before it, as the gem has by then).
+      def command(parse: false)
         @lock.mon_enter
         begin
           result = yield
-          flush_output
+          flush_output(parse)
           result
         ensure
           @lock.mon_exit
@@ -111,11 +113,11 @@ module WebSocket
 
       # What a command queued: written (and its events emitted) by this
       # thread, or its events handed to the dispatching thread.
-      def flush_output
+      def flush_output(parse = false)
         raise_extension_fatal if @extension_fatal
         owner = @dispatcher
         if owner.nil?
-          flush_writes
+          parse ? dispatch(true) : flush_writes
         elsif owner.equal?(Thread.current)
           run_actions(true)
         else
