@@ -34,6 +34,7 @@ step "exported symbols" scripts/check-symbols.sh
 step "benchmark (one quick run)" cargo bench --bench throughput -- --quick
 step "C tests and examples" scripts/test-c.sh
 step "Ruby specs" bindings/ruby/run-specs.sh
+step "Ruby vs gem 0.8 (differential, 5,000 cases)" bindings/ruby/difftest/run.sh --cases 5000
 step "Ruby gem install, Bundler" scripts/test-gem.sh
 step "Python wheel and tests" scripts/test-python.sh
 step "interop (Chromium, websockets, ws)" scripts/test-interop.sh

@@ -113,15 +113,13 @@ Divergences.rule('frames before start are held (the gem parses them)') do |c, ge
     gem_calls = nil
     break
   end
-  next unless gem_calls
-
   rest = native[(at + 1)..]
   i = rest.index { |e| e == [:error, 'WebSocket::Driver::ProtocolError', 'Request body too large'.b] }
   failed = i && rest[i + 1]&.first == :close && [1009, nil].include?(rest[i + 1][1])
   # Once the binding failed, its calls return false whatever the gem's do.
   rest = rest[0...i] + rest[(i + 2)..].map { |e| api_result?(e) && e[1] == false ? [e[0], :refused] : e } if failed
   rest = rest.each_with_index.reject { |e, k| e[0] == :close && e.size == 3 && rest[k + 1] == [:close, true] }.map(&:first)
-  same = rest.size == gem_calls.size && rest.zip(gem_calls).all? do |n, (g, closed)|
+  same = gem_calls && rest.size == gem_calls.size && rest.zip(gem_calls).all? do |n, (g, closed)|
     n[0] == g[0] && (n == g || n[1] == :refused || (closed && [false, :connecting].include?(g[1])) ||
                      (n == [:pong, true] && g == [:pong, false]))
   end
@@ -222,14 +220,17 @@ Divergences.rule('hixie: the gem raises NoMethodError in parse') do |c, gem, nat
   # :connect and :open never came (see the rule on that), the writes did.
   next unless gem[0...at].include?([:start, true])
 
+  lost = [[:connect], [:open]]
+  lost << [:write, "\x00hello\xff".b] if c[:on_open] == :text
+  before = gem[0...at].reject { |e| lost.include?(e) }
   kept = 0
   n_at = native.index do |e|
-    next false if [[:connect], [:open]].include?(e)
+    next false if lost.include?(e)
 
     kept += 1
-    kept > at
+    kept > before.size
   end || native.size
-  next unless native[0...n_at].reject { |e| [[:connect], [:open]].include?(e) } == gem[0...at]
+  next unless native[0...n_at].reject { |e| lost.include?(e) } == before
 
   [native[0...n_at], native[0...n_at]]
 end
@@ -297,8 +298,8 @@ Divergences.rule('the binding fails the connection at the first bad header or fr
     # Control frames between the fragments are answered and reported by
     # the gem before it reaches the bad message's end.
     window = gem[fn[0]...fg[0]].reject { |e| data_write.(e) || incoming?(e) }
-    next unless window.all? { |e| API_CALLS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) }
-    next unless native[(fn[1] + 1)..] == window.map { |e| [e[0], false] } + gem[(fg[1] + 1)..]
+    next unless window.all? { |e| api_result?(e) }
+    next unless native[(fn[1] + 1)..] == window.map { |e| [e[0], e[0] == :state ? :closed : false] } + gem[(fg[1] + 1)..]
   else
     # The bad frame never ends: the gem waits for it, still open, so its
     # sends succeed (their frames written); the binding's calls return false.
@@ -311,7 +312,8 @@ Divergences.rule('the binding fails the connection at the first bad header or fr
     end
     next unless rest.all? { |e| API_RESULTS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) }
     calls = native[(fn[1] + 1)..]
-    next unless calls.map(&:first) == rest.map(&:first) && calls.all? { |e| [false, :closed].include?(e[1]) }
+    next unless calls.map(&:first) == rest.map(&:first)
+    next unless calls.zip(rest).all? { |n, g| n == g || [false, :closed].include?(n[1]) }
   end
 
   [native, native]
@@ -469,6 +471,8 @@ Divergences.rule('close before the request head closes at once') do |c, gem, nat
   connect = gem.index([:connect]) || gem.size
   calls = gem[at..].each_with_index.select { |e, _| API_CALLS.include?(e[0]) && e.size == 2 && !e[1].is_a?(Array) }
   calls = calls.map { |e, k| at + k < connect && QUEUED.include?(e[0]) && e[1] == true ? [e[0], false] : e }
+  # Hixie drivers send after close in the gem (a rule above).
+  calls = calls.map { |e| c[:version] != :hybi && e == [:text, true] ? [:text, false] : e }
   next unless calls == rest
 
   [native, native]
@@ -515,28 +519,34 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   # what the frames after the key body caused) come right before its
   # :connect, their events lost; the binding's come after :connect, with
   # their events (:open, messages, :close) and what an :open listener sends.
-  from = gem[0...at].rindex { |e| e[0] == :write && e[1].start_with?('HTTP/1.1 101') } or next
+  from = gem[0...at].rindex { |e| e[0] == :write && e[1] =~ /\AHTTP\/1\.1 (101|400) /n } or next
+  refused = gem[from][1].start_with?('HTTP/1.1 400')
   writes = gem[from...at]
   next unless writes.all? { |e| e[0] == :write } && native[from] == [:connect] && gem[0...from] == native[0...from]
 
   k = from + 1
-  listener = { text: [[:write, "\x81\x05hello".b]], close: [] }.fetch(c[:on_open], [])
+  listener = { text: [[:write, "\x81\x05hello".b], [:write, "\x00hello\xff".b]], close: [] }.fetch(c[:on_open], [])
+  queued_pong = ->(e) { e[0] == :write && e[1].getbyte(0) == 0x8a && native[0...from].include?([:pong, true]) }
   writes.each do |w|
     k += 1 while native[k] && native[k] != w &&
                  (native[k] == [:open] || incoming?(native[k]) || (native[k][0] == :close && native[k].size == 3) ||
-                  listener.include?(native[k]))
+                  listener.include?(native[k]) || native[k][0] == :error || queued_pong.(native[k]))
     break k = nil unless native[k] == w
 
     k += 1
   end
   next unless k
 
-  k += 1 while listener.include?(native[k]) || native[k] == [:open]
-  # A close the replay caused (hixie-76's closing frame after the key
-  # body): the gem's :close event is lost too.
-  k += 1 if native[k] && native[k][0] == :close && native[k].size == 3 && native[k - 1][0] == :write &&
-            gem[(at + 1)..].none? { |e| e[0] == :close && e.size == 3 }
-  next unless native[(from + 1)...k].include?([:open])
+  k += 1 while native[k] && (listener.include?(native[k]) || native[k] == [:open] || queued_pong.(native[k]))
+  # A 400 (its :error and :close), or a close the replay caused (hixie-76's
+  # closing frame after the key body): the gem's events are lost too.
+  # Events of frames the replay parsed (up to the next call's result).
+  k += 1 while native[k] && !refused && (incoming?(native[k]) || native[k][0] == :error) &&
+               gem[(at + 1)..].none? { |e| e == native[k] }
+  k += 1 if refused && native[k]&.first == :error
+  k += 1 if native[k] && native[k][0] == :close && native[k].size == 3 &&
+            (refused || native[k - 1][0] == :write) && gem[(at + 1)..].none? { |e| e[0] == :close && e.size == 3 }
+  next unless refused || native[(from + 1)...k].include?([:open])
 
   # An :open listener that closes: the gem never runs it (its :open is
   # lost), so its connection stays open; the rest is not comparable.
@@ -722,11 +732,28 @@ Divergences.rule('messages before a later start come after :open') do |c, gem, n
   next unless g101 > at + 1 && gem[0..at] == native[0..at] && native[at + 1] == gem[g101]
 
   held = gem[(at + 1)...g101]
-  next unless held.all? { |e| e[0] == :message && incoming?(e) }
+  next unless held.all? { |e| %i[message pong].include?(e[0]) && incoming?(e) }
 
   k = g101 + 1
-  k += 1 while gem[k] && gem[k][0] == :write && gem[k][1].getbyte(0) != 0 # hixie-76 answer, queued frames
-  k += 1 if gem[k] == [:open]
-  k += 1 while gem[k] && gem[k][0] == :write && [[:write, "\x81\x05hello".b], [:write, "\x00hello\xff".b]].include?(gem[k])
-  [gem[0..at] + gem[g101...k] + held + gem[k..], native]
+  answer = c[:version] == :hixie76 && gem[k] && gem[k][0] == :write ? [gem[k]] : []
+  k += answer.size
+  # What the gem's listeners sent while :connecting was queued and goes out
+  # before :open: an echo per message, last.
+  queued = []
+  while gem[k] && gem[k][0] == :write
+    queued << gem[k]
+    k += 1
+  end
+  echoes = c[:on_message] == :echo ? queued.pop(held.count { |e| e[0] == :message }) : []
+  next unless gem[k] == [:open]
+
+  opened = [gem[k]]
+  k += 1
+  hello = [[:write, "\x81\x05hello".b], [:write, "\x00hello\xff".b]]
+  while gem[k] && hello.include?(gem[k])
+    opened << gem[k]
+    k += 1
+  end
+  moved = held.flat_map { |e| e[0] == :message && echoes.any? ? [e, echoes.shift] : [e] }
+  [gem[0..at] + [gem[g101]] + answer + queued + opened + moved + gem[k..], native]
 end
