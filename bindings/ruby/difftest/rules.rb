@@ -98,7 +98,6 @@ end
 # first frame-caused :close, false after it in the gem.
 Divergences.rule('frames before start are held (the gem parses them)') do |c, gem, native|
   next unless c[:kind] == :server && c[:on_connect].nil?
-  next if gem.any? { |e| e[0] == :open }
 
   at = gem.index([:connect])
   next unless at && native.index([:connect]) == at && gem[0..at] == native[0..at]
@@ -123,12 +122,15 @@ Divergences.rule('frames before start are held (the gem parses them)') do |c, ge
     n[0] == g[0] && (n == g || n[1] == :refused || (closed && [false, :connecting].include?(g[1])) ||
                      (n == [:pong, true] && g == [:pong, false]))
   end
-  unless same && native.none? { |e| e[0] == :open }
+  unless same && (gem + native).none? { |e| e[0] == :open }
     # A later `start`: the binding then answers the handshake and acts on
     # the held frames, which the gem acted on long before. Then only the
     # calls made must be the same, and the binding must not have written
     # anything before its `start`.
     calls = ->(t) { t.select { |e| api_result?(e) }.map(&:first) }
+    # The gem acted on frames before any handshake.
+    g_open = gem.index { |e| e[0] == :open || (e[0] == :write && e[1].start_with?('HTTP/1.1 ')) } || gem.size
+    next unless gem[(at + 1)...g_open].any? { |e| incoming?(e) || e[0] == :error || (e[0] == :close && e.size == 3) }
     started = native.index { |e| e[0] == :start && e.size == 2 } or next
     first_write = native.index { |e| e[0] == :write } || native.size
     next unless first_write > native[0...started].rindex { |e| api_result?(e) }.to_i
@@ -546,7 +548,8 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   k += 1 if refused && native[k]&.first == :error
   k += 1 if native[k] && native[k][0] == :close && native[k].size == 3 &&
             (refused || native[k - 1][0] == :write) && gem[(at + 1)..].none? { |e| e[0] == :close && e.size == 3 }
-  next unless refused || native[(from + 1)...k].include?([:open])
+  # (hixie-76 opens only once its key body has come)
+  next unless refused || native[(from + 1)...k].include?([:open]) || native.none? { |e| e == [:open] }
 
   # An :open listener that closes: the gem never runs it (its :open is
   # lost), so its connection stays open; the rest is not comparable.
@@ -713,9 +716,20 @@ Divergences.rule('hixie-76: a second start before the key body is refused') do |
 
   first = gem.index { |e| e[0] == :write && e[1].start_with?('HTTP/1.1 101') } or next
   at = gem.index.with_index { |e, i| i > first && e == gem[first] } or next
-  next unless gem[at + 1] == [:start, true] && native[at] == [:start, false] && gem[0...at] == native[0...at]
+  next unless native.count(gem[first]) == 1
 
-  [gem[0...at] + [[:start, false]] + gem[(at + 2)..], native]
+  call = gem[at + 1]
+  if [[:start, true], [:start_in_connect, true]].include?(call)
+    next unless native.include?([call[0], false])
+
+    [gem[0...at] + [[call[0], false]] + gem[(at + 2)..], native]
+  else
+    # The call's result was already taken out by the rule on `start`
+    # inside :connect.
+    next unless c[:on_connect] == :start && gem[0...at] == native[0...at]
+
+    [gem[0...at] + gem[(at + 1)..], native]
+  end
 end
 
 # A Server started later (not from :connect) with messages that came
