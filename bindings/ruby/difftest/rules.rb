@@ -527,6 +527,12 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   next unless writes.all? { |e| e[0] == :write } && native[from] == [:connect] && gem[0...from] == native[0...from]
 
   k = from + 1
+  # The :connect listener's own `start` (false: already started) runs
+  # before the replayed handshake goes out.
+  sic = native[k] if native[k]&.first == :start_in_connect
+  next if sic && gem[at + 1] != sic
+
+  k += 1 if sic
   listener = { text: [[:write, "\x81\x05hello".b], [:write, "\x00hello\xff".b]], close: [] }.fetch(c[:on_open], [])
   queued_pong = ->(e) { e[0] == :write && e[1].getbyte(0) == 0x8a && native[0...from].include?([:pong, true]) }
   writes.each do |w|
@@ -555,7 +561,7 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   # lost), so its connection stays open; the rest is not comparable.
   next [native[0...k], native[0...k]] if c[:on_open] == :close
 
-  [gem[0...from] + native[from...k] + gem[(at + 1)..], native]
+  [gem[0...from] + native[from...k] + gem[(at + (sic ? 2 : 1))..], native]
 end
 
 # `pong` on a Server sends a pong frame (true); the gem's Server does not
@@ -770,4 +776,17 @@ Divergences.rule('messages before a later start come after :open') do |c, gem, n
   end
   moved = held.flat_map { |e| e[0] == :message && echoes.any? ? [e, echoes.shift] : [e] }
   [gem[0..at] + [gem[g101]] + answer + queued + opened + moved + gem[k..], native]
+end
+
+# A request that is not a WebSocket request (no Upgrade: websocket): the
+# binding's 400 comes with :error and a :close carrying 1002 and the reason,
+# as for any failed handshake; the gem takes such a request for hixie-75,
+# whose :close has no code and no reason.
+Divergences.rule('not a WebSocket request: :close carries 1002') do |_c, gem, native|
+  error = [:error, 'WebSocket::Driver::ProtocolError', 'Not a WebSocket request'.b]
+  at = native.index(error) or next
+  next unless gem[at] == error && gem[0..at] == native[0..at]
+  next unless native[at + 1] == [:close, 1002, ['Not a WebSocket request', 'UTF-8']] && gem[at + 1] == [:close, nil, nil]
+
+  [gem[0..at] + [native[at + 1]] + gem[(at + 2)..], native]
 end
