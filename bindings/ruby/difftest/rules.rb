@@ -133,7 +133,10 @@ Divergences.rule('frames before start are held (the gem parses them)') do |c, ge
     calls = ->(t) { t.select { |e| api_result?(e) }.map(&:first) }
     # The gem acted on frames before any handshake.
     g_open = gem.index { |e| e[0] == :open || (e[0] == :write && e[1].start_with?('HTTP/1.1 ')) } || gem.size
-    next unless gem[(at + 1)...g_open].any? { |e| incoming?(e) || e[0] == :error || (e[0] == :close && e.size == 3) }
+    acted = gem[(at + 1)...g_open]
+    next unless acted.any? { |e| incoming?(e) || e[0] == :error || (e[0] == :close && e.size == 3) }
+    # Only messages and pongs: the next rule's narrower cluster.
+    next if acted.all? { |e| %i[message pong].include?(e[0]) && incoming?(e) } && native.include?([:open])
     started = native.index { |e| e[0] == :start && e.size == 2 } or next
     first_write = native.index { |e| e[0] == :write } || native.size
     next unless first_write > native[0...started].rindex { |e| api_result?(e) }.to_i
