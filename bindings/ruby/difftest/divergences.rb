@@ -64,3 +64,4 @@ module Divergences
 end
 
 require_relative 'rules'
+require_relative 'more_rules'
