@@ -17,28 +17,35 @@ pub(crate) enum StartLine {
 /// How far a head's lines have been checked.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct LineCheck {
-    /// Start of the first line not yet checked.
-    at: usize,
-    /// Bytes from `at` on already searched for a line feed (so a line fed
-    /// byte by byte is searched once).
-    searched: usize,
+    /// Start of the first line not yet checked (a head is at most
+    /// `HEAD_SIZE_CEILING` bytes).
+    at: u32,
     start_seen: bool,
 }
 
 impl LineCheck {
     /// Checks every complete line of `buf[..end]` not checked yet; returns
-    /// false at the first bad one. Empty lines before the start line are
+    /// false at the first bad one. `searched` is how much of `buf` earlier
+    /// calls looked at (no line feed after `at` there), so a line fed byte
+    /// by byte is searched once. Empty lines before the start line are
     /// skipped (as the gem does); the empty line after it ends the head.
-    pub fn check(&mut self, buf: &[u8], end: usize, start: StartLine) -> bool {
+    /// A request line still arriving must already start with one of the
+    /// gem's methods: bytes that cannot start a request (a TLS ClientHello,
+    /// an SSH banner) fail at once instead of being held until a line feed.
+    pub fn check(&mut self, buf: &[u8], searched: usize, end: usize, start: StartLine) -> bool {
+        let mut at = self.at as usize;
+        let mut from = searched.max(at).min(end);
         loop {
-            let from = self.searched.max(self.at).min(end);
             let Some(lf) = buf[from..end].iter().position(|&b| b == b'\n') else {
-                self.searched = end;
-                return true;
+                return self.start_seen
+                    || start == StartLine::Status
+                    || method_prefix(&buf[at..end]);
             };
-            let line = &buf[self.at..from + lf];
+            let line = &buf[at..from + lf];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            self.at = from + lf + 1;
+            at = from + lf + 1;
+            self.at = at as u32;
+            from = at;
             let ok = match (line.is_empty(), self.start_seen) {
                 (true, _) => true,
                 (false, false) => {
@@ -54,6 +61,17 @@ impl LineCheck {
                 return false;
             }
         }
+    }
+}
+
+/// Whether a request line's first bytes can still become one of the gem's
+/// methods followed by a space (looks at no more than a method's length).
+fn method_prefix(partial: &[u8]) -> bool {
+    let partial = partial.strip_prefix(b"\r").unwrap_or(partial);
+    let word = &partial[..partial.len().min(METHODS[0].len() + 1)];
+    match word.iter().position(|&b| b == b' ') {
+        Some(space) => METHODS.contains(&&word[..space]),
+        None => METHODS.iter().any(|m| m.starts_with(word)),
     }
 }
 
@@ -180,12 +198,22 @@ mod tests {
     fn the_first_bad_line_fails_before_the_head_ends() {
         let mut c = LineCheck::default();
         let partial = b"\r\nGET / HTTP/1.1\r\nHost: a\r\nX-Partial: \xff";
-        assert!(c.check(partial, partial.len(), StartLine::Request));
+        assert!(c.check(partial, 0, partial.len(), StartLine::Request));
         let mut c = LineCheck::default();
-        assert!(!c.check(b"7\n", 2, StartLine::Request));
+        assert!(!c.check(b"7\n", 0, 2, StartLine::Request));
         let mut c = LineCheck::default();
         let head = b"GET / HTTP/1.1\r\nBad Header\r\n";
-        assert!(c.check(head, 16, StartLine::Request));
-        assert!(!c.check(head, head.len(), StartLine::Request));
+        assert!(c.check(head, 0, 16, StartLine::Request));
+        assert!(!c.check(head, 16, head.len(), StartLine::Request));
+    }
+
+    #[test]
+    fn a_request_line_fails_once_its_first_bytes_cannot_be_a_method() {
+        let hello = b"\x16\x03\x01\x02\x00";
+        assert!(!LineCheck::default().check(hello, 0, 1, StartLine::Request));
+        assert!(!LineCheck::default().check(b"SSH-2.0-x", 0, 9, StartLine::Request));
+        assert!(!LineCheck::default().check(b"GETX ", 0, 5, StartLine::Request));
+        assert!(LineCheck::default().check(b"\r\nCONN", 0, 6, StartLine::Request));
+        assert!(LineCheck::default().check(b"HTTP/1.", 0, 7, StartLine::Status));
     }
 }

@@ -4,12 +4,16 @@
 //! is the head parsed, so feeding one byte at a time stays linear. Whatever
 //! follows the head in the same input is handed back as the body so far.
 
-use crate::head_lines::{LineCheck, METHODS, StartLine};
+use crate::head_lines::{LineCheck, StartLine};
 use crate::headers::Headers;
 
 /// Hard ceiling on the number of headers, whatever the options say: it sizes
 /// the on-stack array that httparse fills.
 pub const HEADER_COUNT_CEILING: usize = 256;
+
+/// Hard ceiling on a head's size, whatever the options say: positions in a
+/// head being read fit in 32 bits (a new server stays small).
+pub const HEAD_SIZE_CEILING: usize = 1 << 30;
 
 /// Limits applied while a head is accumulated.
 #[derive(Clone, Copy, Debug)]
@@ -70,14 +74,8 @@ pub enum Head<T> {
 #[derive(Debug, Default)]
 pub struct HeadReader {
     buf: Vec<u8>,
-    /// Bytes of the current input appended to `buf`.
-    fresh: usize,
     /// Lines checked so far (a bad line fails before the head is complete).
     lines: LineCheck,
-    /// Requests, until the method is seen whole: the empty lines skipped
-    /// before it, and whether it was.
-    checked: usize,
-    method_seen: bool,
 }
 
 impl HeadReader {
@@ -86,8 +84,8 @@ impl HeadReader {
         input: &[u8],
         limits: HeadLimits,
     ) -> Result<Head<Request>, HeadError> {
+        let previously = self.buf.len();
         let Some(end) = self.accumulate(input, limits, StartLine::Request)? else {
-            self.check_method()?;
             return Ok(Head::Partial);
         };
         let mut storage = [httparse::EMPTY_HEADER; HEADER_COUNT_CEILING];
@@ -101,7 +99,7 @@ impl HeadReader {
         };
         Ok(Head::Complete {
             head,
-            consumed: self.finish(n),
+            consumed: self.finish(n, previously),
         })
     }
 
@@ -110,6 +108,7 @@ impl HeadReader {
         input: &[u8],
         limits: HeadLimits,
     ) -> Result<Head<Response>, HeadError> {
+        let previously = self.buf.len();
         let Some(end) = self.accumulate(input, limits, StartLine::Status)? else {
             return Ok(Head::Partial);
         };
@@ -124,7 +123,7 @@ impl HeadReader {
         };
         Ok(Head::Complete {
             head,
-            consumed: self.finish(n),
+            consumed: self.finish(n, previously),
         })
     }
 
@@ -139,20 +138,23 @@ impl HeadReader {
         // Look for the end of the head in the new bytes only (with three bytes
         // of overlap for a terminator split across chunks).
         let start = self.buf.len().saturating_sub(3);
-        let room = limits.max_head_size.saturating_sub(self.buf.len());
-        self.fresh = input.len().min(room.saturating_add(1));
-        self.buf.extend_from_slice(&input[..self.fresh]);
+        let max_head_size = limits.max_head_size.min(HEAD_SIZE_CEILING);
+        let room = max_head_size.saturating_sub(self.buf.len());
+        let searched = self.buf.len();
+        self.buf
+            .extend_from_slice(&input[..input.len().min(room.saturating_add(1))]);
         let end = find_head_end(&self.buf[start..]).map(|e| start + e);
+        let checked_to = end.unwrap_or(self.buf.len());
         if !self
             .lines
-            .check(&self.buf, end.unwrap_or(self.buf.len()), start_line)
+            .check(&self.buf, searched, checked_to, start_line)
         {
             return Err(HeadError::Malformed);
         }
         match end {
-            Some(end) if end <= limits.max_head_size => Ok(Some(end)),
+            Some(end) if end <= max_head_size => Ok(Some(end)),
             Some(_) => Err(HeadError::TooLarge),
-            None if self.buf.len() > limits.max_head_size => Err(HeadError::TooLarge),
+            None if self.buf.len() > max_head_size => Err(HeadError::TooLarge),
             None => Ok(None),
         }
     }
@@ -162,42 +164,11 @@ impl HeadReader {
         self.buf.len()
     }
 
-    /// Fails at once on bytes that cannot start a request (a TLS
-    /// ClientHello, an SSH banner, binary junk) instead of holding them
-    /// until a line feed or `max_head_size`: after any empty lines, the
-    /// bytes before the first space must spell one of the gem's methods.
-    /// Looks at each byte once.
-    fn check_method(&mut self) -> Result<(), HeadError> {
-        if self.method_seen {
-            return Ok(());
-        }
-        // Empty lines before the request line are skipped once.
-        let skip = |b: &u8| matches!(b, b'\r' | b'\n');
-        let rest = &self.buf[self.checked..];
-        self.checked += rest.iter().position(|b| !skip(b)).unwrap_or(rest.len());
-        let first = &self.buf[self.checked..];
-        let method = &first[..first.iter().position(|&b| b == b' ').unwrap_or(first.len())];
-        let seen_whole = method.len() < first.len();
-        let fits = METHODS.iter().any(|m| {
-            if seen_whole {
-                *m == method
-            } else {
-                m.starts_with(method)
-            }
-        });
-        if !fits {
-            return Err(HeadError::Malformed);
-        }
-        self.method_seen = seen_whole;
-        Ok(())
-    }
-
-    /// How many bytes of the last input belonged to a head of `n` bytes.
-    fn finish(&mut self, n: usize) -> usize {
-        let previously = self.buf.len() - self.fresh;
+    /// How many bytes of the last input belonged to a head of `n` bytes,
+    /// `previously` being what the reader held before that input.
+    fn finish(&mut self, n: usize, previously: usize) -> usize {
         self.buf = Vec::new();
         self.lines = LineCheck::default();
-        (self.checked, self.method_seen) = (0, false);
         n - previously
     }
 }

@@ -16,7 +16,8 @@ pub struct Options {
     /// clients reject masked frames (1002, RFC 6455 §5.1); `Some(false)`:
     /// both are accepted (the gem's client).
     pub require_masking: Option<bool>,
-    /// Largest HTTP request or response head accepted, in bytes.
+    /// Largest HTTP request or response head accepted, in bytes (at most
+    /// 1 GiB, whatever is set).
     pub max_head_size: usize,
     /// Most header lines accepted in an HTTP head (at most 256).
     pub max_headers: usize,
