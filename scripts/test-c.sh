@@ -2,9 +2,12 @@
 # Builds libwsdriver and runs everything C:
 #   1. tests/c against the .so, against the .a, under ASan+UBSan (debug
 #      build), and once under valgrind (leak-check=full, errors fail);
-#   2. examples/c built with -Werror and their smoke test;
-#   3. scripts/install-c.sh into a temp prefix, then an outside program
-#      built with `pkg-config --cflags --libs wsdriver` (and --static).
+#   2. the header compiled as C89 -pedantic, under clang -Weverything and
+#      from a C++11 program (tests/c/header_*);
+#   3. examples/c built with -Werror and their smoke test;
+#   4. scripts/install-c.sh into a temp prefix, then an outside program
+#      built with `pkg-config --cflags --libs wsdriver`, and fully static
+#      with `cc -static ... $(pkg-config --static --libs wsdriver)`.
 # Usage: scripts/test-c.sh [--no-valgrind] [--no-asan]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
