@@ -433,7 +433,7 @@ fn drain(d: &mut Driver, seen: &mut (usize, usize)) {
 
 fn open_server() -> Driver {
     let mut d = Driver::server(Options::default());
-    d.start();
+    d.start().unwrap();
     d.parse(HANDSHAKE);
     drain(&mut d, &mut (0, 0));
     assert_eq!(d.state(), wsdriver::ReadyState::Open);
@@ -446,7 +446,7 @@ fn open_client() -> Driver {
         ..Options::default()
     };
     let mut d = Driver::client("ws://example.com/chat", opts).expect("client");
-    d.start();
+    d.start().unwrap();
     drain(&mut d, &mut (0, 0));
     let response = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -478,7 +478,7 @@ impl Contender for WsRust {
             }
             Op::Encode(_) => {
                 for _ in 0..w.count {
-                    d.binary(&w.payload);
+                    d.binary(&w.payload).unwrap();
                     while let Some(a) = d.poll_action() {
                         if let Action::Write(bytes) = a {
                             seen.0 += 1;
@@ -1431,7 +1431,7 @@ fn footprint_wsdriver() -> Vec<Footprint> {
     let base = live();
     let mut d = Box::new(Driver::server(Options::default()));
     let created = live() - base;
-    d.start();
+    d.start().unwrap();
     d.parse(HANDSHAKE);
     drain(&mut d, &mut (0, 0));
     let open = live() - base;

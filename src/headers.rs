@@ -6,6 +6,8 @@
 //! Received headers keep their order; repeated names are joined with ", "
 //! (RFC 9110 §5.3), so a lookup always yields one value.
 
+use crate::error::CommandError;
+
 /// Header names that may legitimately appear more than once in a response.
 const ALLOWED_DUPLICATES: [&str; 4] = ["set-cookie", "set-cookie2", "warning", "www-authenticate"];
 
@@ -46,23 +48,26 @@ impl Headers {
         self.entries.is_empty()
     }
 
-    /// Sets an outgoing header; returns false when the name was already set
-    /// (the first value wins) or when name or value could break the message
-    /// (see [`check`]).
+    /// Sets an outgoing header; returns false when [`try_set`](Self::try_set)
+    /// refuses it.
     pub fn set(&mut self, name: &str, value: &str) -> bool {
-        let name = name.trim();
-        let value = value.trim();
-        if check(name, value).is_err() {
-            return false;
-        }
+        self.try_set(name, value).is_ok()
+    }
+
+    /// Sets an outgoing header, or says why not: the name was already set
+    /// (the first value wins), or name or value could break the message
+    /// (see [`check`]).
+    pub fn try_set(&mut self, name: &str, value: &str) -> Result<(), CommandError> {
+        let (name, value) = (name.trim(), value.trim());
+        check(name, value).map_err(CommandError::InvalidHeader)?;
         let repeatable = ALLOWED_DUPLICATES
             .iter()
             .any(|d| d.eq_ignore_ascii_case(name));
         if !repeatable && self.contains(name) {
-            return false;
+            return Err(CommandError::DuplicateHeader);
         }
         self.entries.push((name.to_owned(), value.to_owned()));
-        true
+        Ok(())
     }
 
     /// Records a received header, joining repeated names with ", ".
@@ -148,7 +153,7 @@ pub fn check_custom(name: &str, value: &str) -> Result<(), BadHeader> {
 
 /// Name and value syntax: a token, and a value without control characters
 /// but tab.
-fn check(name: &str, value: &str) -> Result<(), BadHeader> {
+pub(crate) fn check(name: &str, value: &str) -> Result<(), BadHeader> {
     if !is_token(name) {
         return Err(BadHeader::Name(name.to_owned()));
     }

@@ -131,10 +131,7 @@ impl Hixie {
 
     /// Closes at once (there is no closing handshake to wait for); hixie-76
     /// sends its closing frame first when open.
-    pub fn close(&mut self, io: &mut Io) -> bool {
-        if io.state == ReadyState::Closed {
-            return false;
-        }
+    pub fn close(&mut self, io: &mut Io) {
         if self.v76 && io.state == ReadyState::Open {
             io.write(vec![0xFF, 0x00]);
         }
@@ -144,7 +141,6 @@ impl Hixie {
             code: None,
             reason: String::new(),
         });
-        true
     }
 
     /// A frame over `max_length` closes the connection, with its reason

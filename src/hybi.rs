@@ -5,7 +5,7 @@
 //! (and react, e.g. by sending) before the next frame is looked at; this is
 //! what keeps the order of writes and events the same as the gem's.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{CommandError, Error, ErrorKind};
 use crate::event::{Event, MessageKind, ReadyState};
 use crate::extensions::{ExtMessage, Extensions};
 use crate::frame::{self, FrameHeader, MAX_HEADER_LEN, close, mask, opcode};
@@ -596,12 +596,15 @@ impl Hybi {
         self.shutdown(io, code, reason, Some(e));
     }
 
-    /// Sends a data or control message; `false` when it cannot be framed
-    /// (control payload over 125 bytes) or an extension failed.
-    pub fn send(&mut self, io: &mut Io, ext: &mut Extensions, op: u8, payload: &[u8]) -> bool {
-        if opcode::is_control(op) && payload.len() > 125 {
-            return false;
-        }
+    /// Sends a data or control message (a control payload is at most 125
+    /// bytes); fails the connection when an extension fails.
+    pub fn send(
+        &mut self,
+        io: &mut Io,
+        ext: &mut Extensions,
+        op: u8,
+        payload: &[u8],
+    ) -> Result<(), CommandError> {
         if !opcode::is_control(op) && ext.any_active() {
             let mut msg = ExtMessage {
                 rsv: 0,
@@ -610,13 +613,13 @@ impl Hybi {
             };
             if let Err(e) = ext.outgoing(&mut msg) {
                 self.fail(e, io);
-                return false;
+                return Err(CommandError::ExtensionFailed);
             }
             self.send_frame(io, op, msg.rsv, &msg.data);
-            return true;
+            return Ok(());
         }
         self.send_frame(io, op, 0, payload);
-        true
+        Ok(())
     }
 
     /// Starts the closing handshake (state must be open).
@@ -627,12 +630,17 @@ impl Hybi {
     }
 
     /// Remembers `token` to be answered by a pong carrying `payload`.
-    pub fn expect_pong(&mut self, payload: &[u8], token: u64, limit: usize) -> bool {
+    pub fn expect_pong(
+        &mut self,
+        payload: &[u8],
+        token: u64,
+        limit: usize,
+    ) -> Result<(), CommandError> {
         if self.pings.len() >= limit {
-            return false;
+            return Err(CommandError::TooManyPings);
         }
         self.pings.push((payload.to_vec(), token));
-        true
+        Ok(())
     }
 
     /// Encodes one frame into one write.

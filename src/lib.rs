@@ -15,7 +15,7 @@
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //!     Sec-WebSocket-Version: 13\r\n\r\n");
 //! assert_eq!(server.poll_action(), Some(Action::Event(Event::Connect)));
-//! server.start();
+//! server.start().unwrap();
 //! let Some(Action::Write(response)) = server.poll_action() else { panic!() };
 //! assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
 //! assert_eq!(server.poll_action(), Some(Action::Event(Event::Open)));
@@ -45,7 +45,7 @@ mod server;
 pub mod url;
 
 pub use driver::{AnswerError, Driver, FrameError, frame_len};
-pub use error::{Error, ErrorKind};
+pub use error::{CommandError, Error, ErrorKind};
 pub use event::{Action, Event, MessageKind, ReadyState};
 pub use headers::Headers;
 pub use http::Request;

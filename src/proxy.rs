@@ -9,9 +9,9 @@ use std::collections::VecDeque;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{CommandError, Error, ErrorKind};
 use crate::event::{Action, Event};
-use crate::headers::Headers;
+use crate::headers::{self, Headers};
 use crate::http::{Head, HeadLimits, HeadReader};
 use crate::url::Url;
 
@@ -67,15 +67,20 @@ impl Proxy {
         })
     }
 
-    /// Adds a header to the CONNECT request; only before `start`.
-    pub fn set_header(&mut self, name: &str, value: &str) -> bool {
-        self.state == State::Idle && self.request_headers.set(name, value)
+    /// Adds a header to the CONNECT request; only before `start`. A header
+    /// that could never be sent is refused as such, even after `start`.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), CommandError> {
+        headers::check(name.trim(), value.trim()).map_err(CommandError::InvalidHeader)?;
+        if self.state != State::Idle {
+            return Err(CommandError::AlreadyStarted);
+        }
+        self.request_headers.try_set(name, value)
     }
 
-    /// Queues the CONNECT request; `false` if already started.
-    pub fn start(&mut self) -> bool {
+    /// Queues the CONNECT request.
+    pub fn start(&mut self) -> Result<(), CommandError> {
         if self.state != State::Idle {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         }
         self.state = State::Sent;
         let mut out = format!(
@@ -87,7 +92,7 @@ impl Proxy {
         self.request_headers.write_to(&mut out);
         out.extend_from_slice(b"\r\n");
         self.queue.push_back(Action::Write(out));
-        true
+        Ok(())
     }
 
     /// Feeds the proxy's response. Returns how many bytes belonged to it;

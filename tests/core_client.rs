@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use wsdriver::{Driver, ErrorKind, Options, ReadyState};
+use wsdriver::{CommandError, Driver, ErrorKind, Options, ReadyState};
 
 fn request_of(url: &str, opts: Options) -> String {
     let mut c = client_opts(url, opts);
-    assert!(c.start());
+    c.start().unwrap();
     let a = drain(&mut c);
     assert_eq!(a.len(), 1);
     String::from_utf8(writes(&a)[0].clone()).unwrap()
@@ -92,7 +92,7 @@ fn item4_userinfo_becomes_basic_authorization() {
 fn item4_random_16_byte_key() {
     use base64::Engine;
     let key_of = |c: &mut Driver| {
-        c.start();
+        c.start().unwrap();
         let req = String::from_utf8(writes(&drain(c))[0].clone()).unwrap();
         let line = req
             .lines()
@@ -116,11 +116,15 @@ fn item4_random_16_byte_key() {
 #[test]
 fn item4_protocols_and_custom_headers() {
     let mut c = client_opts("ws://example.com/", protocols(&["chat", "superchat"]));
-    assert!(c.set_header("Origin", "http://example.com"));
-    assert!(c.set_header("X-Custom", "1"));
-    assert!(!c.set_header("Host", "other"), "duplicate Host is dropped");
-    assert!(c.start());
-    assert!(!c.set_header("Late", "1"));
+    c.set_header("Origin", "http://example.com").unwrap();
+    c.set_header("X-Custom", "1").unwrap();
+    assert_eq!(
+        c.set_header("Host", "other"),
+        Err(CommandError::DuplicateHeader),
+        "duplicate Host is dropped"
+    );
+    c.start().unwrap();
+    assert!(c.set_header("Late", "1").is_err());
     assert_eq!(
         drain(&mut c),
         vec![w(format!(
@@ -131,7 +135,7 @@ fn item4_protocols_and_custom_headers() {
 
 fn started(opts: Options) -> Driver {
     let mut c = client_opts("ws://example.com/", opts);
-    c.start();
+    c.start().unwrap();
     drain(&mut c);
     c
 }
@@ -143,7 +147,7 @@ fn handshake_fails(response: &[u8], opts: Options, msg: &str) {
     let mut c = started(opts);
     run(&mut c, &[response]);
     assert_eq!(c.state(), ReadyState::Closed);
-    assert!(!c.text("x"));
+    assert!(c.text("x").is_err());
 }
 
 #[test]
@@ -306,8 +310,8 @@ fn item4_frames_in_the_response_chunk_are_parsed() {
 fn item4_messages_queued_before_open_are_flushed_before_open_event() {
     let make = || {
         let mut c = client("ws://example.com/");
-        assert!(c.text("early"));
-        assert!(c.start());
+        c.text("early").unwrap();
+        c.start().unwrap();
         let a = drain(&mut c);
         assert_eq!(
             a.len(),
@@ -324,13 +328,13 @@ fn item4_messages_queued_before_open_are_flushed_before_open_event() {
 fn item4_close_before_and_during_handshake() {
     // Before start: close event with the given values, nothing written.
     let mut c = client("ws://e.com/");
-    assert!(c.close(Some(4000), "early"));
+    c.close(Some(4000), "early").unwrap();
     assert_eq!(drain(&mut c), vec![close(4000, "early")]);
     assert_eq!(c.state(), ReadyState::Closed);
-    assert!(!c.start());
+    assert!(c.start().is_err());
     // While connecting: close(1000, ""), later response ignored.
     let mut c = started(Options::default());
-    assert!(c.close(None, ""));
+    c.close(None, "").unwrap();
     assert_eq!(drain(&mut c), vec![close(1000, "")]);
     assert_eq!(run(&mut c, &[&client_response("")]), vec![]);
 }

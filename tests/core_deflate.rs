@@ -34,15 +34,15 @@ fn pair(
         Box::new(FixedRandom::new(&[7, 1, 2, 3])),
     )
     .unwrap();
-    assert!(client.add_extension(deflate(client_cfg)));
+    client.add_extension(deflate(client_cfg)).unwrap();
     let mut server = Driver::server(opts);
-    assert!(server.add_extension(deflate(server_cfg)));
-    client.start();
+    server.add_extension(deflate(server_cfg)).unwrap();
+    client.start().unwrap();
     let (request, _) = drain(&mut client);
     server.parse(&request.concat());
     let (_, events) = drain(&mut server);
     assert_eq!(events, [Event::Connect]);
-    assert!(server.start());
+    server.start().unwrap();
     let (response, events) = drain(&mut server);
     assert_eq!(events, [Event::Open]);
     client.parse(&response.concat());
@@ -76,7 +76,7 @@ fn negotiates_and_compresses_both_ways() {
         "{response}"
     );
     let text = "compress me ".repeat(100);
-    assert!(client.text(&text));
+    client.text(&text).unwrap();
     let (frames, events) = pump(&mut client, &mut server);
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0][0], 0x80 | 0x40 | 0x1, "FIN + RSV1 + text");
@@ -92,7 +92,7 @@ fn negotiates_and_compresses_both_ways() {
             data: text.clone().into_bytes()
         }]
     );
-    assert!(server.binary(&[0u8; 5000]));
+    server.binary(&[0u8; 5000]).unwrap();
     let (frames, events) = pump(&mut server, &mut client);
     assert_eq!(frames[0][0], 0xC2);
     assert_eq!(
@@ -103,7 +103,7 @@ fn negotiates_and_compresses_both_ways() {
         }]
     );
     // Control frames are never compressed.
-    assert!(client.ping(b"abc"));
+    client.ping(b"abc").unwrap();
     let (frames, _) = pump(&mut client, &mut server);
     assert_eq!(frames[0][0], 0x89);
 }
@@ -129,7 +129,7 @@ fn server_max_window_bits_only_when_requested() {
         response.contains("permessage-deflate; server_max_window_bits=10\r\n"),
         "{response}"
     );
-    assert!(server.text("windowed"));
+    server.text("windowed").unwrap();
     let (_, events) = pump(&mut server, &mut client);
     assert_eq!(
         events,
@@ -149,7 +149,7 @@ fn deflate_bomb_ends_with_1009_without_inflating_everything() {
     let (mut client, mut server, _) =
         pair(DeflateConfig::default(), DeflateConfig::default(), opts);
     // 64 MiB of zeros compresses to ~64 KiB; the server must stop at 1 MiB.
-    assert!(client.binary(&vec![0u8; 64 << 20]));
+    client.binary(&vec![0u8; 64 << 20]).unwrap();
     let (frames, events) = pump(&mut client, &mut server);
     assert!(frames[0].len() < 100_000);
     let close = events.last().unwrap();
@@ -197,7 +197,7 @@ fn declined_when_not_registered_and_rsv1_rejected() {
           Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
     );
     drain(&mut server);
-    server.start();
+    server.start().unwrap();
     let (response, _) = drain(&mut server);
     assert!(!String::from_utf8_lossy(&response[0]).contains("Extensions"));
     server.parse(&[0xC1, 0x80, 0, 0, 0, 0]);
@@ -214,7 +214,7 @@ fn client_fails_handshake_on_unoffered_extension() {
         Box::new(FixedRandom::new(&[1])),
     )
     .unwrap();
-    client.start();
+    client.start().unwrap();
     drain(&mut client);
     let accept = wsdriver::accept_key("AQEBAQEBAQEBAQEBAQEBAQ==");
     client.parse(

@@ -11,8 +11,8 @@ use wsdriver::{Action, Driver, FrameError, MessageKind, Options, frame_len};
 /// What `binary`/`text` queue for `data`, taken from the queue.
 fn queued(d: &mut Driver, kind: MessageKind, data: &[u8]) -> Vec<u8> {
     match kind {
-        MessageKind::Binary => assert!(d.binary(data)),
-        MessageKind::Text => assert!(d.text_bytes(data)),
+        MessageKind::Binary => d.binary(data).unwrap(),
+        MessageKind::Text => d.text_bytes(data).unwrap(),
     }
     match d.poll_action() {
         Some(Action::Write(b)) => b,
@@ -121,7 +121,7 @@ fn nothing_is_framed_before_open_or_after_a_close() {
         Err(FrameError::NotOpen)
     );
     let mut d = open_server(Options::default());
-    assert!(d.close(Some(1000), ""));
+    d.close(Some(1000), "").unwrap();
     while d.poll_action().is_some() {}
     assert_eq!(
         d.frame_message(MessageKind::Binary, b"a", &mut buf),
@@ -142,14 +142,18 @@ fn invalid_text_is_refused() {
 #[test]
 fn an_active_extension_is_left_to_the_queue() {
     let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-    assert!(client.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default()))));
+    client
+        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+        .unwrap();
     let mut server = Driver::server(Options::default());
-    assert!(server.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default()))));
-    client.start();
+    server
+        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+        .unwrap();
+    client.start().unwrap();
     let request = drain_writes(&mut client);
     server.parse(&request);
     while server.poll_action().is_some() {}
-    assert!(server.start());
+    server.start().unwrap();
     let response = drain_writes(&mut server);
     client.parse(&response);
     while client.poll_action().is_some() {}

@@ -91,7 +91,7 @@ fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// the error message; checks that no byte was written and `close` followed.
 fn refused(fields: Fields) -> (Fields, String) {
     let mut server = Driver::extended_connect_server(fields, Options::default());
-    assert!(!server.start());
+    assert!(server.start().is_err());
     let answer = server.handshake_fields().expect("answered").to_vec();
     let (writes, events) = drain(&mut server);
     assert!(writes.is_empty(), "no HTTP/1.1 bytes: {writes:?}");
@@ -111,7 +111,7 @@ fn server_answers_200_as_fields_and_frames_the_stream_data() {
     assert_eq!(server.request().unwrap().method, "CONNECT");
     assert_eq!(server.request().unwrap().path(), "/chat");
     assert_eq!(server.url().as_deref(), Some("wss://example.com/chat"));
-    assert!(server.start());
+    server.start().unwrap();
     // No extension registered: the offer is declined, and there is no
     // Upgrade, Connection or Sec-WebSocket-Accept.
     assert_eq!(
@@ -132,7 +132,7 @@ fn server_answers_200_as_fields_and_frames_the_stream_data() {
             data: b"over h2".to_vec()
         }]
     );
-    assert!(server.text("back"));
+    server.text("back").unwrap();
     let (writes, _) = drain(&mut server);
     assert_eq!(writes.concat(), unmasked(opcode::TEXT, b"back"));
 }
@@ -143,9 +143,11 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
         Driver::extended_connect_client("wss://example.com:8443/chat?room=1", Options::default())
             .unwrap();
     client.set_random(Box::new(FixedRandom::new(&[9, 8, 7, 6])));
-    assert!(client.add_extension(deflate()));
-    assert!(client.set_header("Origin", "https://example.com:8443"));
-    assert!(client.start());
+    client.add_extension(deflate()).unwrap();
+    client
+        .set_header("Origin", "https://example.com:8443")
+        .unwrap();
+    client.start().unwrap();
     let request = client.handshake_fields().unwrap().to_vec();
     let (writes, events) = drain(&mut client);
     assert!(
@@ -154,8 +156,8 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
     );
 
     let mut server = Driver::extended_connect_server(&request, Options::default());
-    assert!(server.add_extension(deflate()));
-    assert!(server.start());
+    server.add_extension(deflate()).unwrap();
+    server.start().unwrap();
     let answer = server.handshake_fields().unwrap().to_vec();
     assert_eq!(status(&answer), "200");
     assert_eq!(
@@ -169,7 +171,7 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
     assert_eq!(client.status(), Some(200));
 
     let big = "compressible ".repeat(1000);
-    assert!(client.text(&big));
+    client.text(&big).unwrap();
     let (writes, _) = drain(&mut client);
     let wire = writes.concat();
     assert_eq!(wire[0] & 0x40, 0x40, "RSV1: compressed");
@@ -185,7 +187,7 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
         }]
     );
 
-    assert!(server.binary(&[0u8; 4096]));
+    server.binary(&[0u8; 4096]).unwrap();
     let (writes, _) = drain(&mut server);
     let wire = writes.concat();
     assert_eq!(wire[0] & 0x40, 0x40);
@@ -201,7 +203,7 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
     );
 
     // The closing handshake is the same as over TCP.
-    assert!(client.close(Some(4000), "bye"));
+    client.close(Some(4000), "bye").unwrap();
     let (writes, _) = drain(&mut client);
     server.parse(&writes.concat());
     let (echo, events) = drain(&mut server);
@@ -230,10 +232,10 @@ fn client_request_has_pseudo_headers_and_no_key_or_upgrade() {
         ..Options::default()
     };
     let mut client = Driver::extended_connect_client("wss://example.com/chat", opts).unwrap();
-    assert!(client.add_extension(deflate()));
-    assert!(client.set_header("X-Trace", "1"));
+    client.add_extension(deflate()).unwrap();
+    client.set_header("X-Trace", "1").unwrap();
     assert_eq!(client.handshake_fields(), None);
-    assert!(client.start());
+    client.start().unwrap();
     let fields = client.handshake_fields().unwrap();
     let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -267,7 +269,7 @@ fn client_request_has_pseudo_headers_and_no_key_or_upgrade() {
     );
     let ws = Driver::extended_connect_client("ws://h:81/", Options::default());
     let mut ws = ws.unwrap();
-    ws.start();
+    ws.start().unwrap();
     assert_eq!(get(ws.handshake_fields().unwrap(), ":scheme"), Some("http"));
     assert_eq!(
         get(ws.handshake_fields().unwrap(), ":authority"),
@@ -283,8 +285,8 @@ fn server_picks_the_subprotocol_and_keeps_custom_headers_lower_case() {
     };
     let request = chromium_request(&[("sec-websocket-protocol", "chat, superchat")]);
     let mut server = Driver::extended_connect_server(request, opts);
-    assert!(server.set_header("X-Served-By", "wsdriver"));
-    assert!(server.start());
+    server.set_header("X-Served-By", "wsdriver").unwrap();
+    server.start().unwrap();
     assert_eq!(server.protocol(), Some("superchat"));
     assert_eq!(
         server.handshake_fields().unwrap(),
@@ -379,13 +381,13 @@ fn protocol_token_compares_case_insensitively() {
         replaced(&chromium_request(&[]), ":protocol", "WebSocket"),
         Options::default(),
     );
-    assert!(server.start());
+    server.start().unwrap();
 }
 
 #[test]
 fn server_requires_masked_frames_and_enforces_max_length() {
     let mut server = Driver::extended_connect_server(chromium_request(&[]), Options::default());
-    server.start();
+    server.start().unwrap();
     drain(&mut server);
     server.parse(&unmasked(opcode::TEXT, b"hi"));
     let (writes, events) = drain(&mut server);
@@ -399,7 +401,7 @@ fn server_requires_masked_frames_and_enforces_max_length() {
         ..Options::default()
     };
     let mut server = Driver::extended_connect_server(chromium_request(&[]), opts);
-    server.start();
+    server.start().unwrap();
     drain(&mut server);
     server.parse(&masked(opcode::BINARY, &[0; 11]));
     let (_, events) = drain(&mut server);
@@ -421,7 +423,7 @@ fn data_received_before_the_answer_is_the_first_frames() {
         &masked(opcode::TEXT, b"bird"),
     ]));
     assert!(drain(&mut server).1.is_empty(), "nothing before start");
-    assert!(server.start());
+    server.start().unwrap();
     let (_, events) = drain(&mut server);
     let texts: Vec<&[u8]> = events
         .iter()
@@ -454,7 +456,7 @@ fn client_fails_on_a_refusal_or_a_bad_answer() {
         let mut client =
             Driver::extended_connect_client("wss://example.com/", Options::default()).unwrap();
         assert!(!client.receive_response(&answer), "not started yet");
-        assert!(client.start());
+        client.start().unwrap();
         assert!(!client.receive_response(&answer));
         let (writes, events) = drain(&mut client);
         assert!(writes.is_empty());
@@ -479,8 +481,8 @@ fn client_fails_on_a_refusal_or_a_bad_answer() {
 fn client_messages_sent_before_the_response_go_out_after_it() {
     let mut client =
         Driver::extended_connect_client("wss://example.com/", Options::default()).unwrap();
-    assert!(client.text("queued"));
-    client.start();
+    client.text("queued").unwrap();
+    client.start().unwrap();
     assert!(drain(&mut client).0.is_empty());
     assert!(client.receive_response([(":status", "200")]));
     let (writes, events) = drain(&mut client);
@@ -493,7 +495,7 @@ fn client_messages_sent_before_the_response_go_out_after_it() {
 fn client_stream_data_before_the_response_fails() {
     let mut client =
         Driver::extended_connect_client("wss://example.com/", Options::default()).unwrap();
-    client.start();
+    client.start().unwrap();
     client.parse(&unmasked(opcode::TEXT, b"too soon"));
     let (_, events) = drain(&mut client);
     assert!(matches!(&events[0], Event::Error(e) if e.message.ends_with("before the response")));
@@ -523,8 +525,8 @@ fn http3_extended_connect_as_in_rfc_9220() {
         ..Options::default()
     };
     let mut server = Driver::extended_connect_server(&request, opts);
-    assert!(server.add_extension(deflate()));
-    assert!(server.start());
+    server.add_extension(deflate()).unwrap();
+    server.start().unwrap();
     let answer = server.handshake_fields().unwrap();
     assert_eq!(status(answer), "200");
     assert_eq!(get(answer, "sec-websocket-protocol"), Some("chat"));
@@ -548,11 +550,11 @@ fn other_modes_have_no_handshake_fields() {
     let mut server = Driver::server(Options::default());
     server.parse(&common::request(""));
     drain(&mut server);
-    server.start();
+    server.start().unwrap();
     assert!(!server.is_extended_connect());
     assert_eq!(server.handshake_fields(), None);
     let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-    client.start();
+    client.start().unwrap();
     assert!(!client.receive_response([(":status", "200")]));
 }
 
@@ -592,7 +594,7 @@ fn select_protocol_works_on_the_request_fields() {
     let request = chromium_request(&[("sec-websocket-protocol", "chat, superchat")]);
     let mut server = Driver::extended_connect_server(request, Options::default());
     assert!(server.select_protocol(Some("superchat")).is_ok());
-    assert!(server.start());
+    server.start().unwrap();
     assert_eq!(
         get(server.handshake_fields().unwrap(), "sec-websocket-protocol"),
         Some("superchat")
@@ -618,7 +620,7 @@ fn too_many_or_too_large_fields_get_431_and_are_not_kept() {
     };
     let big = "v".repeat(200);
     let mut server = Driver::extended_connect_server(chromium_request(&[("x-big", &big)]), opts);
-    assert!(!server.start());
+    assert!(server.start().is_err());
     assert_eq!(status(server.handshake_fields().unwrap()), "431");
     assert!(
         server.request().unwrap().headers.get("x-big").is_none(),

@@ -81,27 +81,27 @@ fn item7_hixie76_closing_frame() {
 #[test]
 fn item7_close_from_our_side() {
     let mut d = open76();
-    assert!(d.close(None, ""));
+    d.close(None, "").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\xFF\x00"), close_nil()]);
-    assert!(!d.close(None, ""));
+    assert!(d.close(None, "").is_err());
     let mut d = open75(Options::default());
-    assert!(d.close(Some(1000), "ignored"));
+    d.close(Some(1000), "ignored").unwrap();
     assert_eq!(drain(&mut d), vec![close_nil()]);
-    assert!(!d.close(None, ""));
+    assert!(d.close(None, "").is_err());
     // hixie-76 before its handshake finished: no closing frame.
     let mut d = Driver::server(Options::default());
     run(&mut d, &[H76.as_bytes()]);
-    assert!(d.close(Some(4000), "x"));
+    d.close(Some(4000), "x").unwrap();
     assert_eq!(drain(&mut d), vec![close_nil()]);
 }
 
 #[test]
 fn item7_ping_pong_and_binary_are_unsupported() {
     for mut d in [open75(Options::default()), open76()] {
-        assert!(!d.ping(b""));
-        assert!(!d.ping_with_token(b"x", 1));
-        assert!(!d.pong(b""));
-        assert!(!d.binary(b"q"));
+        assert!(d.ping(b"").is_err());
+        assert!(d.ping_with_token(b"x", 1).is_err());
+        assert!(d.pong(b"").is_err());
+        assert!(d.binary(b"q").is_err());
         assert_eq!(drain(&mut d), vec![]);
     }
 }
@@ -109,28 +109,28 @@ fn item7_ping_pong_and_binary_are_unsupported() {
 #[test]
 fn item7_sending_text() {
     let mut d = open75(Options::default());
-    assert!(d.text("é"));
-    assert!(d.text("raw"));
-    assert!(d.text(""));
+    d.text("é").unwrap();
+    d.text("raw").unwrap();
+    d.text("").unwrap();
     assert_eq!(
         drain(&mut d),
         vec![w(b"\x00\xC3\xA9\xFF"), w(b"\x00raw\xFF"), w(b"\x00\xFF")]
     );
     let mut d = open76();
-    assert!(d.text("yo"));
+    d.text("yo").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x00yo\xFF")]);
 }
 
 #[test]
 fn item7_no_send_after_close() {
     let mut d = open75(Options::default());
-    d.close(None, "");
+    d.close(None, "").unwrap();
     drain(&mut d);
-    assert!(!d.text("after"));
+    assert!(d.text("after").is_err());
     assert_eq!(drain(&mut d), vec![]);
     let mut d = open76();
     run(&mut d, &[b"\xFF\x00"]);
-    assert!(!d.text("x"));
+    assert!(d.text("x").is_err());
     assert_eq!(drain(&mut d), vec![]);
 }
 
@@ -192,9 +192,9 @@ fn item7_queued_text_flushed_on_open() {
         let mut d = Driver::server(Options::default());
         // Before the request the protocol is unknown: all are queued, but
         // hixie only sends the text.
-        assert!(d.binary(b"b"));
-        assert!(d.pong(b"p"));
-        assert!(d.text("q"));
+        d.binary(b"b").unwrap();
+        d.pong(b"p").unwrap();
+        d.text("q").unwrap();
         d
     };
     assert_eq!(

@@ -76,7 +76,7 @@ fn item6_16_bit_length_incoming_and_outgoing() {
     );
 
     let mut d = open_server(srv());
-    assert!(d.binary(&[b'x'; 126]));
+    d.binary(&[b'x'; 126]).unwrap();
     let out = writes(&drain(&mut d));
     assert_eq!(&out[0][..4], b"\x82\x7E\x00\x7E");
     assert_eq!(out[0].len(), 4 + 126);
@@ -91,7 +91,7 @@ fn item6_64_bit_length_incoming_and_outgoing() {
     assert_eq!(server_gets(&srv(), &input), vec![binary(&payload)]);
 
     let mut d = open_server(srv());
-    assert!(d.binary(&vec![b'x'; 65536]));
+    d.binary(&vec![b'x'; 65536]).unwrap();
     let out = writes(&drain(&mut d));
     assert_eq!(&out[0][..10], b"\x82\x7F\x00\x00\x00\x00\x00\x01\x00\x00");
     assert_eq!(out[0].len(), 10 + 65536);
@@ -100,7 +100,7 @@ fn item6_64_bit_length_incoming_and_outgoing() {
 #[test]
 fn item6_125_byte_boundary_uses_7_bit_length() {
     let mut d = open_server(srv());
-    assert!(d.text(&"z".repeat(125)));
+    d.text(&"z".repeat(125)).unwrap();
     let out = writes(&drain(&mut d));
     assert_eq!(&out[0][..2], b"\x81\x7D");
 }
@@ -108,11 +108,11 @@ fn item6_125_byte_boundary_uses_7_bit_length() {
 #[test]
 fn item6_server_frames_are_unmasked_exact_bytes() {
     let mut d = open_server(srv());
-    assert!(d.text("t"));
-    assert!(d.binary(b"u"));
-    assert!(d.ping(b"p"));
-    assert!(d.ping(b""));
-    assert!(d.pong(b"po"));
+    d.text("t").unwrap();
+    d.binary(b"u").unwrap();
+    d.ping(b"p").unwrap();
+    d.ping(b"").unwrap();
+    d.pong(b"po").unwrap();
     assert_eq!(
         drain(&mut d),
         vec![
@@ -130,8 +130,8 @@ fn item6_client_masks_every_frame_with_random_key() {
     // FixedRandom: 16 key bytes are 1..=16, so the first mask is 1,2,3,4
     // (the pattern wraps), then 5,6,7,8.
     let mut c = open_client("ws://example.com/");
-    assert!(c.text("hello"));
-    assert!(c.ping(b""));
+    c.text("hello").unwrap();
+    c.ping(b"").unwrap();
     let out = writes(&drain(&mut c));
     assert_eq!(out[0], masked_with(1, b"hello", [1, 2, 3, 4]));
     assert_eq!(out[0][..6], [0x81, 0x85, 1, 2, 3, 4]);
@@ -147,10 +147,10 @@ fn item6_client_masking_can_be_forced_off() {
             ..Options::default()
         },
     );
-    c.start();
+    c.start().unwrap();
     drain(&mut c);
     run(&mut c, &[&client_response("")]);
-    assert!(c.text("x"));
+    c.text("x").unwrap();
     assert_eq!(drain(&mut c), vec![w(b"\x81\x01x")]);
 }
 
@@ -188,7 +188,7 @@ fn client_fails_with_1002_on_a_masked_frame() {
     };
     let make = || {
         let mut c = client_opts("ws://example.com/", o.clone());
-        c.start();
+        c.start().unwrap();
         drain(&mut c);
         run(&mut c, &[&client_response("")]);
         c
@@ -250,7 +250,7 @@ fn item6_require_masking_is_configurable() {
     };
     let make = || {
         let mut c = client_opts("ws://example.com/", o.clone());
-        c.start();
+        c.start().unwrap();
         drain(&mut c);
         run(&mut c, &[&client_response("")]);
         c
@@ -559,11 +559,11 @@ fn item6_input_after_close_frame_is_ignored() {
 fn item6_every_opcode_round_trips_through_client() {
     // Client sends each kind; a server decodes it.
     let mut c = open_client("ws://example.com/");
-    c.text("t");
-    c.binary(b"b");
-    c.ping(b"p");
-    c.pong(b"q");
-    c.close(Some(3000), "x");
+    c.text("t").unwrap();
+    c.binary(b"b").unwrap();
+    c.ping(b"p").unwrap();
+    c.pong(b"q").unwrap();
+    c.close(Some(3000), "x").unwrap();
     let bytes: Vec<u8> = writes(&drain(&mut c)).concat();
     let a = server_gets(&srv(), &bytes);
     assert_eq!(

@@ -77,7 +77,7 @@ fn drain(d: &mut Driver) -> (usize, usize) {
 
 fn open_server(opts: Options) -> Box<Driver> {
     let mut d = Box::new(Driver::server(opts));
-    d.start();
+    d.start().unwrap();
     d.parse(REQUEST);
     drain(&mut d);
     assert_eq!(d.state(), ReadyState::Open);
@@ -159,9 +159,9 @@ fn steady_state_traffic_allocates_nothing() {
             messages += drain(d).0;
         }
         assert_eq!(messages, 7);
-        d.binary(&[7; 125]);
-        d.text("hello");
-        d.binary(&[7; 4000]);
+        d.binary(&[7; 125]).unwrap();
+        d.text("hello").unwrap();
+        d.binary(&[7; 4000]).unwrap();
         drain(d);
     };
     // Warm up: each pooled buffer grows at most once, to the sizes used.

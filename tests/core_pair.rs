@@ -50,11 +50,11 @@ fn pair_messages_both_ways_all_sizes() {
         let sizes = [0usize, 1, 125, 126, 65535, 65536, 70000];
         for &n in &sizes {
             let data: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
-            assert!(p.client.binary(&data));
-            assert!(p.server.binary(&data));
+            p.client.binary(&data).unwrap();
+            p.server.binary(&data).unwrap();
         }
-        assert!(p.client.text("héllo ✓"));
-        assert!(p.server.text("wörld 𝄞"));
+        p.client.text("héllo ✓").unwrap();
+        p.server.text("wörld 𝄞").unwrap();
         p.pump();
         let (c, s) = p.take_events();
         let mut expected: Vec<Event> = sizes
@@ -75,8 +75,8 @@ fn pair_messages_both_ways_all_sizes() {
 #[test]
 fn pair_client_frames_are_masked_server_frames_are_not() {
     let mut p = pair(3);
-    p.client.text("x");
-    p.server.text("y");
+    p.client.text("x").unwrap();
+    p.server.text("y").unwrap();
     p.pump();
     let cw = p.client_wrote.last().unwrap();
     let sw = p.server_wrote.last().unwrap();
@@ -89,8 +89,8 @@ fn pair_ping_pong_with_tokens() {
     for seed in 1..=4 {
         let mut p = pair(seed);
         p.take_events();
-        assert!(p.client.ping_with_token(b"c1", 11));
-        assert!(p.server.ping_with_token(b"s1", 22));
+        p.client.ping_with_token(b"c1", 11).unwrap();
+        p.server.ping_with_token(b"s1", 22).unwrap();
         p.pump();
         let (c, s) = p.take_events();
         assert_eq!(
@@ -117,7 +117,7 @@ fn pair_close_initiated_by_client() {
     for seed in 1..=4 {
         let mut p = pair(seed);
         p.take_events();
-        assert!(p.client.close(Some(4000), "bye"));
+        p.client.close(Some(4000), "bye").unwrap();
         p.pump();
         let (c, s) = p.take_events();
         let bye = Event::Close {
@@ -128,8 +128,8 @@ fn pair_close_initiated_by_client() {
         assert_eq!(s, vec![bye]);
         assert_eq!(p.client.state(), ReadyState::Closed);
         assert_eq!(p.server.state(), ReadyState::Closed);
-        assert!(!p.client.text("x"));
-        assert!(!p.server.text("x"));
+        assert!(p.client.text("x").is_err());
+        assert!(p.server.text("x").is_err());
     }
 }
 
@@ -137,7 +137,7 @@ fn pair_close_initiated_by_client() {
 fn pair_close_initiated_by_server() {
     let mut p = pair(5);
     p.take_events();
-    assert!(p.server.close(None, ""));
+    p.server.close(None, "").unwrap();
     p.pump();
     let (c, s) = p.take_events();
     let done = Event::Close {
@@ -156,8 +156,8 @@ fn pair_messages_queued_before_handshake_arrive_first() {
         Options::default(),
         9,
     );
-    assert!(p.client.text("early-c"));
-    assert!(p.server.text("early-s"));
+    p.client.text("early-c").unwrap();
+    p.server.text("early-s").unwrap();
     p.connect();
     let (c, s) = p.take_events();
     assert_eq!(c, vec![Event::Open, msg(MessageKind::Text, b"early-s")]);
@@ -184,7 +184,7 @@ fn pair_server_rejects_too_large_client_message() {
     );
     p.connect();
     p.take_events();
-    assert!(p.client.binary(&[0; 101]));
+    p.client.binary(&[0; 101]).unwrap();
     p.pump();
     let (c, s) = p.take_events();
     let m = "WebSocket frame length too large";

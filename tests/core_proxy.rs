@@ -38,7 +38,7 @@ fn feed_all(make: &dyn Fn() -> Proxy, input: &[u8]) -> (Vec<Action>, Vec<u8>) {
 
 fn started(client_url: &str, proxy_url: &str) -> Proxy {
     let mut p = proxy(client_url, proxy_url);
-    assert!(p.start());
+    p.start().unwrap();
     drain_proxy(&mut p);
     p
 }
@@ -49,11 +49,11 @@ fn item5_connect_request_with_proxy_authorization_and_custom_headers() {
         "wss://user:pw@example.com/x",
         "http://puser:ppw@proxy.local:3128",
     );
-    assert!(p.set_header("User-Agent", "ua"));
-    assert!(!p.set_header("Host", "ignored"));
-    assert!(p.start());
-    assert!(!p.start());
-    assert!(!p.set_header("a", "b"));
+    p.set_header("User-Agent", "ua").unwrap();
+    assert!(p.set_header("Host", "ignored").is_err());
+    p.start().unwrap();
+    assert!(p.start().is_err());
+    assert!(p.set_header("a", "b").is_err());
     assert_eq!(
         drain_proxy(&mut p),
         vec![w(
@@ -74,7 +74,7 @@ fn item5_connect_request_ports() {
         ("wss://e.com/", "CONNECT e.com:443 HTTP/1.1", "e.com"),
     ] {
         let mut p = proxy(url, "http://p");
-        p.start();
+        p.start().unwrap();
         assert_eq!(
             drain_proxy(&mut p),
             vec![w(format!(
@@ -84,7 +84,7 @@ fn item5_connect_request_ports() {
     }
     // Proxy user without password.
     let mut p = proxy("ws://e.com/", "http://puser@p:1");
-    p.start();
+    p.start().unwrap();
     let req = String::from_utf8(writes(&drain_proxy(&mut p))[0].clone()).unwrap();
     assert!(
         req.contains("\r\nProxy-Authorization: Basic cHVzZXI6\r\n"),
@@ -152,7 +152,7 @@ fn item5_bytes_after_the_response_go_to_the_client() {
     assert_eq!(a, vec![connect()]);
     assert_eq!(rest, ws);
     let mut c = client("ws://example.com/");
-    c.start();
+    c.start().unwrap();
     drain(&mut c);
     assert_eq!(run(&mut c, &[&rest]), vec![open(), text("hi")]);
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wsdriver::{Driver, ErrorKind, Event, Options, ReadyState};
+use wsdriver::{CommandError, Driver, ErrorKind, Event, Options, ReadyState};
 
 fn srv() -> Driver {
     open_server(Options::default())
@@ -16,11 +16,15 @@ fn item8_states_connecting_open_closing_closed() {
     assert_eq!(d.state(), ReadyState::Connecting);
     run_with(&mut d, &[&request("")], &mut no_reaction);
     assert_eq!(d.state(), ReadyState::Connecting);
-    assert!(d.start());
-    assert!(!d.start(), "start only once");
+    d.start().unwrap();
+    assert_eq!(
+        d.start(),
+        Err(CommandError::AlreadyStarted),
+        "start only once"
+    );
     drain(&mut d);
     assert_eq!(d.state(), ReadyState::Open);
-    assert!(d.close(None, ""));
+    d.close(None, "").unwrap();
     assert_eq!(d.state(), ReadyState::Closing);
     run(&mut d, &[&masked(8, b"")]);
     assert_eq!(d.state(), ReadyState::Closed);
@@ -30,10 +34,10 @@ fn item8_states_connecting_open_closing_closed() {
 fn item8_messages_before_open_are_queued_and_flushed_before_open_event() {
     let make = || {
         let mut d = Driver::server(Options::default());
-        assert!(d.text("t"));
-        assert!(d.binary(b"b"));
-        assert!(d.ping(b"p"));
-        assert!(d.ping_with_token(b"k", 5));
+        d.text("t").unwrap();
+        d.binary(b"b").unwrap();
+        d.ping(b"p").unwrap();
+        d.ping_with_token(b"k", 5).unwrap();
         d
     };
     let a = feed_all_ways(&make, &cat(&[&request(""), &masked(10, b"k")]));
@@ -56,17 +60,17 @@ fn item8_messages_before_open_are_queued_and_flushed_before_open_event() {
 #[test]
 fn item8_every_send_is_false_and_silent_once_closing_or_closed() {
     let mut d = srv();
-    assert!(d.close(None, ""));
+    d.close(None, "").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x88\x02\x03\xE8")]);
     for _ in 0..2 {
-        assert!(!d.text("x"));
-        assert!(!d.text_bytes(b"x"));
-        assert!(!d.binary(b"x"));
-        assert!(!d.ping(b"x"));
-        assert!(!d.ping_with_token(b"x", 1));
-        assert!(!d.pong(b"x"));
-        assert!(!d.close(None, ""));
-        assert!(!d.start());
+        assert!(d.text("x").is_err());
+        assert!(d.text_bytes(b"x").is_err());
+        assert!(d.binary(b"x").is_err());
+        assert!(d.ping(b"x").is_err());
+        assert!(d.ping_with_token(b"x", 1).is_err());
+        assert!(d.pong(b"x").is_err());
+        assert!(d.close(None, "").is_err());
+        assert!(d.start().is_err());
         assert_eq!(drain(&mut d), vec![]);
         // Now closed by the peer's answer; same again.
         run(&mut d, &[&masked(8, b"")]);
@@ -80,7 +84,7 @@ fn item8_auto_pong_is_written_before_the_ping_event() {
     assert_eq!(a, vec![w(b"\x8A\x03abc"), ping(b"abc")]);
     // While closing no pong is written, the event still comes.
     let mut d = srv();
-    d.close(None, "");
+    d.close(None, "").unwrap();
     drain(&mut d);
     assert_eq!(run(&mut d, &[&masked(9, b"x")]), vec![ping(b"x")]);
 }
@@ -88,9 +92,9 @@ fn item8_auto_pong_is_written_before_the_ping_event() {
 #[test]
 fn item8_ping_callbacks_only_for_matching_pong_payload() {
     let mut d = srv();
-    assert!(d.ping_with_token(b"abc", 1));
-    assert!(d.ping_with_token(b"def", 2));
-    assert!(d.ping_with_token(b"abc", 3));
+    d.ping_with_token(b"abc", 1).unwrap();
+    d.ping_with_token(b"def", 2).unwrap();
+    d.ping_with_token(b"abc", 3).unwrap();
     assert_eq!(drain(&mut d).len(), 3);
     assert_eq!(run(&mut d, &[&masked(10, b"zz")]), vec![pong(b"zz")]);
     assert_eq!(
@@ -107,7 +111,7 @@ fn item8_ping_callbacks_only_for_matching_pong_payload() {
         vec![ev(Event::PingAnswered(2)), pong(b"def")]
     );
     // A plain ping registers nothing.
-    assert!(d.ping(b"q"));
+    d.ping(b"q").unwrap();
     drain(&mut d);
     assert_eq!(run(&mut d, &[&masked(10, b"q")]), vec![pong(b"q")]);
 }
@@ -116,7 +120,7 @@ fn item8_ping_callbacks_only_for_matching_pong_payload() {
 fn item8_close_starts_the_closing_handshake() {
     // probe t1: close("bye", 1001), then the peer's close(1000, "ok!").
     let mut d = srv();
-    assert!(d.close(Some(1001), "bye"));
+    d.close(Some(1001), "bye").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x88\x05\x03\xE9bye")]);
     assert_eq!(d.state(), ReadyState::Closing);
     // Messages still arrive while closing.
@@ -128,7 +132,7 @@ fn item8_close_starts_the_closing_handshake() {
     assert_eq!(d.state(), ReadyState::Closed);
     // Default code 1000 and empty reason.
     let mut d = srv();
-    assert!(d.close(None, ""));
+    d.close(None, "").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x88\x02\x03\xE8")]);
 }
 
@@ -158,13 +162,13 @@ fn item8_protocol_error_writes_close_then_error_then_close_and_ignores_later_inp
     run(&mut d, &[&masked(3, b"")]);
     assert_eq!(d.state(), ReadyState::Closed);
     assert_eq!(run(&mut d, &[&masked(1, b"x")]), vec![]);
-    assert!(!d.text("x"));
+    assert!(d.text("x").is_err());
 }
 
 #[test]
 fn item8_protocol_error_while_closing_closes() {
     let mut d = srv();
-    d.close(Some(4001), "");
+    d.close(Some(4001), "").unwrap();
     drain(&mut d);
     let a = run(&mut d, &[&cat(&[&masked(3, b""), &masked(8, b"")])]);
     assert_eq!(
@@ -181,16 +185,20 @@ fn item8_protocol_error_while_closing_closes() {
 fn item8_close_and_control_argument_limits() {
     let mut d = srv();
     for code in [0u16, 999, 1004, 1005, 1006, 1015, 2999, 5000] {
-        assert!(!d.close(Some(code), ""), "{code}");
+        assert_eq!(
+            d.close(Some(code), ""),
+            Err(CommandError::BadCloseCode(code.into())),
+            "{code}"
+        );
     }
-    assert!(!d.close(None, &"r".repeat(124)));
-    assert!(!d.ping(&[0; 126]));
-    assert!(!d.pong(&[0; 126]));
-    assert!(!d.text_bytes(b"\xFF"));
+    assert!(d.close(None, &"r".repeat(124)).is_err());
+    assert!(d.ping(&[0; 126]).is_err());
+    assert!(d.pong(&[0; 126]).is_err());
+    assert!(d.text_bytes(b"\xFF").is_err());
     assert_eq!(drain(&mut d), vec![]);
     assert_eq!(d.state(), ReadyState::Open);
-    assert!(d.ping(&[0; 125]));
-    assert!(d.close(Some(1012), &"r".repeat(123)));
+    d.ping(&[0; 125]).unwrap();
+    d.close(Some(1012), &"r".repeat(123)).unwrap();
     let out = writes(&drain(&mut d));
     assert_eq!(out[1][..4], [0x88, 125, 0x03, 0xF4]);
 }
@@ -199,10 +207,10 @@ fn item8_close_and_control_argument_limits() {
 fn item8_close_while_connecting_emits_close_at_once() {
     let mut d = Driver::server(Options::default());
     run_with(&mut d, &[&request("")], &mut no_reaction);
-    assert!(d.text("dropped"));
-    assert!(d.close(Some(4000), "early"));
+    d.text("dropped").unwrap();
+    d.close(Some(4000), "early").unwrap();
     assert_eq!(drain(&mut d), vec![close(4000, "early")]);
-    assert!(!d.start());
+    assert!(d.start().is_err());
     assert_eq!(drain(&mut d), vec![]);
 }
 
@@ -220,14 +228,14 @@ fn item9_one_write_per_frame_and_per_handshake() {
     let mut d = Driver::server(Options::default());
     let a = run(&mut d, &[&request("")]);
     assert_eq!(writes(&a).len(), 1);
-    d.text("a");
-    d.text("b");
-    d.binary(&vec![0; 70000]);
+    d.text("a").unwrap();
+    d.text("b").unwrap();
+    d.binary(&vec![0; 70000]).unwrap();
     let a = drain(&mut d);
     assert_eq!(a.len(), 3);
     assert_eq!(writes(&a)[2].len(), 10 + 70000);
     let mut c = client("ws://e.com/");
-    c.start();
+    c.start().unwrap();
     assert_eq!(drain(&mut c).len(), 1);
 }
 
@@ -237,12 +245,12 @@ fn item9_writes_and_events_form_one_ordered_queue() {
     // next frame in the same input produces, however the input is split.
     let react = |d: &mut Driver, e: &Event| match e {
         Event::Connect => {
-            d.start();
+            d.start().unwrap();
         }
         Event::Message { data, .. } => {
             let mut reply = b"re:".to_vec();
             reply.extend_from_slice(data);
-            d.binary(&reply);
+            d.binary(&reply).unwrap();
         }
         _ => {}
     };
@@ -277,7 +285,7 @@ fn item9_writes_and_events_form_one_ordered_queue() {
 fn item9_closing_in_reaction_stops_further_events() {
     let react = |d: &mut Driver, e: &Event| {
         if let Event::Message { .. } = e {
-            d.close(Some(4000), "enough");
+            d.close(Some(4000), "enough").unwrap();
         }
     };
     let input = cat(&[&masked(1, b"a"), &masked(9, b"x"), &masked(8, b"")]);
@@ -371,7 +379,7 @@ fn item10_error_texts_match_the_gem() {
         ]
     );
     let mut c = client("ws://e.com/");
-    c.start();
+    c.start().unwrap();
     drain(&mut c);
     let a = run(&mut c, &[b"HTTP/1.1 500 Oops\r\n\r\n"]);
     let m = "Error during WebSocket handshake: Unexpected response code: 500";
@@ -392,8 +400,8 @@ fn poll_ahead_takes_stored_messages_but_not_a_close() {
     assert_eq!(d.poll_action(), Some(binary(b"a")));
     assert_eq!(d.poll_ahead(), Some(text("b")));
     assert_eq!(d.poll_ahead(), None, "the close waits for poll_action");
-    assert!(d.binary(b"a"));
-    assert!(d.text("b"));
+    d.binary(b"a").unwrap();
+    d.text("b").unwrap();
     let rest: Vec<_> = std::iter::from_fn(|| d.poll_action()).collect();
     assert_eq!(
         rest,

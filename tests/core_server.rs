@@ -223,7 +223,7 @@ fn item1_non_websocket_request_is_left_to_the_caller() {
     // Nothing was written; the caller may answer it itself. If it starts
     // anyway, the gem's 400 follows. The error and the close carry the
     // same code, 1002 (a plain request is not a hixie-75 one).
-    assert!(!d.start());
+    assert!(d.start().is_err());
     let msg = "Not a WebSocket request";
     assert_eq!(drain(&mut d), rejected(msg));
 }
@@ -343,7 +343,7 @@ fn item1_frames_in_the_request_chunk_are_parsed_after_start() {
         run_with(&mut d, &[&input], &mut no_reaction),
         vec![connect()]
     );
-    assert!(d.start());
+    d.start().unwrap();
     assert_eq!(
         drain(&mut d),
         vec![
@@ -360,8 +360,8 @@ fn item1_frames_in_the_request_chunk_are_parsed_after_start() {
 fn item1_start_before_request_is_deferred() {
     let make = || {
         let mut d = server();
-        assert!(d.start());
-        assert!(d.text("early"));
+        d.start().unwrap();
+        d.text("early").unwrap();
         d
     };
     assert_eq!(
@@ -405,7 +405,7 @@ fn item2_rack_driver_answers_a_parsed_hybi_request() {
         );
         assert_eq!(d.version(), Some("hybi-13"));
         assert_eq!(d.url().as_deref(), Some("ws://example.com/chat"));
-        assert!(d.start());
+        d.start().unwrap();
         d
     };
     let a = feed_all_ways(&make, &cat(&[&masked(1, b"hi"), &masked(8, b"")]));
@@ -450,7 +450,7 @@ fn item2_rack_driver_with_body_and_url() {
         Options::default(),
     );
     assert_eq!(d.version(), Some("hixie-76"));
-    assert!(d.start());
+    d.start().unwrap();
     assert_eq!(drain(&mut d), vec![w(H76_RESPONSE), w(H76_ANSWER), open()]);
     // Hixie-75: the given URL is the Location.
     let h = [
@@ -464,7 +464,7 @@ fn item2_rack_driver_with_body_and_url() {
         b"",
         Options::default(),
     );
-    assert!(d.start());
+    d.start().unwrap();
     assert_eq!(
         drain(&mut d),
         vec![
@@ -481,7 +481,7 @@ fn item2_rack_driver_rejects_bad_requests() {
     let mut h = hybi_headers();
     h[4] = ("Sec-WebSocket-Version", "9");
     let mut d = Driver::rack(parsed(&h, "/"), None, b"", Options::default());
-    assert!(!d.start());
+    assert!(d.start().is_err());
     assert_eq!(drain(&mut d), rejected("Unsupported WebSocket version: 13"));
     assert_eq!(d.state(), ReadyState::Closed);
 }
@@ -537,18 +537,18 @@ fn item3_custom_headers_come_first() {
     // writes itself are refused (issue 12 item 6), so none can replace them.
     let make = || {
         let mut d = Driver::server(protocols(&["b", "a"]));
-        assert!(d.set_header("X-Powered", "me"));
-        assert!(!d.set_header("Upgrade", "nope"));
-        assert!(!d.set_header("sec-websocket-accept", "x"));
-        assert!(!d.set_header("X Space", "1"));
-        assert!(!d.set_header("X-Ctl", "a\u{1}b"));
+        d.set_header("X-Powered", "me").unwrap();
+        assert!(d.set_header("Upgrade", "nope").is_err());
+        assert!(d.set_header("sec-websocket-accept", "x").is_err());
+        assert!(d.set_header("X Space", "1").is_err());
+        assert!(d.set_header("X-Ctl", "a\u{1}b").is_err());
         d
     };
     let react = |d: &mut Driver, e: &Event| {
         if *e == Event::Connect {
-            assert!(d.set_header("Set-Cookie", "c=1"));
-            assert!(d.start());
-            assert!(!d.set_header("Late", "1"));
+            d.set_header("Set-Cookie", "c=1").unwrap();
+            d.start().unwrap();
+            assert!(d.set_header("Late", "1").is_err());
         }
     };
     let a = feed_all_ways_with(&make, &request("Sec-WebSocket-Protocol: a\r\n"), &react);
@@ -628,9 +628,9 @@ fn item3_after_400_nothing_more_happens() {
     let mut d = server();
     run(&mut d, &[&request_version("9")]);
     assert_eq!(d.state(), ReadyState::Closed);
-    assert!(!d.text("x"));
-    assert!(!d.close(None, ""));
-    assert!(!d.start());
+    assert!(d.text("x").is_err());
+    assert!(d.close(None, "").is_err());
+    assert!(d.start().is_err());
     assert_eq!(run(&mut d, &[&masked(1, b"x")]), vec![]);
 }
 
@@ -656,7 +656,7 @@ fn item3_hixie76_late_body_stays_connecting_until_it_arrives() {
     let a = run(&mut d, &[H76.as_bytes(), b"^n:d"]);
     assert_eq!(a, vec![connect(), w(H76_RESPONSE)]);
     assert_eq!(d.state(), ReadyState::Connecting);
-    assert!(d.text("queued"));
+    d.text("queued").unwrap();
     let a = run(&mut d, &[b"s[4U\x00abc"]);
     assert_eq!(a, vec![w(H76_ANSWER), w(b"\x00queued\xFF"), open()]);
     assert_eq!(d.state(), ReadyState::Open);
@@ -664,7 +664,7 @@ fn item3_hixie76_late_body_stays_connecting_until_it_arrives() {
     // All split points agree for the whole exchange.
     let make = || {
         let mut d = server();
-        d.text("queued");
+        d.text("queued").unwrap();
         d
     };
     let input = cat(&[H76.as_bytes(), H76_BODY, b"\x00abc\xFF"]);
@@ -700,7 +700,7 @@ fn item3_hixie76_answers_only_after_start() {
         vec![connect()]
     );
     assert_eq!(d.body(), H76_BODY);
-    assert!(d.start());
+    d.start().unwrap();
     assert_eq!(drain(&mut d), vec![w(H76_RESPONSE), w(H76_ANSWER), open()]);
 }
 
@@ -734,7 +734,7 @@ fn item3_hixie76_bad_keys_get_400_and_close_without_code() {
 fn item3_hixie75_response_and_custom_headers_after() {
     let make = || {
         let mut d = server();
-        d.set_header("X-A", "1");
+        d.set_header("X-A", "1").unwrap();
         d
     };
     let a = feed_all_ways(&make, &cat(&[H75.as_bytes(), b"\x00inbody\xFF"]));
@@ -753,7 +753,7 @@ fn item3_hixie75_response_and_custom_headers_after() {
 fn item3_hixie76_custom_headers_after_fixed_ones() {
     let make = || {
         let mut d = server();
-        d.set_header("X-A", "1");
+        d.set_header("X-A", "1").unwrap();
         d
     };
     let req = H76.replace("Origin: http://example.com\r\n", "");

@@ -62,14 +62,18 @@ fn pair(cfg: DeflateConfig, opts: Options) -> (Driver, Driver) {
         Box::new(FixedRandom::new(&[9, 8, 7, 6])),
     )
     .unwrap();
-    client.add_extension(Box::new(PerMessageDeflate::new(cfg.clone())));
+    client
+        .add_extension(Box::new(PerMessageDeflate::new(cfg.clone())))
+        .unwrap();
     let mut server = Driver::server(opts);
-    server.add_extension(Box::new(PerMessageDeflate::new(cfg)));
-    client.start();
+    server
+        .add_extension(Box::new(PerMessageDeflate::new(cfg)))
+        .unwrap();
+    client.start().unwrap();
     let (request, _) = drain(&mut client);
     server.parse(&request);
     drain(&mut server);
-    server.start();
+    server.start().unwrap();
     let (response, _) = drain(&mut server);
     assert!(String::from_utf8_lossy(&response).contains("permessage-deflate"));
     client.parse(&response);
@@ -91,7 +95,7 @@ fn deflate_bomb_peak_memory_is_bounded_by_max_length() {
     // 256 MiB of zeros: about 256 KiB on the wire, 256 MiB if inflated.
     let bomb_size = 256 << 20;
     let mut zeros = vec![0u8; bomb_size];
-    assert!(client.binary(&zeros));
+    client.binary(&zeros).unwrap();
     zeros = Vec::new();
     drop(zeros);
     let (wire, _) = drain(&mut client);
@@ -128,12 +132,12 @@ fn idle_server_bytes(cfg: DeflateConfig) -> usize {
     let base = LIVE.load(Ordering::Relaxed);
     let (mut client, mut server) = pair(cfg, Options::default());
     let text = "a message that compresses well ".repeat(100);
-    client.text(&text);
+    client.text(&text).unwrap();
     let (wire, _) = drain(&mut client);
     server.parse(&wire);
     let (_, events) = drain(&mut server);
     assert!(matches!(&events[0], Event::Message { data, .. } if data == text.as_bytes()));
-    server.text(&text);
+    server.text(&text).unwrap();
     let (wire, _) = drain(&mut server);
     client.parse(&wire);
     drain(&mut client);

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
 use wsdriver::ffi::*;
-use wsdriver::{Action, Driver, ErrorKind, Event, MessageKind, Options, ReadyState};
+use wsdriver::{Action, CommandError, Driver, ErrorKind, Event, MessageKind, Options, ReadyState};
 
 fn opts(f: impl FnOnce(&mut Options)) -> Options {
     let mut o = Options::default();
@@ -118,7 +118,7 @@ fn request_header_count_limit() {
 
 fn client_events(o: Options, input: &[u8]) -> Vec<Event> {
     let mut d = client_opts("ws://example.com/", o);
-    d.start();
+    d.start().unwrap();
     drain(&mut d);
     events(&run(&mut d, &[input]))
 }
@@ -244,9 +244,11 @@ fn deflate_pair(max_length: u64) -> (Driver, Driver) {
     let o = opts(|o| o.max_length = max_length);
     let mut p = Pair::new("ws://example.com/", o.clone(), o, 3);
     p.client
-        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())));
+        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+        .unwrap();
     p.server
-        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())));
+        .add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+        .unwrap();
     p.connect();
     let (c, s) = p.take_events();
     assert_eq!(
@@ -262,11 +264,11 @@ fn max_length_applies_after_inflation() {
     // once inflated past max_length 64 KiB.
     let (mut client, mut server) = deflate_pair(64 * 1024);
     let exact = vec![0u8; 64 * 1024];
-    assert!(client.binary(&exact));
+    client.binary(&exact).unwrap();
     let wire: Vec<u8> = writes(&drain(&mut client)).concat();
     assert!(wire.len() < 1024, "{}", wire.len());
     assert_eq!(run(&mut server, &[&wire]), vec![binary(&exact)]);
-    assert!(client.binary(&vec![0u8; 1 << 20]));
+    client.binary(&vec![0u8; 1 << 20]).unwrap();
     let wire: Vec<u8> = writes(&drain(&mut client)).concat();
     assert!(wire.len() < 4096, "{}", wire.len());
     let out = run(&mut server, &[&wire]);
@@ -390,28 +392,32 @@ fn hixie76_key_values() {
 #[test]
 fn max_queued_before_open() {
     let mut d = client_opts("ws://example.com/", opts(|o| o.max_queued = 3));
-    assert!(d.text("1"));
-    assert!(d.binary(b"2"));
-    assert!(d.ping(b"3"));
-    assert!(!d.text("4"), "fourth message queued");
-    assert!(!d.ping_with_token(b"5", 1));
-    d.start();
+    d.text("1").unwrap();
+    d.binary(b"2").unwrap();
+    d.ping(b"3").unwrap();
+    assert_eq!(
+        d.text("4"),
+        Err(CommandError::QueueFull),
+        "fourth message queued"
+    );
+    assert!(d.ping_with_token(b"5", 1).is_err());
+    d.start().unwrap();
     drain(&mut d);
     let out = run(&mut d, &[&client_response("")]);
     assert_eq!(writes(&out).len(), 3);
     assert_eq!(events(&out), [Event::Open]);
     // Once open, sends are not queued, so not limited.
     for _ in 0..10 {
-        assert!(d.text("x"));
+        d.text("x").unwrap();
     }
     // Default 1024; 0 allows none.
     let mut d = client("ws://example.com/");
     for i in 0..1024 {
-        assert!(d.text("q"), "{i}");
+        assert_eq!(d.text("q"), Ok(()), "{i}");
     }
-    assert!(!d.text("q"));
+    assert!(d.text("q").is_err());
     let mut d = client_opts("ws://example.com/", opts(|o| o.max_queued = 0));
-    assert!(!d.text("q"));
+    assert!(d.text("q").is_err());
 }
 
 #[test]
@@ -437,11 +443,15 @@ fn max_queued_in_the_c_api() {
 #[test]
 fn max_pending_pings() {
     let mut d = open_client_opts(opts(|o| o.max_pending_pings = 2));
-    assert!(d.ping_with_token(b"a", 1));
-    assert!(d.ping_with_token(b"b", 2));
-    assert!(!d.ping_with_token(b"c", 3), "third pending ping accepted");
+    d.ping_with_token(b"a", 1).unwrap();
+    d.ping_with_token(b"b", 2).unwrap();
+    assert_eq!(
+        d.ping_with_token(b"c", 3),
+        Err(CommandError::TooManyPings),
+        "third pending ping accepted"
+    );
     // Pings without a token are not tracked, so not limited.
-    assert!(d.ping(b"d"));
+    d.ping(b"d").unwrap();
     drain(&mut d);
     // A pong frees a slot.
     let out = run(&mut d, &[&unmasked(0xA, b"a")]);
@@ -449,13 +459,13 @@ fn max_pending_pings() {
         events(&out),
         [Event::PingAnswered(1), Event::Pong(b"a".to_vec())]
     );
-    assert!(d.ping_with_token(b"c", 3));
-    assert!(!d.ping_with_token(b"e", 4));
+    d.ping_with_token(b"c", 3).unwrap();
+    assert!(d.ping_with_token(b"e", 4).is_err());
 }
 
 fn open_client_opts(o: Options) -> Driver {
     let mut d = client_opts("ws://example.com/", o);
-    d.start();
+    d.start().unwrap();
     drain(&mut d);
     assert_eq!(run(&mut d, &[&client_response("")]), vec![open()]);
     d
@@ -496,7 +506,7 @@ fn buffered_amount_tracks_unsent_output() {
     let mut d = open_server(Options::default());
     assert_eq!(d.buffered_amount(), 0);
     for _ in 0..10 {
-        assert!(d.binary(&vec![1u8; 100_000]));
+        d.binary(&vec![1u8; 100_000]).unwrap();
     }
     // 10 frames of 100_000 bytes + 4-byte headers, not yet taken.
     assert_eq!(d.buffered_amount(), 10 * 100_010);

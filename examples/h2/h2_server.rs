@@ -186,10 +186,10 @@ fn react(drv: &mut Driver, event: Event) -> bool {
             kind: MessageKind::Text,
             data,
         } => {
-            drv.text_bytes(&data);
+            let _ = drv.text_bytes(&data); // refused once closing
         }
         Event::Message { data, .. } => {
-            drv.binary(&data);
+            let _ = drv.binary(&data);
         }
         Event::Close { .. } => return true,
         _ => {}
@@ -333,8 +333,8 @@ async fn h2_websocket(
         fields.push((name.as_str().to_owned(), value));
     }
     let mut drv = Driver::extended_connect_server(&fields, Options::default());
-    drv.add_extension(deflate());
-    let ok = drv.start();
+    drv.add_extension(deflate()).expect("before start");
+    let ok = drv.start().is_ok();
     let answer = drv.handshake_fields().expect("answered").to_vec();
     *stats.last_request.lock().unwrap() = fields;
     *stats.last_answer.lock().unwrap() = answer.clone();
@@ -416,8 +416,8 @@ async fn serve_h1<T: AsyncRead + AsyncWrite + Unpin>(mut tls: T, stats: Arc<Stat
                 Action::Event(Event::Connect) => {
                     let request = drv.request().expect("complete").clone();
                     if wsdriver::is_websocket(&request) {
-                        drv.add_extension(deflate());
-                        if drv.start() {
+                        drv.add_extension(deflate()).expect("before start");
+                        if drv.start().is_ok() {
                             stats.websockets.add(false);
                         } else {
                             stats.refused.add(false);

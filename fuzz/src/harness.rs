@@ -23,7 +23,7 @@ use std::ffi::{c_char, c_int, c_void};
 
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
 use wsdriver::rand::FixedRandom;
-use wsdriver::{Action, Driver, Event, MessageKind, Options, ReadyState};
+use wsdriver::{Action, CommandError, Driver, Event, MessageKind, Options, ReadyState};
 
 // ---- fixtures -------------------------------------------------------------
 
@@ -251,21 +251,22 @@ impl React {
 
     fn on(&self, d: &mut Driver, e: &Event) {
         match e {
+            // Refusals are fine here: the input decides what is possible.
             Event::Connect if self.start_on_connect => {
-                d.start();
+                let _ = d.start();
             }
             Event::Open if self.ping_on_open => {
-                d.ping_with_token(b"p", 7);
+                let _ = d.ping_with_token(b"p", 7);
             }
             Event::Message { kind, data } => {
                 if self.echo {
-                    match kind {
+                    let _ = match kind {
                         MessageKind::Text => d.text_bytes(data),
                         MessageKind::Binary => d.binary(data),
                     };
                 }
                 if self.close_on_message {
-                    d.close(Some(4000), "bye");
+                    let _ = d.close(Some(4000), "bye");
                 }
             }
             _ => {}
@@ -397,7 +398,8 @@ pub fn server(data: &[u8]) {
     let make = || {
         let mut d = Driver::server(opts.clone());
         if with_deflate {
-            d.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())));
+            d.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+                .unwrap();
         }
         // Hixie does not check UTF-8; the protocol is known only later, so
         // only the hybi prefixes promise UTF-8 text.
@@ -441,12 +443,13 @@ pub fn client(data: &[u8]) {
         )
         .expect("valid url");
         if with_deflate {
-            d.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())));
+            d.add_extension(Box::new(PerMessageDeflate::new(DeflateConfig::default())))
+                .unwrap();
         }
         if sel & 0x20 != 0 {
-            d.text("queued before open");
+            d.text("queued before open").unwrap();
         }
-        assert!(d.start());
+        d.start().unwrap();
         (d, Checker::new(opts.max_length, true))
     };
     all_ways(
@@ -478,9 +481,13 @@ pub fn proxy(data: &[u8]) {
         "http://proxy.example"
     };
     let mut proxy = client.proxy(url).expect("valid proxy url");
-    assert!(proxy.set_header("User-Agent", "fuzz"));
-    assert!(proxy.start());
-    assert!(!proxy.start(), "started twice");
+    proxy.set_header("User-Agent", "fuzz").unwrap();
+    proxy.start().unwrap();
+    assert_eq!(
+        proxy.start(),
+        Err(CommandError::AlreadyStarted),
+        "started twice"
+    );
     match proxy.poll_action() {
         Some(Action::Write(w)) => assert!(w.starts_with(b"CONNECT example.com:80 HTTP/1.1\r\n")),
         other => panic!("no CONNECT request: {other:?}"),
@@ -516,7 +523,7 @@ pub fn proxy(data: &[u8]) {
     if proxy.status() == Some(200) {
         let mut client = client;
         let mut c = Checker::new(opts.max_length, true);
-        assert!(client.start());
+        client.start().unwrap();
         feed(
             &mut client,
             &mut c,
@@ -612,10 +619,14 @@ pub fn inflate(data: &[u8]) {
         Box::new(FixedRandom::new(&[7, 1, 2, 3])),
     )
     .expect("valid url");
-    client.add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())));
+    client
+        .add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())))
+        .unwrap();
     let mut server = Driver::server(opts.clone());
-    server.add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())));
-    client.start();
+    server
+        .add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())))
+        .unwrap();
+    client.start().unwrap();
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_action())
         .filter_map(|a| match a {
             Action::Write(w) => Some(w),
@@ -677,7 +688,7 @@ pub fn inflate(data: &[u8]) {
                     out.extend_from_slice(&w);
                 }
             }
-            if !sent || !wire.is_empty() || sc.closed() {
+            if sent.is_err() || !wire.is_empty() || sc.closed() {
                 continue;
             }
             let before = sc.actions.len();
@@ -730,12 +741,16 @@ pub fn inflate(data: &[u8]) {
             Box::new(FixedRandom::new(&[7, 1, 2, 3])),
         )
         .expect("valid url");
-        client.add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())));
+        client
+            .add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())))
+            .unwrap();
         let mut server = Driver::server(opts.clone());
-        server.add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())));
+        server
+            .add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())))
+            .unwrap();
         server.parse(&request);
         while server.poll_action().is_some() {}
-        server.start();
+        let _ = server.start(); // a refused offer shows in the events
         while server.poll_action().is_some() {}
         let _ = client;
         (server, Checker::new(opts.max_length, true))

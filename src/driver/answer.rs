@@ -197,7 +197,7 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
         );
         assert!(matches!(events[..], [Event::Close { code: None, .. }]));
         assert_eq!(d.state(), ReadyState::Closed);
-        assert!(!d.start());
+        assert!(d.start().is_err());
         assert_eq!(d.reject(403, &[], b""), Err(AnswerError::AlreadyAnswered));
     }
 
@@ -219,7 +219,7 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
         assert_eq!(early.reject(401, &[], b""), Err(AnswerError::NoRequest));
         let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
         assert_eq!(client.reject(401, &[], b""), Err(AnswerError::NoRequest));
-        d.start();
+        d.start().unwrap();
         assert_eq!(d.reject(401, &[], b""), Err(AnswerError::AlreadyAnswered));
     }
 
@@ -227,7 +227,7 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
     fn select_protocol_overrides_the_option_for_this_request() {
         let mut d = server_with_request(&["chat"]);
         d.select_protocol(Some("superchat")).unwrap();
-        d.start();
+        d.start().unwrap();
         let (out, _) = drain(&mut d);
         let head = String::from_utf8(out).unwrap();
         assert!(
@@ -238,7 +238,7 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
 
         let mut none = server_with_request(&["chat"]);
         none.select_protocol(None).unwrap();
-        none.start();
+        none.start().unwrap();
         let (out, _) = drain(&mut none);
         assert!(
             !String::from_utf8(out)

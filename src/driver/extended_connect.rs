@@ -5,7 +5,7 @@
 //! driver frames the stream's DATA exactly as it frames a TCP connection.
 
 use super::{ClientSide, Driver, Proto, ServerSide, Side};
-use crate::error::Error;
+use crate::error::{CommandError, Error};
 use crate::event::ReadyState;
 use crate::extended_connect::{self as xc, AsField, Field, Pseudo};
 use crate::headers::Headers;
@@ -135,7 +135,7 @@ impl Driver {
     }
 
     /// `start` in this mode; `started` is already set.
-    pub(super) fn start_extended(&mut self) -> bool {
+    pub(super) fn start_extended(&mut self) -> Result<(), CommandError> {
         match &mut self.side {
             Side::Client(c) => {
                 let url =
@@ -148,12 +148,12 @@ impl Driver {
                 if let Some(mode) = &mut c.connect {
                     mode.fields = Some(fields);
                 }
-                true
+                Ok(())
             }
             Side::Server(s) => {
                 let (Some(mode), Some(req)) = (s.connect.as_deref_mut(), s.request.as_deref())
                 else {
-                    return false;
+                    return Err(CommandError::AlreadyStarted);
                 };
                 let verdict = xc::check_request(&mode.pseudo, &req.headers).and_then(|()| {
                     self.ext
@@ -179,12 +179,12 @@ impl Driver {
                         if !early.is_empty() {
                             self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
                         }
-                        true
+                        Ok(())
                     }
                     Err(refusal) => {
                         mode.fields = Some(refusal.fields());
                         self.fail_handshake(Error::protocol(refusal.message));
-                        false
+                        Err(CommandError::RequestRefused)
                     }
                 }
             }

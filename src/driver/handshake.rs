@@ -4,7 +4,7 @@
 //! rejecting bad requests with a 400.
 
 use super::{Driver, Proto, Side};
-use crate::error::{Error, ErrorKind};
+use crate::error::{CommandError, Error, ErrorKind};
 use crate::headers::Headers;
 use crate::hixie::{self, Hixie};
 use crate::http::Request;
@@ -60,12 +60,13 @@ impl Driver {
     }
 
     /// Answers a complete request (server side).
-    pub(super) fn start_server(&mut self) -> bool {
+    pub(super) fn start_server(&mut self) -> Result<(), CommandError> {
+        // Not reached without a request: `start` defers until it is here.
         let Side::Server(s) = &mut self.side else {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         };
         let Some(req) = s.request.as_deref() else {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         };
         if !server::is_websocket(req) {
             // Not a hixie request either (hixie-75 is only the default
@@ -128,7 +129,7 @@ impl Driver {
                     ("WebSocket-Location", Some(&*s.url)),
                 ],
             ),
-            Proto::Undecided => return false,
+            Proto::Undecided => return Err(CommandError::AlreadyStarted),
         };
         // Hixie responses put the custom headers after the fixed ones.
         let response = match &self.proto {
@@ -137,7 +138,7 @@ impl Driver {
         };
         self.io.write(response);
         let Side::Server(s) = &mut self.side else {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         };
         match s.hixie_keys {
             Some(keys) => self.answer_hixie76(keys),
@@ -150,7 +151,7 @@ impl Driver {
                 }
             }
         }
-        true
+        Ok(())
     }
 
     /// Hixie-76: once 8 body bytes are here, answers the challenge and opens.
@@ -174,10 +175,10 @@ impl Driver {
     }
 
     /// Server handshake failure: 400 response, `error`, `close`.
-    fn refuse_bad_request(&mut self, message: String) -> bool {
+    fn refuse_bad_request(&mut self, message: String) -> Result<(), CommandError> {
         self.io.write(server::failure_response(&message));
         self.fail_handshake(Error::protocol(message));
-        false
+        Err(CommandError::HandshakeFailed)
     }
 }
 

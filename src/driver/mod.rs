@@ -18,7 +18,7 @@ mod send_into;
 pub use answer::AnswerError;
 
 use crate::client::ClientHandshake;
-use crate::error::{Error, ErrorKind};
+use crate::error::{CommandError, Error, ErrorKind};
 use crate::event::{Action, Event, ReadyState};
 use crate::extensions::{Extension, Extensions};
 use crate::frame::{close::is_valid_on_wire, opcode};
@@ -76,10 +76,12 @@ struct ClientSide {
     connect: Option<Box<extended_connect::Mode>>,
 }
 
-/// Messages sent before the connection opened.
-enum Pending {
-    Send { op: u8, data: Vec<u8> },
-    Ping { data: Vec<u8>, token: Option<u64> },
+/// A message sent before the connection opened; `token` for a ping whose
+/// pong is awaited.
+struct Pending {
+    op: u8,
+    data: Vec<u8>,
+    token: Option<u64>,
 }
 
 pub struct Driver {
@@ -196,48 +198,53 @@ impl Driver {
 
     // ---- configuration -------------------------------------------------
 
-    /// Adds a header to the handshake; only before `start`. `false` when too
-    /// late, when the name was already set, or when `headers::check_custom`
-    /// refuses it (not a token, control characters, a handshake header).
-    pub fn set_header(&mut self, name: &str, value: &str) -> bool {
+    /// Adds a header to the handshake; only before `start`.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), CommandError> {
         if self.started || self.io.state != ReadyState::Connecting {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         }
-        if crate::headers::check_custom(name, value).is_err() {
-            return false;
-        }
+        crate::headers::check_custom(name, value).map_err(CommandError::InvalidHeader)?;
         match &mut self.side {
             Side::Client(c) => c
                 .handshake
                 .headers(&self.opts.protocols, self.opts.client_key.as_deref())
-                .set(name, value),
-            Side::Server(_) => self.custom.get_or_insert_default().set(name, value),
+                .try_set(name, value),
+            Side::Server(_) => self.custom.get_or_insert_default().try_set(name, value),
         }
     }
 
-    /// Registers an extension for negotiation; only before `start`, and
-    /// only for hybi drivers.
-    pub fn add_extension(&mut self, ext: Box<dyn Extension>) -> bool {
-        if self.started || matches!(self.proto, Proto::Hixie(_)) {
-            return false;
+    /// Whether [`add_extension`](Self::add_extension) would take an
+    /// extension now: only before `start`, and only for hybi drivers.
+    pub fn can_add_extension(&self) -> Result<(), CommandError> {
+        if matches!(self.proto, Proto::Hixie(_)) {
+            return Err(CommandError::NotSupported);
         }
+        if self.started || self.io.state != ReadyState::Connecting {
+            return Err(CommandError::AlreadyStarted);
+        }
+        Ok(())
+    }
+
+    /// Registers an extension for negotiation (see
+    /// [`can_add_extension`](Self::can_add_extension)).
+    pub fn add_extension(&mut self, ext: Box<dyn Extension>) -> Result<(), CommandError> {
+        self.can_add_extension()?;
         self.ext.add(ext);
-        true
+        Ok(())
     }
 
     // ---- commands -------------------------------------------------------
 
-    /// Sends the handshake: a client's request, or a server's response.
-    /// Returns false when called twice or after the connection ended, and
-    /// when a server's handshake failed (a 400 was written; `error` and
-    /// `close` follow).
-    pub fn start(&mut self) -> bool {
+    /// Sends the handshake: a client's request, or a server's response
+    /// (deferred until a raw server's request is complete). A server whose
+    /// handshake failed writes a 400; `error` and `close` follow.
+    pub fn start(&mut self) -> Result<(), CommandError> {
         if self.started || self.io.state != ReadyState::Connecting {
-            return false;
+            return Err(CommandError::AlreadyStarted);
         }
         if let (Proto::Undecided, Side::Server(s)) = (&self.proto, &mut self.side) {
             s.deferred_start = true;
-            return true;
+            return Ok(());
         }
         self.started = true;
         if self.is_extended_connect() {
@@ -250,7 +257,7 @@ impl Driver {
                 &mut self.ext,
             );
             self.io.write(request);
-            return true;
+            return Ok(());
         }
         self.start_server()
     }
@@ -386,64 +393,69 @@ impl Driver {
         self.io.recycle(buf);
     }
 
-    /// Sends a text message (queued until open). `false` once closing.
+    /// Sends a text message (queued until open).
     #[inline]
-    pub fn text(&mut self, text: &str) -> bool {
+    pub fn text(&mut self, text: &str) -> Result<(), CommandError> {
         self.send(opcode::TEXT, text.as_bytes())
     }
 
-    /// Like [`text`](Self::text) for bytes that must be UTF-8; `false` if not.
-    pub fn text_bytes(&mut self, text: &[u8]) -> bool {
-        simdutf8::basic::from_utf8(text).is_ok() && self.send(opcode::TEXT, text)
+    /// Like [`text`](Self::text) for bytes that must be UTF-8.
+    pub fn text_bytes(&mut self, text: &[u8]) -> Result<(), CommandError> {
+        if simdutf8::basic::from_utf8(text).is_err() {
+            return Err(CommandError::InvalidUtf8);
+        }
+        self.send(opcode::TEXT, text)
     }
 
-    /// Sends a binary message; `false` for hixie drivers and once closing.
+    /// Sends a binary message (queued until open; hybi only).
     #[inline]
-    pub fn binary(&mut self, data: &[u8]) -> bool {
+    pub fn binary(&mut self, data: &[u8]) -> Result<(), CommandError> {
         self.send(opcode::BINARY, data)
     }
 
-    /// Sends a ping; `false` for hixie drivers, once closing, or when the
-    /// payload exceeds 125 bytes.
-    pub fn ping(&mut self, payload: &[u8]) -> bool {
+    /// Sends a ping of at most 125 bytes (queued until open; hybi only).
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), CommandError> {
         self.send_ping(payload, None)
     }
 
     /// Sends a ping and emits `PingAnswered(token)` when a pong with the same
     /// payload arrives.
-    pub fn ping_with_token(&mut self, payload: &[u8], token: u64) -> bool {
+    pub fn ping_with_token(&mut self, payload: &[u8], token: u64) -> Result<(), CommandError> {
         self.send_ping(payload, Some(token))
     }
 
-    /// Sends an unsolicited pong.
-    pub fn pong(&mut self, payload: &[u8]) -> bool {
+    /// Sends an unsolicited pong of at most 125 bytes.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), CommandError> {
         self.send(opcode::PONG, payload)
     }
 
-    /// Starts the closing handshake with `code` (default 1000) and `reason`.
-    /// While connecting, closes at once and emits `close`. `false` when
-    /// already closing, or when the code may not be sent (RFC 6455 §7.4) or
-    /// the reason is longer than 123 bytes.
-    pub fn close(&mut self, code: Option<u16>, reason: &str) -> bool {
+    /// Starts the closing handshake with `code` (default 1000) and `reason`
+    /// (at most 123 bytes). While connecting, closes at once and emits
+    /// `close`.
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), CommandError> {
+        self.close_bytes(code, reason.as_bytes())
+    }
+
+    /// Like [`close`](Self::close) for a reason that must be UTF-8.
+    pub fn close_bytes(&mut self, code: Option<u16>, reason: &[u8]) -> Result<(), CommandError> {
         let code = code.unwrap_or(1000);
-        if !is_valid_on_wire(code) || reason.len() > 123 {
-            return false;
+        if !is_valid_on_wire(code) {
+            return Err(CommandError::BadCloseCode(code.into()));
         }
-        match self.io.state {
-            ReadyState::Connecting => {
-                self.finish(Some(code), reason.to_owned());
-                true
-            }
-            ReadyState::Open => match &mut self.proto {
-                Proto::Hybi(h) => {
-                    h.close(&mut self.io, code, reason);
-                    true
-                }
-                Proto::Hixie(h) => h.close(&mut self.io),
-                Proto::Undecided => false,
-            },
-            _ => false,
+        if reason.len() > 123 {
+            return Err(CommandError::ReasonTooLong);
         }
+        let reason = std::str::from_utf8(reason).map_err(|_| CommandError::InvalidUtf8)?;
+        if self.io.state == ReadyState::Connecting {
+            self.finish(Some(code), reason.to_owned());
+            return Ok(());
+        }
+        match (self.io.state, &mut self.proto) {
+            (ReadyState::Open, Proto::Hybi(h)) => h.close(&mut self.io, code, reason),
+            (ReadyState::Open, Proto::Hixie(h)) => h.close(&mut self.io),
+            _ => return Err(CommandError::Closed),
+        }
+        Ok(())
     }
 
     /// The transport closed (EOF or error). Emits `close` with 1006 unless
@@ -479,87 +491,61 @@ impl Driver {
     }
 
     #[inline]
-    fn send(&mut self, op: u8, data: &[u8]) -> bool {
-        // The common case: an open hybi connection without extensions.
-        if self.io.state == ReadyState::Open && !self.ext.any_active() {
+    fn send(&mut self, op: u8, data: &[u8]) -> Result<(), CommandError> {
+        // The common case: a data message on an open hybi connection
+        // without extensions.
+        if !opcode::is_control(op) && self.io.state == ReadyState::Open && !self.ext.any_active() {
             if let Proto::Hybi(h) = &mut self.proto {
-                if opcode::is_control(op) && data.len() > 125 {
-                    return false;
-                }
                 h.send_frame(&mut self.io, op, 0, data);
-                return true;
+                return Ok(());
             }
         }
-        self.send_slow(op, data)
+        self.send_slow(op, data, None)
     }
 
+    /// Every other send; `token` for a ping whose pong is awaited.
     #[inline(never)]
-    fn send_slow(&mut self, op: u8, data: &[u8]) -> bool {
+    fn send_slow(&mut self, op: u8, data: &[u8], token: Option<u64>) -> Result<(), CommandError> {
         if matches!(self.proto, Proto::Hixie(_)) && op != opcode::TEXT {
-            return false;
+            return Err(CommandError::NotSupported);
         }
         if opcode::is_control(op) && data.len() > 125 {
-            return false;
+            return Err(CommandError::ControlTooLong);
         }
         match self.io.state {
-            ReadyState::Connecting => {
-                if self.pending.len() >= self.opts.max_queued {
-                    return false;
-                }
-                self.pending.push(Pending::Send {
-                    op,
-                    data: data.to_vec(),
-                });
-                true
+            ReadyState::Connecting if self.pending.len() >= self.opts.max_queued => {
+                Err(CommandError::QueueFull)
             }
-            ReadyState::Open => self.send_now(op, data),
-            _ => false,
+            ReadyState::Connecting => {
+                let data = data.to_vec();
+                self.pending.push(Pending { op, data, token });
+                Ok(())
+            }
+            ReadyState::Open => self.send_now(op, data, token),
+            _ => Err(CommandError::Closed),
         }
     }
 
-    fn send_now(&mut self, op: u8, data: &[u8]) -> bool {
+    fn send_ping(&mut self, payload: &[u8], token: Option<u64>) -> Result<(), CommandError> {
+        self.send_slow(opcode::PING, payload, token)
+    }
+
+    fn send_now(&mut self, op: u8, data: &[u8], token: Option<u64>) -> Result<(), CommandError> {
         match &mut self.proto {
-            Proto::Hybi(h) => h.send(&mut self.io, &mut self.ext, op, data),
-            // Hixie has text frames only; binary and pong queued before the
-            // protocol was known are dropped.
+            Proto::Hybi(h) => {
+                if let Some(t) = token {
+                    h.expect_pong(data, t, self.opts.max_pending_pings)?;
+                }
+                h.send(&mut self.io, &mut self.ext, op, data)
+            }
             Proto::Hixie(h) if op == opcode::TEXT => {
                 h.send_text(&mut self.io, data);
-                true
+                Ok(())
             }
-            Proto::Hixie(_) | Proto::Undecided => false,
+            // Hixie has text frames only; binary messages, pings and pongs
+            // queued before the protocol was known are dropped.
+            Proto::Hixie(_) | Proto::Undecided => Err(CommandError::NotSupported),
         }
-    }
-
-    fn send_ping(&mut self, payload: &[u8], token: Option<u64>) -> bool {
-        if matches!(self.proto, Proto::Hixie(_)) || payload.len() > 125 {
-            return false;
-        }
-        match self.io.state {
-            ReadyState::Connecting => {
-                if self.pending.len() >= self.opts.max_queued {
-                    return false;
-                }
-                self.pending.push(Pending::Ping {
-                    data: payload.to_vec(),
-                    token,
-                });
-                true
-            }
-            ReadyState::Open => self.ping_now(payload, token),
-            _ => false,
-        }
-    }
-
-    fn ping_now(&mut self, payload: &[u8], token: Option<u64>) -> bool {
-        let Proto::Hybi(h) = &mut self.proto else {
-            return false;
-        };
-        if let Some(t) = token {
-            if !h.expect_pong(payload, t, self.opts.max_pending_pings) {
-                return false;
-            }
-        }
-        h.send(&mut self.io, &mut self.ext, opcode::PING, payload)
     }
 
     /// Opens the connection: flushes queued messages, then emits `open`.
@@ -576,14 +562,9 @@ impl Driver {
         }
         self.io.state = ReadyState::Open;
         for p in std::mem::take(&mut self.pending) {
-            match p {
-                Pending::Send { op, data } => {
-                    self.send_now(op, &data);
-                }
-                Pending::Ping { data, token } => {
-                    self.ping_now(&data, token);
-                }
-            }
+            // What fails now (too many pings, a failed extension) is
+            // dropped: the caller was told `Ok` when it was queued.
+            let _ = self.send_now(p.op, &p.data, p.token);
         }
         self.io.emit(Event::Open);
     }
@@ -616,7 +597,8 @@ impl Driver {
                         self.choose_protocol(head);
                         self.io.emit(Event::Connect);
                         if deferred {
-                            self.start();
+                            // A failed handshake reports itself in events.
+                            let _ = self.start();
                         }
                         consumed
                     }

@@ -37,7 +37,7 @@ Sec-WebSocket-Version: 13\r\n\r\n";
         d.parse(REQUEST);
         while let Some(a) = d.poll_action() {
             if let Action::Event(Event::Connect) = a {
-                d.start();
+                d.start().unwrap();
             }
         }
         d
@@ -61,7 +61,7 @@ Sec-WebSocket-Version: 13\r\n\r\n";
             let mut b = open_server();
             let mut buf = vec![0u8; len + 14];
             let n = a.frame_into(true, &data, &mut buf).expect("fits");
-            assert!(b.text_bytes(&data));
+            b.text_bytes(&data).unwrap();
             assert_eq!(&buf[..n], &queued_bytes(&mut b)[..], "len {len}");
             assert!(a.poll_action().is_none(), "nothing queued");
         }
@@ -71,12 +71,12 @@ Sec-WebSocket-Version: 13\r\n\r\n";
     fn client_frames_are_masked_and_parse_back() {
         let mut server = Driver::server(Options::default());
         let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-        client.start();
+        client.start().unwrap();
         server.parse(&queued_bytes(&mut client));
         while let Some(a) = server.poll_action() {
             match a {
                 Action::Event(Event::Connect) => {
-                    server.start();
+                    server.start().unwrap();
                 }
                 Action::Write(b) => client.parse(&b),
                 _ => {}
@@ -101,11 +101,11 @@ Sec-WebSocket-Version: 13\r\n\r\n";
         assert_eq!(d.frame_into(false, b"hello", &mut small), None);
         let mut buf = [0u8; 64];
         assert_eq!(d.frame_into(true, b"\xff", &mut buf), None, "not UTF-8");
-        assert!(d.binary(b"queued"));
+        d.binary(b"queued").unwrap();
         assert_eq!(d.frame_into(false, b"x", &mut buf), None, "a write waits");
         queued_bytes(&mut d);
         assert!(d.frame_into(false, b"x", &mut buf).is_some());
-        d.close(None, "");
+        d.close(None, "").unwrap();
         assert_eq!(d.frame_into(false, b"x", &mut buf), None, "closing");
         let mut fresh = Driver::server(Options::default());
         assert_eq!(fresh.frame_into(false, b"x", &mut buf), None, "not open");

@@ -9,8 +9,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::event::ReadyState;
-use crate::frame::close::is_valid_on_wire;
+use crate::error::CommandError;
 
 use super::boundary::{Access, enter};
 use super::callbacks::{drain, parse_and_dispatch, ws_pong_reply_cb};
@@ -30,38 +29,6 @@ pub(super) fn command(drv: *mut ws_driver, f: impl FnOnce(&Handle) -> ws_result)
     })
 }
 
-fn is_hixie(h: &Handle) -> bool {
-    h.core
-        .borrow()
-        .version()
-        .is_some_and(|v| v.starts_with("hixie"))
-}
-
-/// Refuses a send once the connection is closing or closed.
-fn check_can_send(h: &Handle) -> Result<(), ws_result> {
-    match h.core.borrow().state() {
-        ReadyState::Connecting | ReadyState::Open => Ok(()),
-        _ => Err(h.fail(
-            ws_result::InvalidState,
-            "The connection is closing or closed; nothing more can be sent.",
-        )),
-    }
-}
-
-/// Explains a send the core refused after every argument check passed.
-fn send_refused(h: &Handle, was: ReadyState, what: &str) -> ws_result {
-    if was == ReadyState::Connecting {
-        return h.fail(
-            ws_result::LimitExceeded,
-            "Too many messages are queued before the connection opens (max_queued).",
-        );
-    }
-    h.fail(
-        ws_result::InvalidState,
-        &format!("The {what} could not be sent: the connection failed."),
-    )
-}
-
 /// Sends the handshake: a client's request, or a server's response (which
 /// waits for the request if it has not fully arrived). Returns
 /// `WS_RESULT_INVALID_STATE` when called twice or after the connection
@@ -71,25 +38,7 @@ fn send_refused(h: &Handle, was: ReadyState, what: &str) -> ws_result {
 /// nothing is written: the answer is `ws_extended_field_at`'s fields.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_start(drv: *mut ws_driver) -> ws_result {
-    command(drv, |h| {
-        let was = h.core.borrow().state();
-        let ok = h.core.borrow_mut().start();
-        if ok {
-            return ws_result::Ok;
-        }
-        if was == ReadyState::Connecting && h.core.borrow().state() == ReadyState::Closed {
-            let message = if h.core.borrow().is_extended_connect() {
-                "The extended CONNECT request was refused; ws_extended_field_at gives the answer."
-            } else {
-                "The WebSocket handshake failed; a 400 response was sent."
-            };
-            return h.fail(ws_result::HandshakeFailed, message);
-        }
-        h.fail(
-            ws_result::InvalidState,
-            "The driver was already started, or the connection has ended.",
-        )
-    })
+    command(drv, |h| h.outcome(h.core.borrow_mut().start()))
 }
 
 /// Feeds `len` bytes received from the transport and dispatches the
@@ -127,18 +76,8 @@ pub extern "C" fn ws_parse(drv: *mut ws_driver, data: *const u8, len: usize) -> 
 pub extern "C" fn ws_text(drv: *mut ws_driver, text: *const c_char, len: usize) -> ws_result {
     command(drv, |h| {
         let bytes = try_arg!(payload(text.cast(), len));
-        if simdutf8::basic::from_utf8(bytes).is_err() {
-            return h.fail(ws_result::InvalidUtf8, "The text is not valid UTF-8.");
-        }
-        if let Err(e) = check_can_send(h) {
-            return e;
-        }
-        let was = h.core.borrow().state();
-        if h.core.borrow_mut().text_bytes(bytes) {
-            ws_result::Ok
-        } else {
-            send_refused(h, was, "message")
-        }
+        let r = h.core.borrow_mut().text_bytes(bytes);
+        h.outcome(r)
     })
 }
 
@@ -150,33 +89,9 @@ pub extern "C" fn ws_text(drv: *mut ws_driver, text: *const c_char, len: usize) 
 pub extern "C" fn ws_binary(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     command(drv, |h| {
         let bytes = try_arg!(payload(data, len));
-        if is_hixie(h) {
-            let message = "Hixie drivers cannot send binary messages.";
-            return h.fail(ws_result::NotSupported, message);
-        }
-        if let Err(e) = check_can_send(h) {
-            return e;
-        }
-        let was = h.core.borrow().state();
-        if h.core.borrow_mut().binary(bytes) {
-            ws_result::Ok
-        } else {
-            send_refused(h, was, "message")
-        }
+        let r = h.core.borrow_mut().binary(bytes);
+        h.outcome(r)
     })
-}
-
-/// Checks a ping or pong payload.
-fn check_control(h: &Handle, what: &str, bytes: &[u8]) -> Result<(), ws_result> {
-    if is_hixie(h) {
-        let message = format!("Hixie drivers cannot send {what}s.");
-        return Err(h.fail(ws_result::NotSupported, &message));
-    }
-    if bytes.len() > 125 {
-        let message = format!("A {what} payload may hold at most 125 bytes.");
-        return Err(h.fail(ws_result::InvalidArgument, &message));
-    }
-    check_can_send(h)
 }
 
 /// Sends a ping with a payload of at most 125 bytes (copied; queued until
@@ -197,29 +112,18 @@ pub extern "C" fn ws_ping(
 ) -> ws_result {
     command(drv, |h| {
         let bytes = try_arg!(payload(data, len));
-        if let Err(e) = check_control(h, "ping", bytes) {
-            return e;
-        }
-        let was = h.core.borrow().state();
-        let ok = match cb {
+        let r = match cb {
             None => h.core.borrow_mut().ping(bytes),
             Some(_) => {
                 let token = h.add_pong_reply(cb, user);
-                let ok = h.core.borrow_mut().ping_with_token(bytes, token);
-                if !ok {
+                let r = h.core.borrow_mut().ping_with_token(bytes, token);
+                if r.is_err() {
                     h.take_pong_reply(token);
                 }
-                ok
+                r
             }
         };
-        if ok {
-            ws_result::Ok
-        } else if cb.is_some() && was == ReadyState::Open {
-            let message = "Too many pings are waiting for their pong (max_pending_pings).";
-            h.fail(ws_result::LimitExceeded, message)
-        } else {
-            send_refused(h, was, "ping")
-        }
+        h.outcome(r)
     })
 }
 
@@ -243,18 +147,8 @@ pub extern "C" fn ws_ping_token(
             let message = "Ping tokens with the top bit set are reserved.";
             return h.fail(ws_result::InvalidArgument, message);
         }
-        if let Err(e) = check_control(h, "ping", bytes) {
-            return e;
-        }
-        let was = h.core.borrow().state();
-        if h.core.borrow_mut().ping_with_token(bytes, token) {
-            ws_result::Ok
-        } else if was == ReadyState::Open {
-            let message = "Too many pings are waiting for their pong (max_pending_pings).";
-            h.fail(ws_result::LimitExceeded, message)
-        } else {
-            send_refused(h, was, "ping")
-        }
+        let r = h.core.borrow_mut().ping_with_token(bytes, token);
+        h.outcome(r)
     })
 }
 
@@ -264,15 +158,8 @@ pub extern "C" fn ws_ping_token(
 pub extern "C" fn ws_pong(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     command(drv, |h| {
         let bytes = try_arg!(payload(data, len));
-        if let Err(e) = check_control(h, "pong", bytes) {
-            return e;
-        }
-        let was = h.core.borrow().state();
-        if h.core.borrow_mut().pong(bytes) {
-            ws_result::Ok
-        } else {
-            send_refused(h, was, "pong")
-        }
+        let r = h.core.borrow_mut().pong(bytes);
+        h.outcome(r)
     })
 }
 
@@ -299,31 +186,12 @@ pub extern "C" fn ws_close(
         let code = match code {
             0 => None,
             c => match u16::try_from(c) {
-                Ok(c) if is_valid_on_wire(c) => Some(c),
-                _ => {
-                    let message = format!("{c} is not a close code that may be sent.");
-                    return h.fail(ws_result::InvalidArgument, &message);
-                }
+                Ok(c) => Some(c),
+                Err(_) => return h.outcome(Err(CommandError::BadCloseCode(c))),
             },
         };
-        if reason.len() > 123 {
-            let message = "A close reason may hold at most 123 bytes.";
-            return h.fail(ws_result::InvalidArgument, message);
-        }
-        let Ok(reason) = std::str::from_utf8(reason) else {
-            return h.fail(
-                ws_result::InvalidUtf8,
-                "The close reason is not valid UTF-8.",
-            );
-        };
-        if h.core.borrow_mut().close(code, reason) {
-            ws_result::Ok
-        } else {
-            h.fail(
-                ws_result::InvalidState,
-                "The connection is already closing or closed.",
-            )
-        }
+        let r = h.core.borrow_mut().close_bytes(code, reason);
+        h.outcome(r)
     })
 }
 
@@ -361,22 +229,7 @@ pub extern "C" fn ws_set_header(
                 "Header names and values must be UTF-8.",
             );
         };
-        if h.core.borrow_mut().set_header(name, value) {
-            return ws_result::Ok;
-        }
-        let core = h.core.borrow();
-        if core.is_started() || core.state() != ReadyState::Connecting {
-            drop(core);
-            return h.fail(
-                ws_result::InvalidState,
-                "Headers can only be set before ws_start.",
-            );
-        }
-        drop(core);
-        let message = match crate::headers::check_custom(name, value) {
-            Err(bad) => bad.to_string(),
-            Ok(()) => format!("The header {name:?} is already set."),
-        };
-        h.fail(ws_result::InvalidArgument, &message)
+        let r = h.core.borrow_mut().set_header(name, value);
+        h.outcome(r)
     })
 }

@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_void};
 use std::rc::Rc;
 
 use crate::driver::Driver;
-use crate::error::ErrorKind;
+use crate::error::{CommandError, ErrorKind};
 use crate::headers::Headers;
 use crate::http::Request;
 use crate::options::Options;
@@ -16,7 +16,7 @@ use super::boundary::{Guarded, free, guard};
 use super::callbacks::{Callbacks, Slot, ws_pong_reply_cb};
 use super::handle::{Castable, Guard, StringCache, array, c_str, into_c, payload, write_out};
 use super::options::{OptionsHandle, ws_options};
-use super::result::ws_result;
+use super::result::{self, ws_result};
 
 /// One WebSocket connection's protocol state, from the opening handshake to
 /// the close: bytes from the transport go in (`ws_parse`), bytes to send and
@@ -179,6 +179,12 @@ impl Handle {
     pub fn fail(&self, code: ws_result, message: &str) -> ws_result {
         self.guard.set_error(message);
         code
+    }
+
+    /// A core command's outcome as a result (the reason of a refusal
+    /// becomes `ws_last_error`).
+    pub fn outcome(&self, r: Result<(), CommandError>) -> ws_result {
+        result::outcome(&self.guard, r)
     }
 }
 

@@ -15,7 +15,6 @@ use std::ffi::{c_char, c_int, c_void};
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
-use crate::event::ReadyState;
 use crate::extensions::deflate::{DeflateConfig, PerMessageDeflate};
 use crate::extensions::params::{ExtensionSpec, ParamValue, parse_header};
 use crate::extensions::{ExtMessage, Extension};
@@ -186,35 +185,14 @@ fn window(bits: u32) -> Option<u8> {
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_add_deflate(drv: *mut ws_driver, deflate: *const ws_deflate) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
-        if let Err(refused) = check_can_add(h) {
-            return refused;
-        }
         let config = try_ref::<DeflateHandle>(deflate)
             .map_or_else(DeflateConfig::default, |d| d.config.borrow().clone());
-        add(h, Box::new(PerMessageDeflate::new(config)))
+        let r = h
+            .core
+            .borrow_mut()
+            .add_extension(Box::new(PerMessageDeflate::new(config)));
+        h.outcome(r)
     })
-}
-
-/// Refuses adding an extension to a hixie driver or after `ws_start`.
-fn check_can_add(h: &Handle) -> Result<(), ws_result> {
-    let core = h.core.borrow();
-    if core.version().is_some_and(|v| v.starts_with("hixie")) {
-        return Err(h.fail(ws_result::NotSupported, "Hixie drivers have no extensions."));
-    }
-    if core.is_started() || core.state() != ReadyState::Connecting {
-        return Err(h.fail(
-            ws_result::InvalidState,
-            "Extensions can only be added before ws_start.",
-        ));
-    }
-    Ok(())
-}
-
-/// Adds an extension that `check_can_add` allowed.
-fn add(h: &Handle, ext: Box<dyn Extension>) -> ws_result {
-    let added = h.core.borrow_mut().add_extension(ext);
-    debug_assert!(added, "check_can_add ruled out every refusal");
-    ws_result::Ok
 }
 
 // ---- ws_buffer ----------------------------------------------------------------
@@ -678,11 +656,17 @@ pub extern "C" fn ws_add_extension(drv: *mut ws_driver, ext: *mut ws_extension) 
             let message = "This extension is already owned by a driver, or being freed.";
             return h.fail(ws_result::InvalidState, message);
         }
-        if let Err(refused) = check_can_add(h) {
-            return refused;
+        // Asked first: on a refusal the caller still owns `ext`.
+        let allowed = h.core.borrow().can_add_extension();
+        if allowed.is_err() {
+            return h.outcome(allowed);
         }
         state.added.set(true);
         *state.stopped.borrow_mut() = Some(Rc::clone(&h.stopped));
-        add(h, Box::new(CExtension { state: ext }))
+        let r = h
+            .core
+            .borrow_mut()
+            .add_extension(Box::new(CExtension { state: ext }));
+        h.outcome(r)
     })
 }

@@ -5,7 +5,6 @@ use std::ffi::{c_char, c_int, c_void};
 
 use crate::error::ErrorKind;
 use crate::event::{Action, Event};
-use crate::headers::Headers;
 use crate::proxy::Proxy;
 
 use super::boundary::{Access, Guarded, enter, free};
@@ -13,7 +12,7 @@ use super::callbacks::Slot;
 use super::driver::{Handle, ws_driver};
 use super::handle::{Castable, Guard, StringCache, c_str, into_c, opt_str, payload, write_out};
 use super::poll::{convert, their_size, write_action, ws_action};
-use super::result::ws_result;
+use super::result::{outcome, ws_result};
 
 /// An HTTP CONNECT exchange with a proxy, made for a client driver: start
 /// it, send its writes to the proxy, feed the proxy's reply to
@@ -68,7 +67,6 @@ pub(crate) struct ProxyHandle {
     callbacks: Cell<ProxyCallbacks>,
     strings: StringCache,
     polled: RefCell<Option<Vec<u8>>>,
-    started: Cell<bool>,
 }
 
 impl Castable for ProxyHandle {
@@ -113,7 +111,6 @@ pub extern "C" fn ws_proxy_new(
                     callbacks: Cell::new(ProxyCallbacks::default()),
                     strings: StringCache::default(),
                     polled: RefCell::new(None),
-                    started: Cell::new(false),
                 };
                 write_out(out, into_c(Box::new(handle)));
                 ws_result::Ok
@@ -193,18 +190,8 @@ pub extern "C" fn ws_proxy_set_header(
         let (Ok(name), Ok(value)) = (name.to_str(), value.to_str()) else {
             return ws_result::InvalidArgument;
         };
-        if p.core.borrow_mut().set_header(name, value) {
-            ws_result::Ok
-        } else if Headers::new().set(name, value) {
-            // A valid header: refused because it was set, or too late.
-            if p.started.get() {
-                ws_result::InvalidState
-            } else {
-                ws_result::InvalidArgument
-            }
-        } else {
-            ws_result::InvalidArgument
-        }
+        let r = p.core.borrow_mut().set_header(name, value);
+        outcome(&p.guard, r)
     })
 }
 
@@ -262,11 +249,10 @@ fn drain(p: &ProxyHandle, proxy: *mut ws_proxy) -> Result<(), ws_result> {
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_proxy_start(proxy: *mut ws_proxy) -> ws_result {
     enter::<ProxyHandle, _>(proxy, Access::Write, |p, outermost| {
-        if !p.core.borrow_mut().start() {
-            p.guard.set_error("The proxy was already started.");
-            return ws_result::InvalidState;
+        let r = p.core.borrow_mut().start();
+        if r.is_err() {
+            return outcome(&p.guard, r);
         }
-        p.started.set(true);
         if outermost {
             if let Err(r) = drain(p, proxy) {
                 return r;

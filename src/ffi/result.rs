@@ -2,6 +2,10 @@
 
 use std::ffi::c_char;
 
+use crate::error::CommandError;
+
+use super::handle::Guard;
+
 /// The outcome of a call. Values are fixed and only ever appended; a
 /// function that accepts a code takes `uint32_t`, never this enum.
 #[repr(u32)]
@@ -80,6 +84,39 @@ impl ws_result {
         ws_result::HandshakeFailed,
         ws_result::Empty,
     ];
+}
+
+impl From<CommandError> for ws_result {
+    fn from(e: CommandError) -> ws_result {
+        match e {
+            CommandError::AlreadyStarted | CommandError::Closed | CommandError::ExtensionFailed => {
+                ws_result::InvalidState
+            }
+            CommandError::HandshakeFailed | CommandError::RequestRefused => {
+                ws_result::HandshakeFailed
+            }
+            CommandError::NotSupported => ws_result::NotSupported,
+            CommandError::ControlTooLong
+            | CommandError::ReasonTooLong
+            | CommandError::BadCloseCode(_)
+            | CommandError::InvalidHeader(_)
+            | CommandError::DuplicateHeader => ws_result::InvalidArgument,
+            CommandError::InvalidUtf8 => ws_result::InvalidUtf8,
+            CommandError::QueueFull | CommandError::TooManyPings => ws_result::LimitExceeded,
+        }
+    }
+}
+
+/// A core command's outcome as a result; a refusal's reason becomes the
+/// object's `ws_last_error`.
+pub(crate) fn outcome(guard: &Guard, r: Result<(), CommandError>) -> ws_result {
+    match r {
+        Ok(()) => ws_result::Ok,
+        Err(e) => {
+            guard.set_error(&e.to_string());
+            e.into()
+        }
+    }
 }
 
 /// A static, NUL-terminated description of a `ws_result` code, or

@@ -328,9 +328,9 @@ impl Load {
             let mut d = Driver::client(&url, opts).expect("valid url");
             if self.cfg.deflate {
                 let ext = PerMessageDeflate::new(DeflateConfig::default());
-                d.add_extension(Box::new(ext));
+                d.add_extension(Box::new(ext)).unwrap();
             }
-            d.start();
+            d.start().unwrap();
             c.driver = Some(d);
             self.handshaking += 1;
         }
@@ -363,7 +363,7 @@ impl Load {
             if let Some(d) = c.driver.as_mut() {
                 if c.open && !c.closing && c.role == Role::Normal && c.waiting.is_none() && c.next < c.quota {
                     let (kind, m) = message(c.id, c.next);
-                    match kind {
+                    let _ = match kind {
                         MessageKind::Text => d.text_bytes(&m),
                         MessageKind::Binary => d.binary(&m),
                     };
@@ -371,7 +371,7 @@ impl Load {
                     c.next += 1;
                 }
                 if c.open && c.role == Role::Slow && !c.closing && c.out.len() - c.out_pos < 256 * 1024 && c.sent_bytes < (256 << 20) {
-                    d.binary(&vec![0x5A; 65_536]);
+                    let _ = d.binary(&vec![0x5A; 65_536]);
                 }
             }
             let Some(d) = c.driver.as_mut() else { return };
@@ -809,7 +809,7 @@ fn main() {
         if let Some(c) = l.conns.get_mut(id) {
             c.closing = true;
             if let Some(d) = c.driver.as_mut() {
-                d.close(Some(1000), "done");
+                d.close(Some(1000), "done").unwrap();
             }
         }
         l.pump(*id);
