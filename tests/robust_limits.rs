@@ -314,13 +314,13 @@ fn hixie_length_prefix_limit() {
     ok.extend_from_slice(b"\x00hi\xff");
     assert_eq!(run(&mut d, &[&ok]), vec![text("hi")]);
     let mut d = hixie76_server(o.clone());
-    // 1001 closes (hixie-76 sends its closing frame).
+    // 1001 closes with its error (hixie-76 sends its closing frame).
     let out = run(&mut d, &[&[0x80, 0x87, 0x69]]);
-    assert_eq!(out, vec![w([0xFF, 0x00]), close_nil()]);
+    assert_eq!(out, vec![hixie_too_large(), w([0xFF, 0x00]), close_nil()]);
     // Twenty continuation bytes: closes at the first byte past the limit.
     let mut d = hixie76_server(Options::default());
     let out = run(&mut d, &[&[0xFF; 20]]);
-    assert_eq!(out, vec![w([0xFF, 0x00]), close_nil()]);
+    assert_eq!(out, vec![hixie_too_large(), w([0xFF, 0x00]), close_nil()]);
     assert_eq!(d.buffered_amount(), 0);
 }
 
@@ -340,7 +340,11 @@ fn hixie_text_frame_limit() {
         out.extend(drain(&mut d));
         assert!(d.buffered_amount() <= 10);
     }
-    assert_eq!(out, vec![w([0xFF, 0x00]), close_nil()]);
+    assert_eq!(out, vec![hixie_too_large(), w([0xFF, 0x00]), close_nil()]);
+}
+
+fn hixie_too_large() -> Action {
+    error(ErrorKind::TooLarge, "WebSocket frame length too large")
 }
 
 fn h76_with_keys(k1: &str, k2: &str) -> Vec<u8> {
