@@ -118,6 +118,11 @@ Divergences.rule('start before the request head: :connect, then the 101 and :ope
   # Events of frames the replay parsed (up to the next call's result).
   k += 1 while native[k] && !refused && (incoming?(native[k]) || native[k][0] == :error) &&
                gem[(at + 1)..].none? { |e| e == native[k] }
+  # A :message listener that closes ran for one of them (never in the gem):
+  # its closing frame.
+  close_frame = ->(e) { e && e[0] == :write && (e[1] == "\xff\x00".b || e[1].getbyte(0) == 0x88) }
+  k += 1 if c[:on_message] == :close && native[k - 1]&.first == :message && close_frame.(native[k]) &&
+            gem[(at + 1)..].none? { |e| close_frame.(e) }
   k += 1 if refused && native[k]&.first == :error
   k += 1 if native[k] && native[k][0] == :close && native[k].size == 3 &&
             (refused || native[k - 1][0] == :write) && gem[(at + 1)..].none? { |e| e[0] == :close && e.size == 3 }
@@ -140,8 +145,10 @@ Divergences.rule('pong on a Server sends the frame') do |c, gem, native|
 
   out = []
   queued = 0
+  i = 0
   j = 0
-  gem.each do |e|
+  while i < gem.size
+    e = gem[i]
     if e == [:pong, false] && native[j] == [:pong, true]
       out << [:pong, true]
       queued += 1 unless c[:version] != :hybi || native[0...j].any? { |n| n[0] == :write && n[1].start_with?('HTTP/1.1 101') }
@@ -150,16 +157,23 @@ Divergences.rule('pong on a Server sends the frame') do |c, gem, native|
       out << native[j] << [:pong, true]
       j += 1
     elsif e[0] == :write && e[1].start_with?('HTTP/1.1 101') && queued.positive? && native[j] == e
-      # Pongs queued before the handshake go out right after the 101.
-      pongs = native[(j + 1), queued]
-      break out = nil unless pongs.size == queued && pongs.all? { |n| n[0] == :write && n[1].getbyte(0) == 0x8a }
+      # Pongs queued before the handshake go out after the 101, in queue
+      # order among the other queued frames.
+      writes = []
+      i += 1 while gem[i + 1]&.first == :write && writes << gem[i + 1]
+      k = j + 1
+      k += 1 while native[k]&.first == :write
+      flushed = native[(j + 1)...k]
+      pongs = flushed.select { |n| n[1].getbyte(0) == 0x8a }
+      break out = nil unless pongs.size == queued && flushed - pongs == writes
 
       out << e
-      out.concat(pongs)
-      j += queued
+      out.concat(flushed)
+      j = k - 1
     else
       out << e
     end
+    i += 1
     j += 1
   end
   next unless out
