@@ -1870,9 +1870,14 @@ fn markdown(
     let _ = writeln!(
         w,
         "- **encode**: one binary message per call, server (unmasked) or client (masked); every \
-         contender's output is copied into a reused host buffer, as a socket write would take it. wsdriver: `binary` + `poll_action` + \
-         `recycle` (C API: `ws_binary` with `ws_on_write`); tungstenite `send`; fastwebsockets \
-         `write_frame` (writev above 1 KiB: no copy at all); wslay `queue_msg` + `send`."
+         contender's output lands in a reused host buffer, as a socket write would take it \
+         (copied there, or framed there). wsdriver: `binary` + `poll_action` + `recycle`, then \
+         a copy; wsdriver-c: `ws_binary` with `ws_on_write` copying; wsdriver-c-pull: \
+         `ws_binary` + `ws_poll_many`, copying the write; wsdriver-c-into: `ws_frame_message` \
+         straight into the host buffer; tungstenite `send`; fastwebsockets `write_frame` \
+         (writev above 1 KiB: header and payload copied into the host buffer); wslay \
+         `queue_msg` + `send`.\n- **decode, pull path** (wsdriver-c-pull): `ws_feed` of each \
+         socket read, then `ws_poll_many` (64 actions per call) until empty."
     );
     let _ = writeln!(
         w,
@@ -1948,10 +1953,10 @@ fn markdown(
         w,
         "## Reading the results\n\n- Wall-clock ratios move by tens of percent between runs on \
          this shared 2-core machine (the Rust and C API columns run the same core code). The \
-         instruction counts at the end do not move.\n- fastwebsockets encodes frames above 1 KiB \
-         with `writev` straight from the caller's payload: no copy at all, hence its \
-         far-above-memcpy encode figures. wsdriver's `Action::Write` owns its bytes, so one copy \
-         is the floor.\n- wsdriver reads frames from the caller's slice; the peers copy from the \
+         instruction counts at the end do not move.\n- Every encode contender's bytes end in the \
+         host buffer (a socket write copies them into the kernel the same way): fastwebsockets' \
+         `writev` above 1 KiB copies header and payload there, wsdriver-c-into frames straight \
+         into it (one copy, like memcpy), the queued paths copy the driver's frame there.\n- wsdriver reads frames from the caller's slice; the peers copy from the \
          in-memory stream into their own buffer first, as they would from a socket.\n"
     );
     let _ = writeln!(
@@ -2017,8 +2022,57 @@ fn markdown(
             }
             let _ = writeln!(w);
         }
+        goal_table(w, instr);
     }
     s
+}
+
+/// The goal cells from the instruction counts: wsdriver's fastest C API
+/// path against the best peer and the limit, and pull against callbacks.
+fn goal_table(w: &mut String, instr: &[(String, Vec<Option<f64>>)]) {
+    let col = |row: &[Option<f64>], name: &str| {
+        INSTR_CONTENDERS
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| row[i])
+    };
+    let _ = writeln!(
+        w,
+        "\nGoals from these counts (fewer instructions is better; ratios > 1 favour wsdriver): \
+         wsdriver's fastest C API path against the best peer and against the limit (ideal \
+         decoder, memcpy, copy+xor for a client), and the pull path against callbacks.\n\n\
+         | workload | fastest C path | Ir | best peer | Ir | peer / ours | limit / ours | pull / callbacks |\n\
+         | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"
+    );
+    for (name, row) in instr {
+        let ours = ["wsdriver-c", "wsdriver-c-pull", "wsdriver-c-into"]
+            .iter()
+            .filter_map(|c| col(row, c).map(|v| (v, *c)))
+            .min_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
+        let peer = ["tungstenite", "fastwebsockets", "wslay"]
+            .iter()
+            .filter_map(|c| col(row, c).map(|v| (v, *c)))
+            .min_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
+        let limit = if name.starts_with("decode") {
+            col(row, "ideal")
+        } else if name.starts_with("encode-client") {
+            col(row, "copy+xor")
+        } else {
+            col(row, "memcpy")
+        };
+        let (Some((o, on)), Some((p, pn))) = (ours, peer) else {
+            continue;
+        };
+        let pull = col(row, "wsdriver-c-pull")
+            .zip(col(row, "wsdriver-c"))
+            .map_or("—".to_owned(), |(a, b)| format!("{:.2}×", a / b));
+        let lim = limit.map_or("—".to_owned(), |l| format!("{:.2}×", l / o));
+        let _ = writeln!(
+            w,
+            "| {name} | {on} | {o:.0} | {pn} | {p:.0} | {:.2}× | {lim} | {pull} |",
+            p / o
+        );
+    }
 }
 
 const INSTR_DOC: &str = "
