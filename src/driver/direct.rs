@@ -53,7 +53,12 @@ fn put_header(out: &mut [u8], op: u8, len: usize, key: Option<[u8; 4]>) -> usize
         mask: key,
         len: len as u64,
     });
-    out[..n].copy_from_slice(&head[..n]);
+    // A fixed-size copy when there is room (the payload overwrites what
+    // follows the header).
+    match out.get_mut(..MAX_HEADER_LEN) {
+        Some(dst) => dst.copy_from_slice(&head),
+        None => out[..n].copy_from_slice(&head[..n]),
+    }
     n
 }
 
