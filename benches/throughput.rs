@@ -1159,7 +1159,7 @@ impl Contender for CopyXor {
             Op::Decode(_) => {
                 for &(at, len, key) in &w.input.frames {
                     self.0.clear();
-                    mask::unmask_extend(&mut self.0, &w.input.bytes[at..at + len], key, 0);
+                    mask::append_masked(&mut self.0, &w.input.bytes[at..at + len], key, 0);
                     black_box(&self.0);
                     seen.0 += 1;
                     seen.1 += len;
@@ -1169,7 +1169,7 @@ impl Contender for CopyXor {
                 for i in 0..w.count {
                     self.0.clear();
                     let key = (i as u32).wrapping_mul(0x9E37_79B9).to_le_bytes();
-                    mask::unmask_extend(&mut self.0, &w.payload, key, 0);
+                    mask::append_masked(&mut self.0, &w.payload, key, 0);
                     black_box(&self.0);
                     seen.0 += 1;
                     seen.1 += w.payload.len();
@@ -1217,7 +1217,7 @@ impl Contender for Ideal {
             let p = &input[pos + at..pos + at + len];
             pos += at + len;
             self.buf.clear();
-            mask::unmask_extend(&mut self.buf, p, key, 0);
+            mask::append_masked(&mut self.buf, p, key, 0);
             if b0 & 0x0F == 1 && simdutf8::basic::from_utf8(&self.buf).is_err() {
                 panic!("invalid UTF-8");
             }

@@ -192,54 +192,30 @@ impl Hybi {
         pos
     }
 
-    /// The fast path for the common case: `input` starts with a whole final
-    /// text or binary frame, without RSV bits, masked as required, within
-    /// `max_length`, while no message is being reassembled and no extension
-    /// is active. It is unmasked straight into a pooled buffer and queued as
-    /// a message: the same outcome as the frame-by-frame path, without its
+    /// The fast path for the common case: `input` starts with a whole frame
+    /// that [`takes_fast_path`](Self::takes_fast_path), and no extension is
+    /// active. It is unmasked straight into a pooled buffer and queued as a
+    /// message: the same outcome as the frame-by-frame path, without its
     /// bookkeeping. Returns the bytes used, the failure (invalid UTF-8), or
     /// `None` to leave the frame to the general path.
     #[inline(always)]
     fn whole_message(&mut self, input: &[u8], io: &mut Io) -> Option<Result<usize, Error>> {
-        let (&b0, &b1) = (input.first()?, input.get(1)?);
-        let op = b0 & 0x0F;
-        if b0 & (frame::FIN | frame::RSV_MASK) != frame::FIN
-            || !(op == opcode::TEXT || op == opcode::BINARY)
+        let (h, at) = frame::decode(input)?;
+        if !self.takes_fast_path(input[0], h.mask.is_some(), h.len)
+            || h.len > (input.len() - at) as u64
         {
             return None;
         }
-        let masked = b1 & 0x80 != 0;
-        if (!masked && self.require_masking) || (masked && self.reject_masked) {
-            return None;
-        }
-        let (len, mut at) = match b1 & 0x7F {
-            126 => (
-                u64::from(u16::from_be_bytes([*input.get(2)?, *input.get(3)?])),
-                4,
-            ),
-            127 => (u64::from_be_bytes(input.get(2..10)?.try_into().ok()?), 10),
-            l => (u64::from(l), 2),
-        };
-        let key = if masked {
-            let k: [u8; 4] = input.get(at..at + 4)?.try_into().ok()?;
-            at += 4;
-            Some(k)
-        } else {
-            None
-        };
-        if len > self.max_length || len > (input.len() - at) as u64 {
-            return None;
-        }
-        let end = at + len as usize;
+        let end = at + h.len as usize;
         let payload = &input[at..end];
         let mut data = io.buffer_for(payload.len());
-        match key {
-            Some(k) => {
-                mask::unmask_extend(&mut data, payload, k, 0);
+        match h.mask {
+            Some(key) => {
+                mask::append_masked(&mut data, payload, key, 0);
             }
             None => data.extend_from_slice(payload),
         }
-        let kind = if op == opcode::TEXT {
+        let kind = if h.opcode == opcode::TEXT {
             if !message::is_utf8(&data) {
                 io.recycle(data);
                 return Some(Err(encoding_error()));
@@ -250,6 +226,19 @@ impl Hybi {
         };
         io.emit(Event::Message { kind, data });
         Some(Ok(end))
+    }
+
+    /// Whether a frame needs none of the checks and none of the bookkeeping
+    /// of the general path: a whole text or binary message without RSV bits
+    /// (its first byte is `b0`), while no message is being reassembled,
+    /// masked as this end requires, within `max_length`.
+    #[inline(always)]
+    fn takes_fast_path(&self, b0: u8, masked: bool, len: u64) -> bool {
+        frame::is_plain_message(b0)
+            && self.message.is_none()
+            && len <= self.max_length
+            && (masked || !self.require_masking)
+            && !(masked && self.reject_masked)
     }
 
     /// Decodes a header from `input`, completing one split across calls.
@@ -315,14 +304,10 @@ impl Hybi {
             len7,
             ext,
         )?;
-        let len = match len7 {
-            126 if have >= 4 => u16::from_be_bytes([self.partial[2], self.partial[3]]) as u64,
-            127 if have >= 10 => {
-                u64::from_be_bytes(self.partial[2..10].try_into().expect("8 bytes"))
-            }
-            _ => return Ok(()),
-        };
-        self.check_length(opcode, len)
+        match frame::payload_len(&self.partial[..have]) {
+            Some((len, _)) if len7 > 125 => self.check_length(opcode, len),
+            _ => Ok(()),
+        }
     }
 
     /// Checks on the first two header bytes, in the gem's order.
@@ -335,18 +320,10 @@ impl Hybi {
         len7: u8,
         ext: &Extensions,
     ) -> Result<(), Error> {
-        // The common case in one test: a final, unfragmented text or binary
-        // frame without RSV bits, masked as required, with a 7-bit length
-        // that fits. Anything else takes the checks below, in order.
-        if fin
-            && rsv == 0
-            && (op == opcode::TEXT || op == opcode::BINARY)
-            && self.message.is_none()
-            && len7 <= 125
-            && (len7 as u64) <= self.max_length
-            && (masked || !self.require_masking)
-            && !(masked && self.reject_masked)
-        {
+        // The common case in one test; anything else takes the checks
+        // below, in order.
+        let b0 = if fin { frame::FIN } else { 0 } | rsv | op;
+        if len7 <= 125 && self.takes_fast_path(b0, masked, len7.into()) {
             return Ok(());
         }
         self.check_first_byte(fin, rsv, op, ext)?;
@@ -470,7 +447,7 @@ impl Hybi {
         }
         match self.frame.mask {
             Some(key) => {
-                self.mask_offset = mask::unmask_extend(target, chunk, key, self.mask_offset)
+                self.mask_offset = mask::append_masked(target, chunk, key, self.mask_offset)
             }
             None => target.extend_from_slice(chunk),
         }
@@ -646,30 +623,29 @@ impl Hybi {
     /// Encodes one frame into one write.
     #[inline]
     pub(crate) fn send_frame(&mut self, io: &mut Io, op: u8, rsv: u8, payload: &[u8]) {
-        let len = payload.len();
-        let mut out = io.buffer_for(MAX_HEADER_LEN + len);
-        out.reserve(MAX_HEADER_LEN + len);
-        let b0 = frame::FIN | (rsv & frame::RSV_MASK) | (op & 0x0F);
-        let mbit = if self.masking { 0x80 } else { 0 };
-        // The header in the shortest length encoding (RFC 6455 §5.2), as
-        // fixed-size appends into the room reserved above.
-        if len < 126 {
-            out.extend_from_slice(&[b0, mbit | len as u8]);
-        } else if len <= u16::MAX as usize {
-            let l = (len as u16).to_be_bytes();
-            out.extend_from_slice(&[b0, mbit | 126, l[0], l[1]]);
-        } else {
-            let l = (len as u64).to_be_bytes();
-            out.extend_from_slice(&[b0, mbit | 127]);
-            out.extend_from_slice(&l);
-        }
-        if self.masking {
+        let mask = self.masking.then(|| {
             let mut key = [0u8; 4];
             io.random().fill(&mut key);
-            out.extend_from_slice(&key);
-            mask::unmask_extend(&mut out, payload, key, 0);
-        } else {
-            out.extend_from_slice(payload);
+            key
+        });
+        let (head, n) = frame::header_bytes(&FrameHeader {
+            fin: true,
+            rsv,
+            opcode: op,
+            mask,
+            len: payload.len() as u64,
+        });
+        let mut out = io.buffer_for(MAX_HEADER_LEN + payload.len());
+        out.reserve(MAX_HEADER_LEN + payload.len());
+        // All of `head`, a fixed-size copy into the room reserved above,
+        // then the bytes past the header are cut off again.
+        out.extend_from_slice(&head);
+        out.truncate(n);
+        match mask {
+            Some(key) => {
+                mask::append_masked(&mut out, payload, key, 0);
+            }
+            None => out.extend_from_slice(payload),
         }
         io.write(out);
     }

@@ -90,7 +90,7 @@ impl Driver {
         let at = put_header(out, op, data.len(), key);
         let body = &mut out[at..need];
         match key {
-            Some(k) => mask::unmask_into(body, data, k),
+            Some(k) => mask::copy_masked(body, data, k),
             None => body.copy_from_slice(data),
         }
         Ok(need)

@@ -21,7 +21,7 @@ use crate::client::ClientHandshake;
 use crate::error::{CommandError, Error, ErrorKind};
 use crate::event::{Action, Event, ReadyState};
 use crate::extensions::{Extension, Extensions};
-use crate::frame::{close::is_valid_on_wire, opcode};
+use crate::frame::{self, close::is_valid_on_wire, opcode};
 use crate::headers::Headers;
 use crate::hixie::Hixie;
 use crate::http::{Head, HeadLimits, HeadReader, Request, Response};
@@ -494,7 +494,10 @@ impl Driver {
     fn send(&mut self, op: u8, data: &[u8]) -> Result<(), CommandError> {
         // The common case: a data message on an open hybi connection
         // without extensions.
-        if !opcode::is_control(op) && self.io.state == ReadyState::Open && !self.ext.any_active() {
+        if frame::is_plain_message(frame::FIN | op)
+            && self.io.state == ReadyState::Open
+            && !self.ext.any_active()
+        {
             if let Proto::Hybi(h) = &mut self.proto {
                 h.send_frame(&mut self.io, op, 0, data);
                 return Ok(());

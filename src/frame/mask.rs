@@ -9,11 +9,12 @@
 //! can be written without zero-filling it first.
 #![allow(unsafe_code)]
 
-/// Appends `src` XOR `key` to `dst`, where `offset` is how many payload bytes
-/// of this frame were unmasked before (the key rotates with the position).
+/// Appends `src` XOR `key` to `dst`: `src` masked, or unmasked (the same
+/// operation). `offset` is how many payload bytes of this frame came
+/// before (the key rotates with the position).
 /// Returns the offset to pass for the bytes that follow.
 #[inline(always)]
-pub fn unmask_extend(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) -> usize {
+pub fn append_masked(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) -> usize {
     let n = src.len();
     dst.reserve(n);
     let len = dst.len();
@@ -37,22 +38,11 @@ pub fn unmask_extend(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize)
 /// Writes `src` XOR `key` into `dst`, which has the same length (a frame
 /// masked straight into the caller's buffer).
 #[inline]
-pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     assert_eq!(dst.len(), src.len());
     // SAFETY: both are valid for `src.len()` bytes, and a `&mut` cannot
     // overlap a shared borrow.
     unsafe { xor_copy(src.as_ptr(), dst.as_mut_ptr(), src.len(), rotate(key, 0)) };
-}
-
-/// XORs `buf` in place with `key` rotated by `offset`; returns the next offset.
-#[inline]
-pub fn apply(buf: &mut [u8], key: [u8; 4], offset: usize) -> usize {
-    let n = buf.len();
-    let p = buf.as_mut_ptr();
-    // SAFETY: source and destination are the same `n` valid bytes; every
-    // block is loaded before it is stored, so exact aliasing is fine.
-    unsafe { xor_copy(p, p, n, rotate(key, offset)) };
-    (offset + n) & 3
 }
 
 /// The key as it applies from a payload position with `offset % 4` bytes
@@ -67,7 +57,7 @@ fn rotate(key: [u8; 4], offset: usize) -> u32 {
 ///
 /// # Safety
 /// `src` must be valid for reading and `dst` for writing `n` bytes; the two
-/// ranges are either identical or do not overlap.
+/// ranges do not overlap.
 #[inline(always)]
 unsafe fn xor_copy(src: *const u8, dst: *mut u8, n: usize, key: u32) {
     if n >= LONG {
@@ -225,12 +215,9 @@ mod tests {
         for len in 0..src.len() {
             for offset in 0..4 {
                 let mut dst = vec![7];
-                let next = unmask_extend(&mut dst, &src[..len], key, offset);
+                let next = append_masked(&mut dst, &src[..len], key, offset);
                 assert_eq!(&dst[1..], naive(&src[..len], key, offset).as_slice());
                 assert_eq!(next, (offset + len) % 4);
-                let mut inplace = src[..len].to_vec();
-                assert_eq!(apply(&mut inplace, key, offset), (offset + len) % 4);
-                assert_eq!(inplace, naive(&src[..len], key, offset));
             }
         }
     }
@@ -240,11 +227,11 @@ mod tests {
         let key = [1, 2, 3, 4];
         let src: Vec<u8> = (0..100u8).collect();
         let mut whole = Vec::new();
-        unmask_extend(&mut whole, &src, key, 0);
+        append_masked(&mut whole, &src, key, 0);
         let mut parts = Vec::new();
         let mut off = 0;
         for chunk in src.chunks(7) {
-            off = unmask_extend(&mut parts, chunk, key, off);
+            off = append_masked(&mut parts, chunk, key, off);
         }
         assert_eq!(whole, parts);
     }

@@ -54,31 +54,48 @@ pub fn header_len(b0_b1: [u8; 2]) -> usize {
     2 + ext + if b1 & 0x80 != 0 { 4 } else { 0 }
 }
 
+impl FrameHeader {
+    /// The header's first byte: FIN, RSV bits and opcode.
+    #[inline]
+    pub fn first_byte(&self) -> u8 {
+        (if self.fin { FIN } else { 0 }) | (self.rsv & RSV_MASK) | (self.opcode & 0x0F)
+    }
+}
+
+/// Whether a frame starting with `b0` is a whole text or binary message
+/// without RSV bits: the only kind of frame the fast paths handle.
+#[inline(always)]
+pub fn is_plain_message(b0: u8) -> bool {
+    b0 == FIN | opcode::TEXT || b0 == FIN | opcode::BINARY
+}
+
+/// The payload length from the start of a header, and where its field
+/// ends; `None` until the bytes holding it have arrived.
+#[inline(always)]
+pub fn payload_len(buf: &[u8]) -> Option<(u64, usize)> {
+    Some(match *buf.get(1)? & 0x7F {
+        126 => (
+            u64::from(u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?), 10),
+        l => (u64::from(l), 2),
+    })
+}
+
 /// Decodes a header from the start of `buf`; `None` when more bytes are
 /// needed. Returns the header and its length in bytes.
-#[inline]
+#[inline(always)]
 pub fn decode(buf: &[u8]) -> Option<(FrameHeader, usize)> {
-    if buf.len() < 2 {
-        return None;
-    }
-    let n = header_len([buf[0], buf[1]]);
-    if buf.len() < n {
-        return None;
-    }
+    let (len, mut at) = payload_len(buf)?;
     let (b0, b1) = (buf[0], buf[1]);
-    let (len, mut at) = match b1 & 0x7F {
-        126 => (u16::from_be_bytes([buf[2], buf[3]]) as u64, 4),
-        127 => (u64::from_be_bytes(buf[2..10].try_into().unwrap()), 10),
-        l => (l as u64, 2),
-    };
     let mask = if b1 & 0x80 != 0 {
-        let m = [buf[at], buf[at + 1], buf[at + 2], buf[at + 3]];
+        let key: [u8; 4] = buf.get(at..at + 4)?.try_into().ok()?;
         at += 4;
-        Some(m)
+        Some(key)
     } else {
         None
     };
-    debug_assert_eq!(at, n);
     let header = FrameHeader {
         fin: b0 & FIN != 0,
         rsv: b0 & RSV_MASK,
@@ -86,21 +103,14 @@ pub fn decode(buf: &[u8]) -> Option<(FrameHeader, usize)> {
         mask,
         len,
     };
-    Some((header, n))
+    Some((header, at))
 }
 
-/// Appends a header to `out`, with the shortest length encoding.
-#[inline]
-pub fn encode_header(out: &mut Vec<u8>, h: &FrameHeader) {
-    let (head, n) = header_bytes(h);
-    out.extend_from_slice(&head[..n]);
-}
-
-/// A header with the shortest length encoding, and how many of the bytes
-/// it uses.
-#[inline]
+/// The frame encoder: a header with the shortest length encoding (RFC
+/// 6455 §5.2) in a fixed array, and how many of its bytes it uses.
+#[inline(always)]
 pub fn header_bytes(h: &FrameHeader) -> ([u8; MAX_HEADER_LEN], usize) {
-    let b0 = if h.fin { FIN } else { 0 } | (h.rsv & RSV_MASK) | (h.opcode & 0x0F);
+    let b0 = h.first_byte();
     let mbit = if h.mask.is_some() { 0x80 } else { 0 };
     let mut head = [0u8; MAX_HEADER_LEN];
     head[0] = b0;
@@ -144,10 +154,10 @@ mod tests {
                 mask,
                 len,
             };
-            let mut out = Vec::new();
-            encode_header(&mut out, &h);
+            let (head, n) = header_bytes(&h);
+            let out = &head[..n];
             assert_eq!(out.len(), header_len([out[0], out[1]]));
-            let (d, n) = decode(&out).unwrap();
+            let (d, n) = decode(out).unwrap();
             assert_eq!((d, n), (h, out.len()));
             assert!(decode(&out[..out.len() - 1]).is_none());
         }
