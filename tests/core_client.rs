@@ -1,7 +1,7 @@
-//! Item 4 (and its error texts, item 10): the client — URL parsing, the
+//! The client and its error texts: URL parsing, the
 //! request (key, protocols, auth, custom headers), response validation,
 //! status and headers, and frames in the same chunk as the response.
-//! Expected texts come from the gem (probe t3, t8).
+//! Expected texts are the websocket-driver gem's.
 mod common;
 
 use common::*;
@@ -16,7 +16,7 @@ fn request_of(url: &str, opts: Options) -> String {
 }
 
 #[test]
-fn item4_request_exact_bytes() {
+fn request_exact_bytes() {
     assert_eq!(
         request_of("ws://example.com/", Options::default()),
         format!(
@@ -26,7 +26,7 @@ fn item4_request_exact_bytes() {
 }
 
 #[test]
-fn item4_url_host_port_path_query() {
+fn url_host_port_path_query() {
     let cases = [
         ("ws://example.com", "GET / HTTP/1.1", "example.com"),
         ("ws://example.com:80/a", "GET /a HTTP/1.1", "example.com"),
@@ -53,7 +53,7 @@ fn item4_url_host_port_path_query() {
 }
 
 #[test]
-fn item4_invalid_urls_are_rejected() {
+fn invalid_urls_are_rejected() {
     for bad in [
         "http://example.com/",
         "example.com",
@@ -71,7 +71,7 @@ fn item4_invalid_urls_are_rejected() {
 }
 
 #[test]
-fn item4_userinfo_becomes_basic_authorization() {
+fn userinfo_becomes_basic_authorization() {
     let req = request_of("wss://user:pw@example.com/x", Options::default());
     assert!(
         req.contains("\r\nAuthorization: Basic dXNlcjpwdw==\r\n"),
@@ -89,7 +89,7 @@ fn item4_userinfo_becomes_basic_authorization() {
 }
 
 #[test]
-fn item4_random_16_byte_key() {
+fn random_16_byte_key() {
     use base64::Engine;
     let key_of = |c: &mut Driver| {
         c.start().unwrap();
@@ -114,7 +114,7 @@ fn item4_random_16_byte_key() {
 }
 
 #[test]
-fn item4_protocols_and_custom_headers() {
+fn protocols_and_custom_headers() {
     let mut c = client_opts("ws://example.com/", protocols(&["chat", "superchat"]));
     c.set_header("Origin", "http://example.com").unwrap();
     c.set_header("X-Custom", "1").unwrap();
@@ -151,7 +151,7 @@ fn handshake_fails(response: &[u8], opts: Options, msg: &str) {
 }
 
 #[test]
-fn item4_response_validation() {
+fn response_validation() {
     let acc = wsdriver::accept_key(CLIENT_KEY);
     let d = Options::default;
     handshake_fails(
@@ -220,7 +220,7 @@ fn item4_response_validation() {
 
 /// Issue 18 item 3: a response fails at its first bad line, as in the gem.
 #[test]
-fn item4_a_bad_status_or_header_line_fails_at_once() {
+fn a_bad_status_or_header_line_fails_at_once() {
     let full = "Error during WebSocket handshake: Invalid HTTP response";
     for bad in [
         &b"junk\r\n"[..],
@@ -239,7 +239,7 @@ fn item4_a_bad_status_or_header_line_fails_at_once() {
 }
 
 #[test]
-fn item4_valid_response_opens_with_protocol() {
+fn valid_response_opens_with_protocol() {
     let ok = client_response("Sec-WebSocket-Protocol: b\r\n");
     let a = feed_all_ways(&|| started(protocols(&["a", "b"])), &ok);
     assert_eq!(a, vec![open()]);
@@ -267,7 +267,7 @@ fn item4_valid_response_opens_with_protocol() {
 }
 
 #[test]
-fn item4_status_and_case_insensitive_headers() {
+fn status_and_case_insensitive_headers() {
     let mut c = started(Options::default());
     assert_eq!(c.status(), None);
     run(&mut c, &[&client_response("X-A: 1\r\nx-a: 2\r\n")]);
@@ -287,7 +287,7 @@ fn item4_status_and_case_insensitive_headers() {
 }
 
 #[test]
-fn item4_frames_in_the_response_chunk_are_parsed() {
+fn frames_in_the_response_chunk_are_parsed() {
     let input = cat(&[
         &client_response(""),
         &unmasked(1, b"hi"),
@@ -307,7 +307,7 @@ fn item4_frames_in_the_response_chunk_are_parsed() {
 }
 
 #[test]
-fn item4_messages_queued_before_open_are_flushed_before_open_event() {
+fn messages_queued_before_open_are_flushed_before_open_event() {
     let make = || {
         let mut c = client("ws://example.com/");
         c.text("early").unwrap();
@@ -325,7 +325,7 @@ fn item4_messages_queued_before_open_are_flushed_before_open_event() {
 }
 
 #[test]
-fn item4_close_before_and_during_handshake() {
+fn close_before_and_during_handshake() {
     // Before start: close event with the given values, nothing written.
     let mut c = client("ws://e.com/");
     c.close(Some(4000), "early").unwrap();
@@ -340,7 +340,7 @@ fn item4_close_before_and_during_handshake() {
 }
 
 #[test]
-fn item4_client_version_and_url() {
+fn client_version_and_url() {
     let c = client("ws://example.com:8080/p?q=1");
     assert_eq!(c.version(), Some("hybi-13"));
     assert!(c.is_client());

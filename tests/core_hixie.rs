@@ -1,6 +1,6 @@
-//! Item 7: hixie-75/76 framing — text frames, skipped length-prefixed frames,
-//! hixie-76's closing frame, no ping/pong/binary. Expected bytes from the
-//! gem (probe t6, t9, t12), with node's fixes where the brief says so.
+//! Hixie-75/76 framing: text frames, skipped length-prefixed frames,
+//! hixie-76's closing frame, no ping/pong/binary. Expected bytes are the
+//! websocket-driver gem's.
 mod common;
 
 use common::*;
@@ -33,7 +33,7 @@ fn gets76(input: &[u8]) -> Vec<wsdriver::Action> {
 }
 
 #[test]
-fn item7_text_frames() {
+fn text_frames() {
     assert_eq!(
         gets75(b"\x00one\xFF\x00two\xFF"),
         vec![text("one"), text("two")]
@@ -50,7 +50,7 @@ fn item7_text_frames() {
 }
 
 #[test]
-fn item7_length_prefixed_frames_are_skipped() {
+fn length_prefixed_frames_are_skipped() {
     assert_eq!(gets75(b"\x80\x03abc\x00x\xFF"), vec![text("x")]);
     // Lead 0x80, two length bytes: 0x81 0x01 = 129 bytes.
     let mut input = vec![0x80, 0x81, 0x01];
@@ -65,7 +65,7 @@ fn item7_length_prefixed_frames_are_skipped() {
 }
 
 #[test]
-fn item7_hixie76_closing_frame() {
+fn hixie76_closing_frame() {
     // Peer FF 00: answered with FF 00, close without code; rest dropped.
     assert_eq!(
         gets76(b"\x00a\xFF\xFF\x00\x00b\xFF"),
@@ -79,7 +79,7 @@ fn item7_hixie76_closing_frame() {
 }
 
 #[test]
-fn item7_close_from_our_side() {
+fn close_from_our_side() {
     let mut d = open76();
     d.close(None, "").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\xFF\x00"), close_nil()]);
@@ -96,7 +96,7 @@ fn item7_close_from_our_side() {
 }
 
 #[test]
-fn item7_ping_pong_and_binary_are_unsupported() {
+fn ping_pong_and_binary_are_unsupported() {
     for mut d in [open75(Options::default()), open76()] {
         assert!(d.ping(b"").is_err());
         assert!(d.ping_with_token(b"x", 1).is_err());
@@ -107,7 +107,7 @@ fn item7_ping_pong_and_binary_are_unsupported() {
 }
 
 #[test]
-fn item7_sending_text() {
+fn sending_text() {
     let mut d = open75(Options::default());
     d.text("é").unwrap();
     d.text("raw").unwrap();
@@ -122,7 +122,7 @@ fn item7_sending_text() {
 }
 
 #[test]
-fn item7_no_send_after_close() {
+fn no_send_after_close() {
     let mut d = open75(Options::default());
     d.close(None, "").unwrap();
     drain(&mut d);
@@ -138,7 +138,7 @@ fn item7_no_send_after_close() {
 /// error event first (the gem closes silently), text and length-prefixed
 /// frames alike; hixie-76 also sends its closing frame.
 #[test]
-fn item7_max_length_closes_with_an_error() {
+fn max_length_closes_with_an_error() {
     let o = Options {
         max_length: 3,
         ..Options::default()
@@ -187,7 +187,7 @@ fn item7_max_length_closes_with_an_error() {
 }
 
 #[test]
-fn item7_queued_text_flushed_on_open() {
+fn queued_text_flushed_on_open() {
     let make = || {
         let mut d = Driver::server(Options::default());
         // Before the request the protocol is unknown: all are queued, but

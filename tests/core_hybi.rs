@@ -1,6 +1,6 @@
-//! Item 6: hybi framing — opcodes, length encodings, masking, RSV bits,
+//! Hybi framing: opcodes, length encodings, masking, RSV bits,
 //! control-frame rules, continuation rules, streaming UTF-8, max_length,
-//! close codes and reasons. Expected bytes come from the gem (probe t5/t9).
+//! close codes and reasons. Expected bytes are the gem's.
 mod common;
 
 use common::*;
@@ -11,7 +11,7 @@ fn srv() -> Options {
 }
 
 #[test]
-fn item6_text_and_binary_frames_become_messages() {
+fn text_and_binary_frames_become_messages() {
     let input = cat(&[&masked(1, b"hello"), &masked(2, b"\xFF\x00")]);
     assert_eq!(
         server_gets(&srv(), &input),
@@ -20,12 +20,12 @@ fn item6_text_and_binary_frames_become_messages() {
 }
 
 #[test]
-fn item6_empty_text_message() {
+fn empty_text_message() {
     assert_eq!(server_gets(&srv(), &masked(1, b"")), vec![text("")]);
 }
 
 #[test]
-fn item6_ping_is_answered_with_pong_then_event() {
+fn ping_is_answered_with_pong_then_event() {
     assert_eq!(
         server_gets(&srv(), &masked(9, b"hi")),
         vec![w(b"\x8A\x02hi"), ping(b"hi")]
@@ -37,12 +37,12 @@ fn item6_ping_is_answered_with_pong_then_event() {
 }
 
 #[test]
-fn item6_unsolicited_pong_is_an_event() {
+fn unsolicited_pong_is_an_event() {
     assert_eq!(server_gets(&srv(), &masked(10, b"zz")), vec![pong(b"zz")]);
 }
 
 #[test]
-fn item6_close_frame_is_echoed() {
+fn close_frame_is_echoed() {
     let mut p = 1000u16.to_be_bytes().to_vec();
     p.extend_from_slice(b"ok!");
     assert_eq!(
@@ -52,7 +52,7 @@ fn item6_close_frame_is_echoed() {
 }
 
 #[test]
-fn item6_continuation_frames_reassemble() {
+fn continuation_frames_reassemble() {
     let input = cat(&[
         &masked_nofin(1, b"ab"),
         &raw_frame(0x00, b"cd", Some(MASK)),
@@ -64,7 +64,7 @@ fn item6_continuation_frames_reassemble() {
 }
 
 #[test]
-fn item6_16_bit_length_incoming_and_outgoing() {
+fn a_16_bit_length_incoming_and_outgoing() {
     let payload = vec![b'x'; 126];
     let input = masked(2, &payload);
     assert_eq!(&input[1..4], &[0xFE, 0x00, 0x7E]);
@@ -83,7 +83,7 @@ fn item6_16_bit_length_incoming_and_outgoing() {
 }
 
 #[test]
-fn item6_64_bit_length_incoming_and_outgoing() {
+fn a_64_bit_length_incoming_and_outgoing() {
     let payload = vec![7u8; 70000];
     let input = raw_frame(0x82, &payload, Some(MASK));
     assert_eq!(input[1], 0xFF);
@@ -98,7 +98,7 @@ fn item6_64_bit_length_incoming_and_outgoing() {
 }
 
 #[test]
-fn item6_125_byte_boundary_uses_7_bit_length() {
+fn payload_of_125_bytes_uses_the_7_bit_length() {
     let mut d = open_server(srv());
     d.text(&"z".repeat(125)).unwrap();
     let out = writes(&drain(&mut d));
@@ -106,7 +106,7 @@ fn item6_125_byte_boundary_uses_7_bit_length() {
 }
 
 #[test]
-fn item6_server_frames_are_unmasked_exact_bytes() {
+fn server_frames_are_unmasked_exact_bytes() {
     let mut d = open_server(srv());
     d.text("t").unwrap();
     d.binary(b"u").unwrap();
@@ -126,7 +126,7 @@ fn item6_server_frames_are_unmasked_exact_bytes() {
 }
 
 #[test]
-fn item6_client_masks_every_frame_with_random_key() {
+fn client_masks_every_frame_with_random_key() {
     // FixedRandom: 16 key bytes are 1..=16, so the first mask is 1,2,3,4
     // (the pattern wraps), then 5,6,7,8.
     let mut c = open_client("ws://example.com/");
@@ -139,7 +139,7 @@ fn item6_client_masks_every_frame_with_random_key() {
 }
 
 #[test]
-fn item6_client_masking_can_be_forced_off() {
+fn client_masking_can_be_forced_off() {
     let mut c = client_opts(
         "ws://example.com/",
         Options {
@@ -214,7 +214,7 @@ fn non_minimal_length_encodings_are_accepted() {
 }
 
 #[test]
-fn item6_server_requires_masking() {
+fn server_requires_masking() {
     let msg = "Received unmasked frame but masking is required";
     assert_eq!(
         server_gets(&srv(), &unmasked(1, b"hi")),
@@ -237,7 +237,7 @@ fn item6_server_requires_masking() {
 }
 
 #[test]
-fn item6_require_masking_is_configurable() {
+fn require_masking_is_configurable() {
     let o = Options {
         require_masking: Some(false),
         ..Options::default()
@@ -266,7 +266,7 @@ fn item6_require_masking_is_configurable() {
 }
 
 #[test]
-fn item6_rsv_bits_are_rejected() {
+fn rsv_bits_are_rejected() {
     let m = "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0";
     assert_eq!(
         server_gets(&srv(), &raw_frame(0xC1, b"hi", Some(MASK))),
@@ -290,7 +290,7 @@ fn item6_rsv_bits_are_rejected() {
 }
 
 #[test]
-fn item6_unknown_opcodes_are_rejected() {
+fn unknown_opcodes_are_rejected() {
     for op in [3u8, 4, 5, 6, 7, 11, 12, 13, 14, 15] {
         let m = format!("Unrecognized frame opcode: {op}");
         assert_eq!(
@@ -302,7 +302,7 @@ fn item6_unknown_opcodes_are_rejected() {
 }
 
 #[test]
-fn item6_control_frames_are_never_fragmented() {
+fn control_frames_are_never_fragmented() {
     for op in [8u8, 9, 10] {
         let m = format!("Received fragmented control frame: opcode = {op}");
         assert_eq!(
@@ -313,7 +313,7 @@ fn item6_control_frames_are_never_fragmented() {
 }
 
 #[test]
-fn item6_control_frames_at_most_125_bytes() {
+fn control_frames_at_most_125_bytes() {
     assert_eq!(
         server_gets(&srv(), &masked(9, &[b'x'; 125])),
         vec![w(cat(&[b"\x8A\x7D", &[b'x'; 125]])), ping(&[b'x'; 125])]
@@ -334,7 +334,7 @@ fn item6_control_frames_at_most_125_bytes() {
 }
 
 #[test]
-fn item6_new_data_frame_inside_fragmented_message_is_an_error() {
+fn new_data_frame_inside_fragmented_message_is_an_error() {
     let m = "Received new data frame but previous continuous frame is unfinished";
     let input = cat(&[&masked_nofin(1, b"a"), &masked(1, b"b")]);
     assert_eq!(server_gets(&srv(), &input), failure(ErrorKind::Protocol, m));
@@ -343,7 +343,7 @@ fn item6_new_data_frame_inside_fragmented_message_is_an_error() {
 }
 
 #[test]
-fn item6_continuation_without_start_is_an_error() {
+fn continuation_without_start_is_an_error() {
     assert_eq!(
         server_gets(&srv(), &masked(0, b"a")),
         failure(
@@ -362,7 +362,7 @@ fn item6_continuation_without_start_is_an_error() {
 }
 
 #[test]
-fn item6_control_frames_interleaved_in_fragmented_message() {
+fn control_frames_interleaved_in_fragmented_message() {
     let input = cat(&[
         &masked_nofin(1, b"ab"),
         &masked(9, b"p"),
@@ -382,7 +382,7 @@ fn item6_control_frames_interleaved_in_fragmented_message() {
 }
 
 #[test]
-fn item6_utf8_split_across_fragments_is_valid() {
+fn utf8_split_across_fragments_is_valid() {
     // The gem checks the whole message, not each fragment.
     let input = cat(&[&masked_nofin(1, b"\xC3"), &masked(0, b"\xA9")]);
     assert_eq!(server_gets(&srv(), &input), vec![text("é")]);
@@ -397,7 +397,7 @@ fn item6_utf8_split_across_fragments_is_valid() {
 }
 
 #[test]
-fn item6_invalid_utf8_fails_with_1007() {
+fn invalid_utf8_fails_with_1007() {
     let m = "Could not decode a text frame as UTF-8";
     assert_eq!(
         server_gets(&srv(), &masked(1, b"\xC3\x28")),
@@ -420,7 +420,7 @@ fn item6_invalid_utf8_fails_with_1007() {
 }
 
 #[test]
-fn item6_invalid_utf8_fails_fast_mid_frame() {
+fn invalid_utf8_fails_fast_mid_frame() {
     // Only part of a 100-byte frame arrives; the invalid byte is in it.
     let mut payload = b"ok".to_vec();
     payload.push(0xFF);
@@ -447,7 +447,7 @@ fn item6_invalid_utf8_fails_fast_mid_frame() {
 }
 
 #[test]
-fn item6_max_length_checked_from_header_before_buffering() {
+fn max_length_checked_from_header_before_buffering() {
     let m = "WebSocket frame length too large";
     let o = Options {
         max_length: 9,
@@ -475,7 +475,7 @@ fn item6_max_length_checked_from_header_before_buffering() {
 }
 
 #[test]
-fn item6_default_max_length_is_2_pow_26_minus_1() {
+fn default_max_length_is_2_pow_26_minus_1() {
     assert_eq!(Options::default().max_length, (1 << 26) - 1);
     let m = "WebSocket frame length too large";
     // A 64-bit header announcing 2^26 bytes: rejected with no payload sent.
@@ -495,7 +495,7 @@ fn item6_default_max_length_is_2_pow_26_minus_1() {
 }
 
 #[test]
-fn item6_close_codes_are_validated() {
+fn close_codes_are_validated() {
     let valid = [
         1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999,
         4000, 4999,
@@ -521,7 +521,7 @@ fn item6_close_codes_are_validated() {
 }
 
 #[test]
-fn item6_close_payload_edge_cases() {
+fn close_payload_edge_cases() {
     // Empty close: the gem's 1000.
     assert_eq!(
         server_gets(&srv(), &masked(8, b"")),
@@ -547,7 +547,7 @@ fn item6_close_payload_edge_cases() {
 }
 
 #[test]
-fn item6_input_after_close_frame_is_ignored() {
+fn input_after_close_frame_is_ignored() {
     let input = cat(&[&masked(8, &1000u16.to_be_bytes()), &masked(1, b"after")]);
     assert_eq!(
         server_gets(&srv(), &input),
@@ -556,7 +556,7 @@ fn item6_input_after_close_frame_is_ignored() {
 }
 
 #[test]
-fn item6_every_opcode_round_trips_through_client() {
+fn every_opcode_round_trips_through_client() {
     // Client sends each kind; a server decodes it.
     let mut c = open_client("ws://example.com/");
     c.text("t").unwrap();
@@ -587,7 +587,7 @@ fn item6_every_opcode_round_trips_through_client() {
 /// comes before the second byte arrives (the difftest's "first bad header"
 /// cluster, issue 18).
 #[test]
-fn item6_the_first_header_byte_alone_fails_a_bad_frame() {
+fn the_first_header_byte_alone_fails_a_bad_frame() {
     for (b0, msg) in [
         (
             0xC1u8,

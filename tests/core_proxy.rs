@@ -1,4 +1,4 @@
-//! Item 5: HTTP CONNECT through a proxy. Expected bytes from the gem (probe t8).
+//! HTTP CONNECT through a proxy. Expected bytes are the websocket-driver gem's.
 mod common;
 
 use common::*;
@@ -44,7 +44,7 @@ fn started(client_url: &str, proxy_url: &str) -> Proxy {
 }
 
 #[test]
-fn item5_connect_request_with_proxy_authorization_and_custom_headers() {
+fn connect_request_with_proxy_authorization_and_custom_headers() {
     let mut p = proxy(
         "wss://user:pw@example.com/x",
         "http://puser:ppw@proxy.local:3128",
@@ -63,7 +63,7 @@ fn item5_connect_request_with_proxy_authorization_and_custom_headers() {
 }
 
 #[test]
-fn item5_connect_request_ports() {
+fn connect_request_ports() {
     for (url, line, host) in [
         (
             "ws://e.com:8080/",
@@ -93,7 +93,7 @@ fn item5_connect_request_ports() {
 }
 
 #[test]
-fn item5_connect_event_on_200() {
+fn connect_event_on_200() {
     let input = b"HTTP/1.1 200 Connection established\r\nX: y\r\n\r\n";
     let make = || started("wss://example.com/x", "http://proxy.local:3128");
     let (a, rest) = feed_all(&make, input);
@@ -106,7 +106,7 @@ fn item5_connect_event_on_200() {
 }
 
 #[test]
-fn item5_error_with_status_and_headers_otherwise() {
+fn error_with_status_and_headers_otherwise() {
     let input = b"HTTP/1.1 407 Proxy Auth\r\nProxy-Authenticate: Basic\r\n\r\n";
     let make = || started("ws://e.com:8080/", "http://p");
     let (a, _) = feed_all(&make, input);
@@ -142,7 +142,7 @@ fn item5_error_with_status_and_headers_otherwise() {
 }
 
 #[test]
-fn item5_bytes_after_the_response_go_to_the_client() {
+fn bytes_after_the_response_go_to_the_client() {
     // The proxy hands back what follows its response: here the start of the
     // WebSocket handshake response, which the client then parses.
     let ws = cat(&[&client_response(""), &unmasked(1, b"hi")]);
@@ -158,7 +158,7 @@ fn item5_bytes_after_the_response_go_to_the_client() {
 }
 
 #[test]
-fn item5_bad_proxy_url() {
+fn bad_proxy_url() {
     let e = client("ws://e.com/").proxy("ftp://p").err().unwrap();
     assert_eq!(e.kind, ErrorKind::Url);
     assert_eq!(e.message, "ftp://p is not a valid proxy URL");

@@ -1,4 +1,4 @@
-//! Items 8–10: driver semantics (states, queueing, sends after close, auto
+//! Driver semantics (states, queueing, sends after close, auto
 //! pong, ping tokens, closing handshake, protocol errors), output granularity
 //! and ordering, and the gem's error texts in one place.
 mod common;
@@ -11,7 +11,7 @@ fn srv() -> Driver {
 }
 
 #[test]
-fn item8_states_connecting_open_closing_closed() {
+fn states_connecting_open_closing_closed() {
     let mut d = Driver::server(Options::default());
     assert_eq!(d.state(), ReadyState::Connecting);
     run_with(&mut d, &[&request("")], &mut no_reaction);
@@ -31,7 +31,7 @@ fn item8_states_connecting_open_closing_closed() {
 }
 
 #[test]
-fn item8_messages_before_open_are_queued_and_flushed_before_open_event() {
+fn messages_before_open_are_queued_and_flushed_before_open_event() {
     let make = || {
         let mut d = Driver::server(Options::default());
         d.text("t").unwrap();
@@ -58,7 +58,7 @@ fn item8_messages_before_open_are_queued_and_flushed_before_open_event() {
 }
 
 #[test]
-fn item8_every_send_is_false_and_silent_once_closing_or_closed() {
+fn every_send_is_refused_and_silent_once_closing_or_closed() {
     let mut d = srv();
     d.close(None, "").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x88\x02\x03\xE8")]);
@@ -79,7 +79,7 @@ fn item8_every_send_is_false_and_silent_once_closing_or_closed() {
 }
 
 #[test]
-fn item8_auto_pong_is_written_before_the_ping_event() {
+fn auto_pong_is_written_before_the_ping_event() {
     let a = server_gets(&Options::default(), &masked(9, b"abc"));
     assert_eq!(a, vec![w(b"\x8A\x03abc"), ping(b"abc")]);
     // While closing no pong is written, the event still comes.
@@ -90,7 +90,7 @@ fn item8_auto_pong_is_written_before_the_ping_event() {
 }
 
 #[test]
-fn item8_ping_callbacks_only_for_matching_pong_payload() {
+fn ping_callbacks_only_for_matching_pong_payload() {
     let mut d = srv();
     d.ping_with_token(b"abc", 1).unwrap();
     d.ping_with_token(b"def", 2).unwrap();
@@ -117,8 +117,8 @@ fn item8_ping_callbacks_only_for_matching_pong_payload() {
 }
 
 #[test]
-fn item8_close_starts_the_closing_handshake() {
-    // probe t1: close("bye", 1001), then the peer's close(1000, "ok!").
+fn close_starts_the_closing_handshake() {
+    // As in the gem: close("bye", 1001), then the peer's close(1000, "ok!").
     let mut d = srv();
     d.close(Some(1001), "bye").unwrap();
     assert_eq!(drain(&mut d), vec![w(b"\x88\x05\x03\xE9bye")]);
@@ -137,7 +137,7 @@ fn item8_close_starts_the_closing_handshake() {
 }
 
 #[test]
-fn item8_peer_close_is_echoed_with_code_and_reason() {
+fn peer_close_is_echoed_with_code_and_reason() {
     let mut p = 4000u16.to_be_bytes().to_vec();
     p.extend_from_slice(b"done");
     let a = server_gets(&Options::default(), &masked(8, &p));
@@ -151,7 +151,7 @@ fn item8_peer_close_is_echoed_with_code_and_reason() {
 }
 
 #[test]
-fn item8_protocol_error_writes_close_then_error_then_close_and_ignores_later_input() {
+fn protocol_error_writes_close_then_error_then_close_and_ignores_later_input() {
     let input = cat(&[&masked(3, b""), &masked(1, b"ignored"), &masked(8, b"")]);
     let a = server_gets(&Options::default(), &input);
     assert_eq!(
@@ -166,7 +166,7 @@ fn item8_protocol_error_writes_close_then_error_then_close_and_ignores_later_inp
 }
 
 #[test]
-fn item8_protocol_error_while_closing_closes() {
+fn protocol_error_while_closing_closes() {
     let mut d = srv();
     d.close(Some(4001), "").unwrap();
     drain(&mut d);
@@ -182,7 +182,7 @@ fn item8_protocol_error_while_closing_closes() {
 }
 
 #[test]
-fn item8_close_and_control_argument_limits() {
+fn close_and_control_argument_limits() {
     let mut d = srv();
     for code in [0u16, 999, 1004, 1005, 1006, 1015, 2999, 5000] {
         assert_eq!(
@@ -204,7 +204,7 @@ fn item8_close_and_control_argument_limits() {
 }
 
 #[test]
-fn item8_close_while_connecting_emits_close_at_once() {
+fn close_while_connecting_emits_close_at_once() {
     let mut d = Driver::server(Options::default());
     run_with(&mut d, &[&request("")], &mut no_reaction);
     d.text("dropped").unwrap();
@@ -215,7 +215,7 @@ fn item8_close_while_connecting_emits_close_at_once() {
 }
 
 #[test]
-fn item8_transport_closed_gives_1006() {
+fn transport_closed_gives_1006() {
     let mut d = srv();
     d.transport_closed();
     assert_eq!(drain(&mut d), vec![close(1006, "")]);
@@ -224,7 +224,7 @@ fn item8_transport_closed_gives_1006() {
 }
 
 #[test]
-fn item9_one_write_per_frame_and_per_handshake() {
+fn one_write_per_frame_and_per_handshake() {
     let mut d = Driver::server(Options::default());
     let a = run(&mut d, &[&request("")]);
     assert_eq!(writes(&a).len(), 1);
@@ -240,7 +240,7 @@ fn item9_one_write_per_frame_and_per_handshake() {
 }
 
 #[test]
-fn item9_writes_and_events_form_one_ordered_queue() {
+fn writes_and_events_form_one_ordered_queue() {
     // Reacting to a message (sending a reply) is ordered before what the
     // next frame in the same input produces, however the input is split.
     let react = |d: &mut Driver, e: &Event| match e {
@@ -282,7 +282,7 @@ fn item9_writes_and_events_form_one_ordered_queue() {
 }
 
 #[test]
-fn item9_closing_in_reaction_stops_further_events() {
+fn closing_in_reaction_stops_further_events() {
     let react = |d: &mut Driver, e: &Event| {
         if let Event::Message { .. } = e {
             d.close(Some(4000), "enough").unwrap();
@@ -304,7 +304,7 @@ fn item9_closing_in_reaction_stops_further_events() {
 }
 
 #[test]
-fn item10_error_texts_match_the_gem() {
+fn error_texts_match_the_gem() {
     use ErrorKind::*;
     let cases: Vec<(Vec<u8>, ErrorKind, &str)> = vec![
         (

@@ -1,7 +1,6 @@
-//! Items 1–3 (and their error texts, item 10): a server fed raw bytes, a
-//! server for an already parsed request, and the server handshakes
-//! (RFC 6455, hixie-75, hixie-76). Expected bytes come from the gem
-//! (probe t1, t4, t6, t11).
+//! Servers and their error texts: a server fed raw bytes, a server for an
+//! already parsed request, and the server handshakes (RFC 6455, hixie-75,
+//! hixie-76). Expected bytes are the websocket-driver gem's.
 mod common;
 
 use common::*;
@@ -11,10 +10,10 @@ fn server() -> Driver {
     Driver::server(Options::default())
 }
 
-// ---- item 1: raw requests ----------------------------------------------------------
+// ---- raw requests ----------------------------------------------------------
 
 #[test]
-fn item1_connect_only_when_request_head_is_complete() {
+fn connect_only_when_request_head_is_complete() {
     let req = request("");
     let mut d = server();
     let a = run_with(&mut d, &[&req[..req.len() - 1]], &mut no_reaction);
@@ -32,7 +31,7 @@ fn item1_connect_only_when_request_head_is_complete() {
 }
 
 #[test]
-fn item1_request_exposes_method_path_query_headers_and_body() {
+fn request_exposes_method_path_query_headers_and_body() {
     let input = b"POST /form/x?a=1&b=2 HTTP/1.1\r\nHost: example.com\r\nContent-Type: text/plain\r\nX-Two: 1\r\nx-two: 2\r\n\r\nbody bytes";
     let a = feed_all_ways_with(&server, input, &no_reaction);
     assert_eq!(a, vec![connect()]);
@@ -57,7 +56,7 @@ fn item1_request_exposes_method_path_query_headers_and_body() {
 }
 
 #[test]
-fn item1_body_is_the_same_however_the_request_is_split() {
+fn body_is_the_same_however_the_request_is_split() {
     let input = b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n0123456789";
     for chunks in [
         vec![&input[..]],
@@ -71,7 +70,7 @@ fn item1_body_is_the_same_however_the_request_is_split() {
 }
 
 #[test]
-fn item1_query_empty_and_path_only() {
+fn query_empty_and_path_only() {
     let mut d = server();
     run_with(&mut d, &[&request("")], &mut no_reaction);
     let r = d.request().unwrap();
@@ -82,7 +81,7 @@ fn item1_query_empty_and_path_only() {
 }
 
 #[test]
-fn item1_head_size_limit() {
+fn head_size_limit() {
     let opts = Options {
         max_head_size: 200,
         ..Options::default()
@@ -124,7 +123,7 @@ fn item1_head_size_limit() {
 }
 
 #[test]
-fn item1_header_count_limit() {
+fn header_count_limit() {
     let opts = Options {
         max_headers: 4,
         ..Options::default()
@@ -147,7 +146,7 @@ fn item1_header_count_limit() {
 }
 
 #[test]
-fn item1_malformed_request_is_an_error_without_output() {
+fn malformed_request_is_an_error_without_output() {
     for bad in [
         &b"GET /\r\n\r\n"[..],
         b"\x01\x02 nonsense\r\n\r\n",
@@ -175,7 +174,7 @@ fn item1_malformed_request_is_an_error_without_output() {
 /// its blank line or the size limit: a peer that sends `"7\n"` and then
 /// waits gets its error at once.
 #[test]
-fn item1_a_bad_request_line_or_header_line_fails_at_once() {
+fn a_bad_request_line_or_header_line_fails_at_once() {
     let failed = vec![
         perr("Invalid HTTP request"),
         close(1002, "Invalid HTTP request"),
@@ -211,7 +210,7 @@ fn item1_a_bad_request_line_or_header_line_fails_at_once() {
 }
 
 #[test]
-fn item1_non_websocket_request_is_left_to_the_caller() {
+fn non_websocket_request_is_left_to_the_caller() {
     let input = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
     let mut d = server();
     assert_eq!(
@@ -272,7 +271,7 @@ fn a_partial_request_head_counts_as_buffered() {
 }
 
 #[test]
-fn item1_is_websocket_follows_the_gem() {
+fn is_websocket_follows_the_gem() {
     let mut d = server();
     run_with(&mut d, &[&request("")], &mut no_reaction);
     assert!(is_websocket(d.request().unwrap()));
@@ -298,7 +297,7 @@ fn item1_is_websocket_follows_the_gem() {
 }
 
 #[test]
-fn item1_protocol_is_picked_from_the_request() {
+fn protocol_is_picked_from_the_request() {
     for v in ["7", "8", "13"] {
         let mut d = server();
         let a = run(&mut d, &[&request_version(v)]);
@@ -324,7 +323,7 @@ fn item1_protocol_is_picked_from_the_request() {
 }
 
 #[test]
-fn item1_frames_in_the_request_chunk_are_parsed_after_start() {
+fn frames_in_the_request_chunk_are_parsed_after_start() {
     let input = cat(&[&request(""), &masked(1, b"hello"), &masked(9, b"p")]);
     assert_eq!(
         feed_all_ways(&server, &input),
@@ -357,7 +356,7 @@ fn item1_frames_in_the_request_chunk_are_parsed_after_start() {
 }
 
 #[test]
-fn item1_start_before_request_is_deferred() {
+fn start_before_request_is_deferred() {
     let make = || {
         let mut d = server();
         d.start().unwrap();
@@ -370,7 +369,7 @@ fn item1_start_before_request_is_deferred() {
     );
 }
 
-// ---- item 2: already parsed requests --------------------------------------------------
+// ---- already parsed requests --------------------------------------------------
 
 fn parsed(headers: &[(&str, &str)], target: &str) -> Request {
     let mut h = Headers::new();
@@ -395,7 +394,7 @@ fn hybi_headers() -> Vec<(&'static str, &'static str)> {
 }
 
 #[test]
-fn item2_rack_driver_answers_a_parsed_hybi_request() {
+fn rack_driver_answers_a_parsed_hybi_request() {
     let make = || {
         let mut d = Driver::rack(
             parsed(&hybi_headers(), "/chat"),
@@ -433,7 +432,7 @@ fn item2_rack_driver_answers_a_parsed_hybi_request() {
 }
 
 #[test]
-fn item2_rack_driver_with_body_and_url() {
+fn rack_driver_with_body_and_url() {
     // Hixie-76 with its key body already read by the host.
     let h = [
         ("Host", "example.com"),
@@ -477,7 +476,7 @@ fn item2_rack_driver_with_body_and_url() {
 }
 
 #[test]
-fn item2_rack_driver_rejects_bad_requests() {
+fn rack_driver_rejects_bad_requests() {
     let mut h = hybi_headers();
     h[4] = ("Sec-WebSocket-Version", "9");
     let mut d = Driver::rack(parsed(&h, "/"), None, b"", Options::default());
@@ -486,10 +485,10 @@ fn item2_rack_driver_rejects_bad_requests() {
     assert_eq!(d.state(), ReadyState::Closed);
 }
 
-// ---- item 3: handshakes ---------------------------------------------------------------
+// ---- handshakes ---------------------------------------------------------------
 
 #[test]
-fn item3_rfc6455_response_exact_bytes() {
+fn rfc6455_response_exact_bytes() {
     let input = b"GET /chat?x=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
     let opts = protocols(&["superchat", "chat"]);
     let make = || Driver::server(opts.clone());
@@ -508,7 +507,7 @@ fn item3_rfc6455_response_exact_bytes() {
 }
 
 #[test]
-fn item3_subprotocol_client_order_wins() {
+fn subprotocol_client_order_wins() {
     let cases: [(&str, &[&str], Option<&str>); 5] = [
         ("chat, superchat", &["superchat", "chat"], Some("chat")),
         ("superchat,chat", &["chat", "superchat"], Some("superchat")),
@@ -532,8 +531,8 @@ fn item3_subprotocol_client_order_wins() {
 }
 
 #[test]
-fn item3_custom_headers_come_first() {
-    // probe t11: custom headers precede ours; the ones the handshake
+fn custom_headers_come_first() {
+    // As in the gem: custom headers precede ours; the ones the handshake
     // writes itself are refused (issue 12 item 6), so none can replace them.
     let make = || {
         let mut d = Driver::server(protocols(&["b", "a"]));
@@ -571,7 +570,7 @@ fn expect_rejected(input: &[u8], msg: &str) {
 }
 
 #[test]
-fn item3_bad_version_gets_400() {
+fn bad_version_gets_400() {
     expect_rejected(&request_version("9"), "Unsupported WebSocket version: 13");
     expect_rejected(
         &request_version("13, 8"),
@@ -587,7 +586,7 @@ fn item3_bad_version_gets_400() {
 }
 
 #[test]
-fn item3_missing_or_invalid_key_gets_400() {
+fn missing_or_invalid_key_gets_400() {
     let no_key = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
     expect_rejected(
         no_key,
@@ -610,7 +609,7 @@ fn item3_missing_or_invalid_key_gets_400() {
 }
 
 #[test]
-fn item3_malformed_extensions_header_gets_400() {
+fn malformed_extensions_header_gets_400() {
     expect_rejected(
         &request("Sec-WebSocket-Extensions: a;;\r\n"),
         "Invalid Sec-WebSocket-Extensions header: a;;",
@@ -618,13 +617,13 @@ fn item3_malformed_extensions_header_gets_400() {
 }
 
 #[test]
-fn item3_not_websocket_gets_400() {
+fn not_websocket_gets_400() {
     let post = b"POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     expect_rejected(post, "Not a WebSocket request");
 }
 
 #[test]
-fn item3_after_400_nothing_more_happens() {
+fn after_400_nothing_more_happens() {
     let mut d = server();
     run(&mut d, &[&request_version("9")]);
     assert_eq!(d.state(), ReadyState::Closed);
@@ -635,7 +634,7 @@ fn item3_after_400_nothing_more_happens() {
 }
 
 #[test]
-fn item3_hixie76_md5_challenge_two_writes() {
+fn hixie76_md5_challenge_two_writes() {
     let input = cat(&[H76.as_bytes(), H76_BODY, b"\x00hi\xFF"]);
     let make = server;
     assert_eq!(
@@ -651,7 +650,7 @@ fn item3_hixie76_md5_challenge_two_writes() {
 }
 
 #[test]
-fn item3_hixie76_late_body_stays_connecting_until_it_arrives() {
+fn hixie76_late_body_stays_connecting_until_it_arrives() {
     let mut d = server();
     let a = run(&mut d, &[H76.as_bytes(), b"^n:d"]);
     assert_eq!(a, vec![connect(), w(H76_RESPONSE)]);
@@ -682,7 +681,7 @@ fn item3_hixie76_late_body_stays_connecting_until_it_arrives() {
 }
 
 #[test]
-fn item3_hixie76_without_body_writes_only_the_head() {
+fn hixie76_without_body_writes_only_the_head() {
     let mut d = server();
     assert_eq!(
         run(&mut d, &[H76.as_bytes()]),
@@ -692,7 +691,7 @@ fn item3_hixie76_without_body_writes_only_the_head() {
 }
 
 #[test]
-fn item3_hixie76_answers_only_after_start() {
+fn hixie76_answers_only_after_start() {
     let mut d = server();
     let input = cat(&[H76.as_bytes(), H76_BODY]);
     assert_eq!(
@@ -705,7 +704,7 @@ fn item3_hixie76_answers_only_after_start() {
 }
 
 #[test]
-fn item3_hixie76_bad_keys_get_400_and_close_without_code() {
+fn hixie76_bad_keys_get_400_and_close_without_code() {
     let cases = [
         (
             H76.replace("4 @1  46546xW%0l 1 5", "4 @1  46546xW%0l 1 6"),
@@ -731,7 +730,7 @@ fn item3_hixie76_bad_keys_get_400_and_close_without_code() {
 }
 
 #[test]
-fn item3_hixie75_response_and_custom_headers_after() {
+fn hixie75_response_and_custom_headers_after() {
     let make = || {
         let mut d = server();
         d.set_header("X-A", "1").unwrap();
@@ -750,7 +749,7 @@ fn item3_hixie75_response_and_custom_headers_after() {
 }
 
 #[test]
-fn item3_hixie76_custom_headers_after_fixed_ones() {
+fn hixie76_custom_headers_after_fixed_ones() {
     let make = || {
         let mut d = server();
         d.set_header("X-A", "1").unwrap();
