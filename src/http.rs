@@ -13,7 +13,7 @@ pub const HEADER_COUNT_CEILING: usize = 256;
 
 /// Hard ceiling on a head's size, whatever the options say: positions in a
 /// head being read fit in 32 bits (a new server stays small).
-pub const HEAD_SIZE_CEILING: usize = 1 << 30;
+pub(crate) const HEAD_SIZE_CEILING: usize = 1 << 30;
 
 /// Limits applied while a head is accumulated.
 #[derive(Clone, Copy, Debug)]
