@@ -197,6 +197,27 @@ pub(super) fn finish(core: Driver, out: *mut *mut ws_driver) -> ws_result {
     ws_result::Ok
 }
 
+/// The client constructors' shared body: `make` builds the core client for
+/// a URL (plain or extended CONNECT).
+pub(super) fn new_client(
+    opts: *const ws_options,
+    url: *const c_char,
+    out: *mut *mut ws_driver,
+    make: fn(&str, Options) -> Result<Driver, crate::error::Error>,
+) -> ws_result {
+    guard(|| {
+        check_out!(out);
+        let Ok(url) = try_arg!(c_str(url)).to_str() else {
+            return ws_result::InvalidUrl;
+        };
+        match make(url, options_from(opts)) {
+            Ok(core) => finish(core, out),
+            Err(e) if e.kind == ErrorKind::Url => ws_result::InvalidUrl,
+            Err(_) => ws_result::InvalidArgument,
+        }
+    })
+}
+
 /// Creates a server that reads the raw HTTP request from `ws_parse` and
 /// calls `ws_on_connect`'s callback once the request head is complete
 /// (call `ws_start` then, or before, to answer it).
@@ -287,17 +308,7 @@ pub extern "C" fn ws_driver_new_client(
     url: *const c_char,
     out: *mut *mut ws_driver,
 ) -> ws_result {
-    guard(|| {
-        check_out!(out);
-        let Ok(url) = try_arg!(c_str(url)).to_str() else {
-            return ws_result::InvalidUrl;
-        };
-        match Driver::client(url, options_from(opts)) {
-            Ok(core) => finish(core, out),
-            Err(e) if e.kind == ErrorKind::Url => ws_result::InvalidUrl,
-            Err(_) => ws_result::InvalidArgument,
-        }
-    })
+    new_client(opts, url, out, Driver::client)
 }
 
 /// Frees a driver and everything it owns. The only callbacks it calls are

@@ -5,12 +5,11 @@
 use std::ffi::c_char;
 
 use crate::driver::Driver;
-use crate::error::ErrorKind;
 use crate::event::ReadyState;
 
 use super::boundary::{Access, enter, guard};
 use super::commands::command;
-use super::driver::{finish, options_from, ws_driver};
+use super::driver::{finish, new_client, options_from, ws_driver};
 use super::handle::{array, c_str, write_out};
 use super::options::ws_options;
 use super::result::ws_result;
@@ -106,17 +105,7 @@ pub extern "C" fn ws_driver_new_extended_client(
     url: *const c_char,
     out: *mut *mut ws_driver,
 ) -> ws_result {
-    guard(|| {
-        check_out!(out);
-        let Ok(url) = try_arg!(c_str(url)).to_str() else {
-            return ws_result::InvalidUrl;
-        };
-        match Driver::extended_connect_client(url, options_from(opts)) {
-            Ok(core) => finish(core, out),
-            Err(e) if e.kind == ErrorKind::Url => ws_result::InvalidUrl,
-            Err(_) => ws_result::InvalidArgument,
-        }
-    })
+    new_client(opts, url, out, Driver::extended_connect_client)
 }
 
 /// Extended CONNECT mode, after `ws_start`: how many header fields the host
