@@ -1,5 +1,5 @@
 //! RFC 6455 frame headers: decoding from a byte slice and encoding into an
-//! output buffer. Policy (which frames are acceptable) lives in `hybi.rs`.
+//! output buffer. Policy (which frames are acceptable) lives in `hybi/`.
 
 pub mod close;
 pub mod mask;
