@@ -39,34 +39,9 @@ if [ "$(cat "$DIR/.installed" 2>/dev/null)" = "$STAMP_TEXT" ]; then
 fi
 
 rm -rf "$DIR"
-mkdir -p "$DIR"/{apt/conf.d,apt/prefs.d,apt/state/lists/partial,apt/cache/archives/partial,debs,prefix}
-touch "$DIR/apt/state/status"
-cat >"$DIR/apt/sources.list" <<EOS
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main
-EOS
-cat >"$DIR/apt/apt.conf" <<EOS
-Dir::Etc::parts "$DIR/apt/conf.d";
-Dir::Etc::main "/dev/null";
-Dir::Etc::sourcelist "$DIR/apt/sources.list";
-Dir::Etc::sourceparts "-";
-Dir::Etc::preferences "/dev/null";
-Dir::Etc::preferencesparts "$DIR/apt/prefs.d";
-Dir::State "$DIR/apt/state";
-Dir::State::status "$DIR/apt/state/status";
-Dir::Cache "$DIR/apt/cache";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-APT::Sandbox::User "$(id -un)";
-EOS
+mkdir -p "$DIR/prefix"
 log "fetching ruby-websocket-driver $VERSION from Debian sid"
-(
-  export APT_CONFIG=$DIR/apt/apt.conf
-  apt-get -q update >&2
-  cd "$DIR/debs"
-  apt-get -q download "ruby-websocket-driver=$VERSION-*" ruby-websocket-extensions >&2
-)
-for deb in "$DIR"/debs/*.deb; do dpkg -x "$deb" "$DIR/prefix"; done
-rm -rf "$DIR/apt" "$DIR/debs"
+"$(dirname "$0")/debian-fetch.sh" sid "$DIR/prefix" "ruby-websocket-driver=$VERSION-*" ruby-websocket-extensions
 
 # The gem must load from here, in pure Ruby, and be 0.8's (Driver#version of a
 # hybi driver, Server#url, and the 0.8-only :binary_data_format option).

@@ -40,37 +40,10 @@ MULTIARCH=$(gcc -print-multiarch)
 start=$(date +%s)
 # A half-finished install has no stamp: start over.
 rm -rf "$DIR"
-mkdir -p "$DIR"/{apt/conf.d,apt/prefs.d,apt/state/lists/partial,apt/cache/archives/partial,debs,wheels,bin,prefix}
-touch "$DIR/apt/state/status"
-
-# Private apt: APT_CONFIG is read before apt.conf.d, so pointing Dir::Etc::parts
-# at an empty dir also keeps the image's hooks (e.g. docker-clean) out.
-cat >"$DIR/apt/sources.list" <<EOF
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main
-EOF
-cat >"$DIR/apt/apt.conf" <<EOF
-Dir::Etc::parts "$DIR/apt/conf.d";
-Dir::Etc::main "/dev/null";
-Dir::Etc::sourcelist "$DIR/apt/sources.list";
-Dir::Etc::sourceparts "-";
-Dir::Etc::preferences "/dev/null";
-Dir::Etc::preferencesparts "$DIR/apt/prefs.d";
-Dir::State "$DIR/apt/state";
-Dir::State::status "$DIR/apt/state/status";
-Dir::Cache "$DIR/apt/cache";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-APT::Sandbox::User "$(id -un)";
-EOF
+mkdir -p "$DIR"/{wheels,bin,prefix}
 log "fetching python2.7 from Debian bullseye"
-(
-  export APT_CONFIG=$DIR/apt/apt.conf
-  apt-get -q update >&2
-  cd "$DIR/debs"
-  apt-get -q download python2.7 python2.7-minimal libpython2.7-minimal \
-    libpython2.7-stdlib libpython2.7-dev python2.7-dev libssl1.1 libffi7 >&2
-)
-for deb in "$DIR"/debs/*.deb; do dpkg -x "$deb" "$DIR/prefix"; done
+"$(dirname "$0")/debian-fetch.sh" bullseye "$DIR/prefix" python2.7 python2.7-minimal \
+  libpython2.7-minimal libpython2.7-stdlib libpython2.7-dev python2.7-dev libssl1.1 libffi7
 # py2 wheels, fetched by the system python3 (before PYTHONHOME is set below).
 python3 -m pip download -q --no-deps --python-version 2.7 --only-binary=:all: \
   pip==20.3.4 setuptools==44.1.1 wheel==0.37.1 -d "$DIR/wheels" >&2
@@ -115,7 +88,7 @@ EOF
 chmod +x "$DIR/bin/python2.7" "$WRAPPER"
 
 # The apt lists and downloads are only needed to install (~50 MB).
-rm -rf "$DIR/apt" "$DIR/debs" "$DIR/wheels"
+rm -rf "$DIR/wheels"
 
 "$WRAPPER" --help >/dev/null
 "$WRAPPER" -a | grep -qx "AutobahnTestSuite $ATS_VERSION" || { log "wstest -a: wrong version"; exit 1; }
