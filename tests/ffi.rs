@@ -351,24 +351,12 @@ unsafe extern "C" fn pong_reply_rec(user: *mut c_void, _: *mut ws_driver) -> c_i
 fn poll_all(drv: *mut ws_driver) -> Vec<Ev> {
     let mut out = Vec::new();
     loop {
-        let mut a = empty_action();
+        let mut a = ws_action::empty();
         match ws_poll(drv, &mut a) {
             ws_result::Empty => return out,
             ws_result::Ok => out.push(ev_of(&a)),
             other => panic!("ws_poll: {other:?}"),
         }
-    }
-}
-
-fn empty_action() -> ws_action {
-    ws_action {
-        struct_size: u32::try_from(size_of::<ws_action>()).unwrap(),
-        kind: 0,
-        message_kind: 0,
-        code: 0,
-        data: null(),
-        len: 0,
-        token: 0,
     }
 }
 
@@ -417,7 +405,7 @@ fn result_text_for_every_code() {
 fn null_driver_everywhere() {
     let d: *mut ws_driver = null_mut();
     let n = ws_result::NullParameter;
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     let (mut name, mut value) = (null(), null());
     let (mut data, mut len) = (null(), 0usize);
     let mut buf = [0u8; 4];
@@ -922,12 +910,12 @@ fn poll_order_matches_callback_order() {
 fn poll_respects_struct_size() {
     let drv = new_server(null());
     assert_eq!(ws_feed(drv, REQUEST.as_ptr(), REQUEST.len()), ws_result::Ok);
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     a.struct_size = 4;
     assert_eq!(ws_poll(drv, &mut a), ws_result::InvalidArgument);
     assert!(text_of(ws_last_error(drv)).is_some());
     // An older, shorter struct: fields past its size are left alone.
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     a.token = 77;
     a.struct_size = u32::try_from(std::mem::offset_of!(ws_action, token)).unwrap();
     assert_eq!(ws_poll(drv, &mut a), ws_result::Ok);
@@ -937,7 +925,7 @@ fn poll_respects_struct_size() {
         a.struct_size,
         u32::try_from(std::mem::offset_of!(ws_action, token)).unwrap()
     );
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     assert_eq!(ws_poll(drv, &mut a), ws_result::Empty);
     assert_eq!(a.kind, 0, "nothing written when empty");
     ws_driver_free(drv);
@@ -976,7 +964,7 @@ fn poll_queued_takes_command_output_without_parsing_stored_input() {
     let mut input = masked(1, b"one");
     input.extend(masked(1, b"two"));
     assert_eq!(ws_feed(drv, input.as_ptr(), input.len()), ws_result::Ok);
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     assert_eq!(ws_poll(drv, &mut a), ws_result::Ok);
     assert_eq!(ev_of(&a), Ev::Message(WS_MESSAGE_TEXT, b"one".to_vec()));
     assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Empty);
@@ -1673,7 +1661,7 @@ fn proxy_refusal_and_pull_style() {
     let client = new_client(null(), c"ws://example.com/");
     let p = new_proxy(client, c"http://proxy.local");
     assert_eq!(ws_proxy_start(p), ws_result::Ok);
-    let mut a = empty_action();
+    let mut a = ws_action::empty();
     assert_eq!(ws_proxy_poll(p, &mut a), ws_result::Ok);
     assert_eq!(a.kind, WS_ACTION_WRITE);
     assert!(bytes(a.data, a.len).starts_with(b"CONNECT example.com:80 HTTP/1.1\r\n"));

@@ -39,18 +39,6 @@ enum Ev {
     Error(u32),
 }
 
-fn blank() -> ws_action {
-    ws_action {
-        struct_size: u32::try_from(size_of::<ws_action>()).unwrap(),
-        kind: 0,
-        message_kind: 0,
-        code: 0,
-        data: null(),
-        len: 0,
-        token: 0,
-    }
-}
-
 fn ev_of(a: &ws_action) -> Ev {
     assert!(!a.data.is_null());
     // SAFETY: the driver lends `len` bytes at `data` until the next call.
@@ -81,7 +69,7 @@ fn feed(drv: *mut ws_driver, data: &[u8]) {
 
 /// One `ws_poll_many` call: the batch, read while it is valid.
 fn batch(drv: *mut ws_driver, cap: usize) -> Vec<Ev> {
-    let mut out = vec![blank(); cap];
+    let mut out = vec![ws_action::empty(); cap];
     let mut n = usize::MAX;
     match ws_poll_many(drv, out.as_mut_ptr(), cap, &mut n) {
         ws_result::Empty => {
@@ -110,7 +98,7 @@ fn batches(drv: *mut ws_driver, cap: usize) -> Vec<Vec<Ev>> {
 
 fn poll_all(drv: *mut ws_driver) -> Vec<Ev> {
     let mut out = Vec::new();
-    let mut a = blank();
+    let mut a = ws_action::empty();
     while ws_poll(drv, &mut a) == ws_result::Ok {
         out.push(ev_of(&a));
     }
@@ -255,7 +243,7 @@ fn a_batch_stops_before_a_frame_that_fails_and_before_a_ping() {
 fn ws_poll_many_checks_its_arguments() {
     let drv = server();
     feed(drv, REQUEST);
-    let mut out = [blank(); 4];
+    let mut out = [ws_action::empty(); 4];
     let mut n = 0;
     assert_eq!(
         ws_poll_many(null_mut(), out.as_mut_ptr(), 4, &mut n),

@@ -87,15 +87,7 @@ fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
 fn poll_all(drv: *mut ws_driver) -> Vec<(u32, Vec<u8>)> {
     let mut out = Vec::new();
     loop {
-        let mut a = ws_action {
-            struct_size: u32::try_from(std::mem::size_of::<ws_action>()).unwrap(),
-            kind: 0,
-            message_kind: 0,
-            code: 0,
-            data: null(),
-            len: 0,
-            token: 0,
-        };
+        let mut a = ws_action::empty();
         if ws_poll(drv, &mut a) != ws_result::Ok {
             return out;
         }

@@ -869,7 +869,7 @@ fn react(c: &mut Ctx) -> c_int {
         }
         14 => queries(d),
         _ => {
-            let mut a = empty_action();
+            let mut a = ws_action::empty();
             ok(ws_poll(d, &mut a));
             touch(&a);
         }
@@ -877,18 +877,6 @@ fn react(c: &mut Ctx) -> c_int {
     c.depth -= 1;
     check_state(c);
     rc
-}
-
-fn empty_action() -> ws_action {
-    ws_action {
-        struct_size: std::mem::size_of::<ws_action>() as u32,
-        kind: 0,
-        message_kind: 0,
-        code: 0,
-        data: std::ptr::null(),
-        len: 0,
-        token: 0,
-    }
 }
 
 /// Reads every byte an action points to (a stale pointer shows up under
@@ -1286,7 +1274,7 @@ pub fn ffi(data: &[u8]) {
                 ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
             }
             4 => {
-                let mut a = empty_action();
+                let mut a = ws_action::empty();
                 if op & 0x80 != 0 {
                     a.struct_size = 8;
                 }
@@ -1352,7 +1340,7 @@ pub fn ffi(data: &[u8]) {
                     let mut used = 0usize;
                     ok(ws_proxy_parse(p, chunk.as_ptr(), chunk.len(), &mut used));
                     assert!(used <= chunk.len());
-                    let mut a = empty_action();
+                    let mut a = ws_action::empty();
                     while ws_proxy_poll(p, &mut a) as u32 == 0 {
                         touch(&a);
                     }
@@ -1364,7 +1352,7 @@ pub fn ffi(data: &[u8]) {
                 cx().freed = true;
             }
             _ => {
-                let mut a = empty_action();
+                let mut a = ws_action::empty();
                 let mut n = 0;
                 while ws_poll(d, &mut a) as u32 == 0 && n < 1000 {
                     touch(&a);

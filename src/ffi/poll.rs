@@ -61,18 +61,26 @@ pub struct ws_action {
     pub token: u64,
 }
 
+impl ws_action {
+    /// An action with nothing in it and `struct_size` set, ready for
+    /// `ws_poll` / `ws_poll_many` (Rust callers: tests, fuzzing).
+    pub const fn empty() -> ws_action {
+        ws_action {
+            struct_size: std::mem::size_of::<ws_action>() as u32,
+            kind: 0,
+            message_kind: 0,
+            code: 0,
+            data: std::ptr::null(),
+            len: 0,
+            token: 0,
+        }
+    }
+}
+
 /// Converts an action; the returned bytes back `data` and must be kept
 /// alive for as long as the caller may read them.
 pub(crate) fn convert(action: Action) -> (ws_action, Vec<u8>) {
-    let mut a = ws_action {
-        struct_size: 0,
-        kind: 0,
-        message_kind: 0,
-        code: 0,
-        data: std::ptr::null(),
-        len: 0,
-        token: 0,
-    };
+    let mut a = ws_action::empty();
     let mut text = false;
     let bytes = match action {
         Action::Write(b) => {
