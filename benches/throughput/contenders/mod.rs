@@ -1,0 +1,71 @@
+//! The contenders: one pass of a workload each, created by name.
+
+pub mod limits;
+pub mod peers;
+pub mod wsdriver_apis;
+pub mod wslay;
+
+use crate::contenders::limits::{CopyXor, Ideal, Memcpy, ideal_callback};
+use crate::contenders::peers::{FastWs, Tungstenite};
+use crate::contenders::wsdriver_apis::{WsC, WsCInto, WsCPull, WsRust, open_client, open_server};
+use crate::contenders::wslay::Wslay;
+use crate::transport::Host;
+use crate::workload::{Input, Op};
+
+/// One pass of a workload: returns (messages, payload bytes) seen.
+pub trait Contender {
+    fn run(&mut self, w: &Work) -> (usize, usize);
+}
+
+/// What a pass works on.
+pub struct Work {
+    pub op: Op,
+    /// Decode: the input; encode: unused.
+    pub input: Input,
+    /// Encode: the payload and how many messages per pass.
+    pub payload: Vec<u8>,
+    pub count: usize,
+}
+
+pub const HANDSHAKE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+pub const CLIENT_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+
+pub const CONTENDERS: [&str; 10] = [
+    "wsdriver",
+    "wsdriver-c",
+    "wsdriver-c-pull",
+    "wsdriver-c-into",
+    "tungstenite",
+    "fastwebsockets",
+    "wslay",
+    "memcpy",
+    "copy+xor",
+    "ideal",
+];
+
+pub fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
+    let client = op == Op::Encode(true);
+    let cap = 16 << 20;
+    Some(match (name, op) {
+        ("wsdriver", _) => Box::new(WsRust(
+            if client { open_client() } else { open_server() },
+            Host::default(),
+        )),
+        ("wsdriver-c", Op::Encode(true)) => Box::new(WsC::client()),
+        ("wsdriver-c", _) => Box::new(WsC::new()),
+        ("wsdriver-c-pull", _) => Box::new(WsCPull::new(client)),
+        ("wsdriver-c-into", Op::Encode(_)) => Box::new(WsCInto::new(client)),
+        ("tungstenite", _) => Box::new(Tungstenite::new(client)),
+        ("fastwebsockets", _) => Box::new(FastWs::new(client)),
+        ("wslay", _) => Box::new(Wslay::new(client)?),
+        ("memcpy", _) => Box::new(Memcpy(Vec::with_capacity(cap))),
+        ("copy+xor", Op::Encode(false)) => return None,
+        ("copy+xor", _) => Box::new(CopyXor(Vec::with_capacity(cap))),
+        ("ideal", Op::Decode(_)) => Box::new(Ideal {
+            buf: Vec::with_capacity(cap),
+            cb: ideal_callback,
+        }),
+        _ => return None,
+    })
+}
