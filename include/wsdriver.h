@@ -1461,6 +1461,39 @@ ws_result ws_frame_header(struct ws_driver *drv,
                           uint8_t *out,
                           size_t *out_len);
 
+/**
+ * Parses `len` bytes received into the host's buffer `data` and dispatches
+ * what they hold to the callbacks, like `ws_parse`, but a whole text or
+ * binary message is unmasked in place and `on_message` gets a pointer into
+ * `data` (no copy into the driver, no allocation). `data` must stay
+ * untouched by anything else during the call; afterwards the bytes before
+ * `*out_consumed` are unspecified (payloads unmasked in place) and the
+ * host's again.
+ *
+ * `cap` is the capacity of the host's buffer: when `data` ends inside a
+ * message frame that would fit in `cap` bytes, that frame is left there
+ * (`*out_consumed < len`): move `data[*out_consumed..len]` to the start of
+ * the buffer, read more after it, and call again. A frame that would not
+ * fit, and anything that is not a whole message (control frames,
+ * fragments, permessage-deflate, hixie, the handshake), is taken as
+ * `ws_parse` takes it (copied into the driver as needed). With `cap` 0
+ * every byte is always consumed unless a callback stops.
+ *
+ * Returns `WS_RESULT_CALLBACK_STOPPED` when a callback returned non-zero:
+ * `*out_consumed` tells how far parsing got and the rest of `data` is the
+ * host's to pass again (actions not delivered yet wait in the driver, as
+ * for `ws_parse`). Called from inside a callback of this driver, it stores
+ * all of `data` as `ws_parse` does (`*out_consumed` is `len`).
+ * `(NULL, 0)` just resumes dispatch. `WS_RESULT_NULL_PARAMETER` for a NULL
+ * `drv` or `out_consumed` or a NULL `data` with a non-zero `len`;
+ * `WS_RESULT_INVALID_ARGUMENT` for a `len` over `PTRDIFF_MAX`.
+ */
+ws_result ws_parse_in_place(struct ws_driver *drv,
+                            uint8_t *data,
+                            size_t len,
+                            size_t cap,
+                            size_t *out_consumed);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif  /* __cplusplus */

@@ -44,7 +44,7 @@ pub mod rand;
 mod server;
 pub mod url;
 
-pub use driver::{AnswerError, Driver, FrameError, frame_len};
+pub use driver::{AnswerError, Driver, FrameError, InPlace, frame_len};
 pub use error::{CommandError, Error, ErrorKind};
 pub use event::{Action, Event, MessageKind, ReadyState};
 pub use headers::Headers;

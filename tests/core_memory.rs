@@ -174,3 +174,43 @@ fn steady_state_traffic_allocates_nothing() {
     }
     assert_eq!(allocs() - before, 0, "allocations in steady state");
 }
+
+#[test]
+fn decoding_in_place_allocates_nothing_and_keeps_nothing_up_to_1_mib() {
+    use wsdriver::InPlace;
+    let mut d = open_server(Options::default());
+    let cap = (1 << 20) + 64 * 1024;
+    let mut buf = vec![0u8; cap];
+    for size in [16, 125, 16 * 1024, 64 * 1024, 1 << 20] {
+        let input: Vec<u8> = (0..4).flat_map(|_| masked_frame(size)).collect();
+        let (before, idle) = (allocs(), live());
+        // A host reading 64 KiB at a time after what it kept.
+        let (mut at, mut len, mut seen) = (0, 0, 0);
+        while at < input.len() {
+            let n = (64 * 1024).min(cap - len).min(input.len() - at);
+            buf[len..len + n].copy_from_slice(&input[at..at + n]);
+            (at, len) = (at + n, len + n);
+            let mut pos = 0;
+            while pos < len {
+                match d.read_in_place(&mut buf[pos..len]) {
+                    InPlace::Message { range, .. } => {
+                        assert_eq!(range.len(), size);
+                        assert_eq!(buf[pos + range.start + 1], 1, "unmasked");
+                        seen += 1;
+                        pos += range.end;
+                    }
+                    InPlace::Incomplete { need } => {
+                        assert!(need <= cap as u64);
+                        break;
+                    }
+                    InPlace::Other => panic!("every frame goes in place"),
+                }
+            }
+            buf.copy_within(pos..len, 0);
+            len -= pos;
+        }
+        assert_eq!((seen, len), (4, 0));
+        assert_eq!(allocs() - before, 0, "{size} B: no allocation");
+        assert_eq!(live(), idle, "{size} B: nothing kept");
+    }
+}

@@ -13,6 +13,7 @@ mod commands;
 mod direct;
 mod extended_connect;
 mod handshake;
+mod in_place;
 mod queries;
 mod send_into;
 
@@ -35,6 +36,7 @@ use crate::server;
 use crate::url::Url;
 
 pub use direct::{FrameError, frame_len};
+pub use in_place::InPlace;
 
 /// The framing protocol, once known.
 enum Proto {

@@ -35,6 +35,7 @@ pub mod version;
 // Last: the header lists them after the calls they build on.
 pub mod batch;
 pub mod direct;
+pub mod in_place;
 
 pub use answer::*;
 pub use batch::*;
@@ -45,6 +46,7 @@ pub use driver::*;
 pub use driver_new::*;
 pub use extended_connect::*;
 pub use extensions::*;
+pub use in_place::*;
 pub use options::*;
 pub use poll::*;
 pub use proxy::*;

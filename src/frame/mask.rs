@@ -39,10 +39,34 @@ pub fn append_masked(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize)
 /// masked straight into the caller's buffer).
 #[inline]
 pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    copy_masked_at(dst, src, key, 0);
+}
+
+/// [`copy_masked`] for bytes that start `offset` bytes into the payload.
+#[inline]
+pub fn copy_masked_at(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
     assert_eq!(dst.len(), src.len());
     // SAFETY: both are valid for `src.len()` bytes, and a `&mut` cannot
     // overlap a shared borrow.
-    unsafe { xor_copy(src.as_ptr(), dst.as_mut_ptr(), src.len(), rotate(key, 0)) };
+    unsafe {
+        xor_copy(
+            src.as_ptr(),
+            dst.as_mut_ptr(),
+            src.len(),
+            rotate(key, offset),
+        )
+    };
+}
+
+/// Unmasks (or masks) `buf` in place: a whole frame's payload, key from
+/// position 0, in the caller's own buffer (no copy, no allocation).
+#[inline(always)]
+pub fn xor_in_place(buf: &mut [u8], key: [u8; 4]) {
+    let p = buf.as_mut_ptr();
+    // SAFETY: `p` is valid for reading and writing `buf.len()` bytes; source
+    // and destination are the same range, which `xor_copy` allows (every
+    // block is read before it is written).
+    unsafe { xor_copy(p, p, buf.len(), rotate(key, 0)) };
 }
 
 /// The key as it applies from a payload position with `offset % 4` bytes
@@ -57,7 +81,8 @@ fn rotate(key: [u8; 4], offset: usize) -> u32 {
 ///
 /// # Safety
 /// `src` must be valid for reading and `dst` for writing `n` bytes; the two
-/// ranges do not overlap.
+/// ranges do not overlap, or are the same range (every block is loaded
+/// before it is stored, so unmasking in place works).
 #[inline(always)]
 unsafe fn xor_copy(src: *const u8, dst: *mut u8, n: usize, key: u32) {
     if n >= LONG {
@@ -219,6 +244,17 @@ mod tests {
                 assert_eq!(&dst[1..], naive(&src[..len], key, offset).as_slice());
                 assert_eq!(next, (offset + len) % 4);
             }
+        }
+    }
+
+    #[test]
+    fn in_place_matches_naive_at_every_length() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let src: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        for len in 0..src.len() {
+            let mut buf = src[..len].to_vec();
+            xor_in_place(&mut buf, key);
+            assert_eq!(buf, naive(&src[..len], key, 0));
         }
     }
 

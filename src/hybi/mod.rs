@@ -5,7 +5,10 @@
 //! (and react, e.g. by sending) before the next frame is looked at; this is
 //! what keeps the order of writes and events the same as the gem's.
 
+mod in_place;
 mod outgoing;
+
+pub(crate) use in_place::Whole;
 
 use outgoing::close_payload;
 
@@ -66,6 +69,9 @@ pub(crate) struct Hybi {
     control: Vec<u8>,
     /// Pings waiting for their pong: payload and token.
     pings: Vec<(Vec<u8>, u64)>,
+    /// A text frame left incomplete in the caller's buffer (see
+    /// `in_place`): its mask key, length, and payload bytes known valid.
+    kept_text: ([u8; 4], u64, u64),
 }
 
 impl Hybi {
@@ -92,6 +98,7 @@ impl Hybi {
             utf8: Utf8Stream::default(),
             control: Vec::new(),
             pings: Vec::new(),
+            kept_text: Default::default(),
         }
     }
 

@@ -1,0 +1,184 @@
+//! `ws_parse_in_place`: `ws_parse` over the host's own mutable read buffer.
+//! Whole messages are unmasked where they lie and handed to `on_message`
+//! as pointers into that buffer: no copy, no allocation, no action queue.
+//! What is not a whole plain message goes through the ordinary path
+//! (`Driver::read` and the dispatch loop), in order. The core decides
+//! (`Driver::read_in_place`); this file only delivers.
+
+use std::ffi::c_int;
+
+use crate::driver::InPlace;
+use crate::event::MessageKind;
+
+use super::boundary::{Access, enter};
+use super::callbacks::{Drained, WS_MESSAGE_BINARY, WS_MESSAGE_TEXT, drain};
+use super::driver::{Handle, ws_driver};
+use super::handle::write_out;
+use super::result::ws_result;
+
+/// Parses `len` bytes received into the host's buffer `data` and dispatches
+/// what they hold to the callbacks, like `ws_parse`, but a whole text or
+/// binary message is unmasked in place and `on_message` gets a pointer into
+/// `data` (no copy into the driver, no allocation). `data` must stay
+/// untouched by anything else during the call; afterwards the bytes before
+/// `*out_consumed` are unspecified (payloads unmasked in place) and the
+/// host's again.
+///
+/// `cap` is the capacity of the host's buffer: when `data` ends inside a
+/// message frame that would fit in `cap` bytes, that frame is left there
+/// (`*out_consumed < len`): move `data[*out_consumed..len]` to the start of
+/// the buffer, read more after it, and call again. A frame that would not
+/// fit, and anything that is not a whole message (control frames,
+/// fragments, permessage-deflate, hixie, the handshake), is taken as
+/// `ws_parse` takes it (copied into the driver as needed). With `cap` 0
+/// every byte is always consumed unless a callback stops.
+///
+/// Returns `WS_RESULT_CALLBACK_STOPPED` when a callback returned non-zero:
+/// `*out_consumed` tells how far parsing got and the rest of `data` is the
+/// host's to pass again (actions not delivered yet wait in the driver, as
+/// for `ws_parse`). Called from inside a callback of this driver, it stores
+/// all of `data` as `ws_parse` does (`*out_consumed` is `len`).
+/// `(NULL, 0)` just resumes dispatch. `WS_RESULT_NULL_PARAMETER` for a NULL
+/// `drv` or `out_consumed` or a NULL `data` with a non-zero `len`;
+/// `WS_RESULT_INVALID_ARGUMENT` for a `len` over `PTRDIFF_MAX`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_parse_in_place(
+    drv: *mut ws_driver,
+    data: *mut u8,
+    len: usize,
+    cap: usize,
+    out_consumed: *mut usize,
+) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, outermost| {
+        check_out!(out_consumed);
+        let data = try_arg!(bytes_mut(data, len));
+        if !outermost {
+            h.store_input(data);
+            write_out(out_consumed, len);
+            return ws_result::Ok;
+        }
+        h.parsing.set(true);
+        let (result, mut used) = in_place_loop(h, drv, data, cap);
+        h.parsing.set(false);
+        // Input fed from callbacks goes after this call's own, which is
+        // then stored too so the order holds.
+        let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+        if !nested.is_empty() {
+            let mut core = h.core.borrow_mut();
+            core.parse(&data[used..]);
+            core.parse(&nested);
+            used = len;
+        }
+        write_out(out_consumed, used);
+        result
+    })
+}
+
+/// A mutable payload argument: NULL only with `len` 0, at most
+/// `PTRDIFF_MAX` bytes. Nothing is copied, so no size probe.
+fn bytes_mut<'a>(p: *mut u8, len: usize) -> Result<&'a mut [u8], ws_result> {
+    if isize::try_from(len).is_err() {
+        return Err(ws_result::InvalidArgument);
+    }
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&mut [])
+        } else {
+            Err(ws_result::NullParameter)
+        };
+    }
+    // SAFETY: the caller passes `len` initialised, writable bytes at `p`
+    // that nothing else accesses during the call (the header's contract);
+    // `len` fits in `isize` (checked above).
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
+}
+
+fn kind_code(kind: MessageKind) -> u32 {
+    match kind {
+        MessageKind::Text => WS_MESSAGE_TEXT,
+        MessageKind::Binary => WS_MESSAGE_BINARY,
+    }
+}
+
+/// Returns the call's result and how many bytes of `data` were used.
+fn in_place_loop(
+    h: &Handle,
+    drv: *mut ws_driver,
+    data: &mut [u8],
+    cap: usize,
+) -> (ws_result, usize) {
+    let len = data.len();
+    let mut pos = 0;
+    // Whether the queue was drained since the core last ran.
+    let mut drained = false;
+    loop {
+        if pos < len {
+            let step = h.core.borrow_mut().read_in_place(&mut data[pos..]);
+            match step {
+                InPlace::Message { kind, range } => {
+                    let slot = h.callbacks.get().message;
+                    let rc: c_int = match slot.cb {
+                        // SAFETY: the callback and its user pointer were
+                        // registered together; the message lies inside
+                        // `data`, which outlives the call; no borrow of the
+                        // handle's cells is held while C runs.
+                        Some(f) => unsafe {
+                            f(
+                                slot.user,
+                                drv,
+                                kind_code(kind),
+                                data.as_ptr().add(pos + range.start),
+                                range.len(),
+                            )
+                        },
+                        None => 0,
+                    };
+                    pos += range.end;
+                    if h.guard.free_requested.get() || h.guard.poisoned.get() {
+                        return (Drained::Aborted.result(h, ws_result::Ok), pos);
+                    }
+                    if rc != 0 {
+                        return (ws_result::CallbackStopped, pos);
+                    }
+                    drained = false;
+                    continue;
+                }
+                InPlace::Incomplete { need } if need <= cap as u64 => {
+                    return (ws_result::Ok, pos);
+                }
+                InPlace::Incomplete { .. } | InPlace::Other => {}
+            }
+        }
+        if !drained {
+            match drain(h, drv) {
+                Drained::Done => {}
+                Drained::Stopped => return (ws_result::CallbackStopped, pos),
+                aborted @ Drained::Aborted => return (aborted.result(h, ws_result::Ok), pos),
+            }
+            drained = true;
+            if pos < len {
+                // The queue is empty now: the next message may go in place.
+                continue;
+            }
+        }
+        if pos == len {
+            // Callbacks may have fed more input; parse it in this loop too.
+            let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+            if nested.is_empty() {
+                return (ws_result::Ok, pos);
+            }
+            h.core.borrow_mut().parse(&nested);
+            drained = false;
+            continue;
+        }
+        // The ordinary path, one step: what it makes is delivered above.
+        let used = h.core.borrow_mut().read(&data[pos..]);
+        if used == 0 {
+            h.core.borrow_mut().parse(&data[pos..]);
+            pos = len;
+        } else {
+            pos = (pos + used).min(len);
+        }
+        drained = false;
+    }
+}
