@@ -17,9 +17,10 @@ const INSTR_WORKLOADS: [&str; 10] = [
     "encode-server-65536",
     "encode-client-16",
 ];
-pub const INSTR_CONTENDERS: [&str; 10] = [
+pub const INSTR_CONTENDERS: [&str; 11] = [
     "wsdriver",
     "wsdriver-c",
+    "wsdriver-c-in-place",
     "wsdriver-c-pull",
     "wsdriver-c-into",
     "tungstenite",

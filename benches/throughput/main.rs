@@ -51,7 +51,8 @@ use crate::callgrind::{callgrind_table, instr_mode};
 use crate::contenders::wslay::load_wslay;
 use crate::markdown::markdown;
 use crate::memory::{
-    footprint_capi, footprint_fastws, footprint_tungstenite, footprint_wsdriver, footprint_wslay,
+    footprint_capi, footprint_capi_in_place, footprint_fastws, footprint_tungstenite,
+    footprint_wsdriver, footprint_wslay,
 };
 use crate::report::{print_cell, targets};
 use crate::run::{Config, run_cell};
@@ -120,6 +121,7 @@ fn main() {
     }
     let mut mem = footprint_wsdriver();
     mem.push(footprint_capi());
+    mem.push(footprint_capi_in_place());
     mem.push(footprint_tungstenite());
     mem.push(footprint_fastws());
     mem.extend(footprint_wslay());

@@ -6,6 +6,7 @@ use wsdriver::Options;
 
 use crate::callgrind::{INSTR_CONTENDERS, INSTR_DOC};
 use crate::contenders::CONTENDERS;
+use crate::contenders::in_place::IN_PLACE_CAP;
 use crate::memory::Footprint;
 use crate::report::{fmt_rate, fmt_size, machine, targets};
 use crate::run::{Cell, Config};
@@ -49,8 +50,14 @@ pub fn markdown(
          `ws_on_message` (C API, called from Rust as `extern \"C\"` functions); the peers read \
          it from an in-memory stream that copies like a socket read: tungstenite \
          `WebSocket::read`, fastwebsockets `WebSocket::read_frame` (current-thread tokio), \
-         wslay `wslay_event_recv`. All peers validate UTF-8 of text.",
-        READ_CHUNK >> 10
+         wslay `wslay_event_recv`. All peers validate UTF-8 of text. wsdriver-c-in-place: \
+         each socket read is copied into the host's {} KiB buffer after the frame the last \
+         call left there, and `ws_parse_in_place` unmasks whole messages where they lie \
+         (`ws_on_message` gets pointers into that buffer); the copy is the socket read \
+         (wsdriver-c reads the input where it lies, which in-place decoding cannot: it \
+         writes there).",
+        READ_CHUNK >> 10,
+        IN_PLACE_CAP >> 10
     );
     let _ = writeln!(
         w,
@@ -173,10 +180,15 @@ pub fn markdown(
         } else {
             m.after_1mib.to_string()
         };
+        let created = if m.created < 0 {
+            "—".to_owned()
+        } else {
+            m.created.to_string()
+        };
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} |",
-            m.name, m.created, m.open, after, m.note
+            m.name, created, m.open, after, m.note
         );
     }
     let _ = writeln!(w, "{}", INSTR_DOC);
@@ -230,10 +242,15 @@ fn goal_table(w: &mut String, instr: &[(String, Vec<Option<f64>>)]) {
          | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"
     );
     for (name, row) in instr {
-        let ours = ["wsdriver-c", "wsdriver-c-pull", "wsdriver-c-into"]
-            .iter()
-            .filter_map(|c| col(row, c).map(|v| (v, *c)))
-            .min_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
+        let ours = [
+            "wsdriver-c",
+            "wsdriver-c-in-place",
+            "wsdriver-c-pull",
+            "wsdriver-c-into",
+        ]
+        .iter()
+        .filter_map(|c| col(row, c).map(|v| (v, *c)))
+        .min_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
         let peer = ["tungstenite", "fastwebsockets", "wslay"]
             .iter()
             .filter_map(|c| col(row, c).map(|v| (v, *c)))

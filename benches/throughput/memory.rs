@@ -5,6 +5,7 @@ use wsdriver::{Driver, Options};
 
 use crate::alloc::{live, malloc_in_use};
 use crate::contenders::HANDSHAKE;
+use crate::contenders::in_place::WsCInPlace;
 use crate::contenders::peers::{FastWs, Tungstenite};
 use crate::contenders::wsdriver_apis::{WsC, drain, open_client};
 use crate::contenders::wslay::Wslay;
@@ -88,6 +89,29 @@ pub fn footprint_capi() -> Footprint {
         open,
         after_1mib: after,
         note: "ws_driver handle with callbacks",
+    }
+}
+
+/// The C API decoding in place: the host's read buffer is the host's,
+/// not the driver's.
+pub fn footprint_capi_in_place() -> Footprint {
+    let frame = one_mib_frame();
+    let base = live();
+    let mut c = WsCInPlace::new();
+    let host = |c: &WsCInPlace| c.c.seen.host.buf.capacity() as isize + c.buf_capacity();
+    let open = live() - base - host(&c);
+    for chunk in frame.chunks(64 << 10) {
+        c.read(chunk);
+    }
+    assert_eq!(c.c.seen.bytes, 1 << 20);
+    let after = live() - base - host(&c);
+    drop(c);
+    Footprint {
+        name: "wsdriver-c-in-place",
+        created: -1,
+        open,
+        after_1mib: after,
+        note: "ws_parse_in_place; the host's read buffer not counted",
     }
 }
 

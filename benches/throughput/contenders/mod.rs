@@ -1,10 +1,12 @@
 //! The contenders: one pass of a workload each, created by name.
 
+pub mod in_place;
 pub mod limits;
 pub mod peers;
 pub mod wsdriver_apis;
 pub mod wslay;
 
+use crate::contenders::in_place::WsCInPlace;
 use crate::contenders::limits::{CopyXor, Ideal, Memcpy, ideal_callback};
 use crate::contenders::peers::{FastWs, Tungstenite};
 use crate::contenders::wsdriver_apis::{WsC, WsCInto, WsCPull, WsRust, open_client, open_server};
@@ -31,9 +33,10 @@ pub const HANDSHAKE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrad
 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 pub const CLIENT_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
-pub const CONTENDERS: [&str; 10] = [
+pub const CONTENDERS: [&str; 11] = [
     "wsdriver",
     "wsdriver-c",
+    "wsdriver-c-in-place",
     "wsdriver-c-pull",
     "wsdriver-c-into",
     "tungstenite",
@@ -54,6 +57,7 @@ pub fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
         )),
         ("wsdriver-c", Op::Encode(true)) => Box::new(WsC::client()),
         ("wsdriver-c", _) => Box::new(WsC::new()),
+        ("wsdriver-c-in-place", Op::Decode(_)) => Box::new(WsCInPlace::new()),
         ("wsdriver-c-pull", _) => Box::new(WsCPull::new(client)),
         ("wsdriver-c-into", Op::Encode(_)) => Box::new(WsCInto::new(client)),
         ("tungstenite", _) => Box::new(Tungstenite::new(client)),
