@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora under fuzz/corpus/<target>/ from the test vectors
 of tests/common and tests/core_*.rs, in each harness's input layout (see
-fuzz/src/harness.rs). Run from anywhere; rewrites only seed-* files."""
+fuzz/src/harness/). Run from anywhere; rewrites only seed-* files."""
 import os, struct, base64, hashlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,9 +1,9 @@
 //! Regression tests from fuzzing: every crash input found by the cargo-fuzz
 //! targets in fuzz/ replays here through the very harness that found it
-//! (fuzz/src/harness.rs, included below), under plain `cargo test`. The
+//! (fuzz/src/harness/, included below), under plain `cargo test`. The
 //! committed seed corpora (fuzz/corpus/<target>/) replay too.
 
-#[path = "../fuzz/src/harness.rs"]
+#[path = "../fuzz/src/harness/mod.rs"]
 mod harness;
 
 use std::path::Path;
