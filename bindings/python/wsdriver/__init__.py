@@ -7,7 +7,8 @@
         d.on("message", lambda ev: d.send(ev.data))
         d.parse(received_bytes)
 
-Pure Python on ctypes. The shared library is the package's own copy (a
+On ctypes, with the per-message calls in a small C extension when the
+wheel carries one (``has_extension``). The shared library is the package's own copy (a
 wheel carries one), else the path in WSDRIVER_LIB, else the system's
 (ctypes.util.find_library("wsdriver")). ``wsdriver.asyncio`` has
 ``serve()`` and ``connect()`` for asyncio.
@@ -26,6 +27,10 @@ __version__ = "0.1.0"
 library_version: str = _native.ws_version().decode()
 #: The path of the native library actually loaded.
 library_path: str = _native.lib._name
+#: Whether the per-message calls go through the compiled extension
+#: (``wsdriver._speedups``) rather than ctypes; ``_native.fast_missing``
+#: says why not.
+has_extension: bool = _native.fast is not None
 
 __all__ = [
     *driver.__all__,
@@ -35,4 +40,5 @@ __all__ = [
     *errors.__all__,
     "library_version",
     "library_path",
+    "has_extension",
 ]

@@ -1,8 +1,9 @@
 """Actions taken from the driver a batch at a time (``ws_poll_many``).
 
-One native call hands out up to ``SIZE`` writes and events; their fields
-are read with one ``struct`` pass over the array and their bytes copied at
-once (they are valid only until the next call), so dispatching them later,
+One native call hands out up to ``SIZE`` writes and events; the C
+extension makes them into objects (``_speedups.poll``), or else their
+fields are read with one ``struct`` pass over the array and their bytes
+copied at once (they are valid only until the next call), so dispatching them later,
 one by one, is free of further native calls. The C side ends a batch
 before anything whose handling could change what follows (a close, a ping,
 an error...), so reacting to each action in turn keeps the order that
@@ -39,9 +40,18 @@ class Batch:
         self._count = c_size_t()
         self._count_ref = byref(self._count)
 
-    def fill(self, hv):
+    def fill(self, h, hv):
         """Takes the next batch into ``items``; False when there is none.
-        ``hv`` is the driver's handle as a ``c_void_p``."""
+        ``h`` is the driver's handle as an int, ``hv`` as a ``c_void_p``."""
+        fast = N.fast
+        if fast is not None:
+            got = fast.poll(h)  # the same batch, made into objects in C
+            if got is None:
+                return False
+            if got.__class__ is int:
+                _raise(got, "ws_poll_many", N.ws_last_error(h))
+            self.items.extend(got)
+            return True
         buf = self._buf
         buf[0:4] = _STRIDE
         code = N.ws_poll_many(hv, self._addr, self._size, self._count_ref)

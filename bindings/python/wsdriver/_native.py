@@ -281,3 +281,26 @@ ws_send_into = _raw("ws_send_into")
 ws_frame_header = _raw("ws_frame_header")
 ws_poll_many = _raw("ws_poll_many")
 ws_feed_fast = _raw("ws_feed")
+
+
+def _load_speedups():
+    """The C extension bound to ``lib``, or (None, why not)."""
+    if os.environ.get("WSDRIVER_NO_EXTENSION"):
+        return None, "WSDRIVER_NO_EXTENSION is set"
+    try:
+        from . import _speedups
+    except ImportError as e:
+        return None, "wsdriver._speedups: %s" % e
+    from .events import Event
+
+    def addr(f):
+        return ctypes.cast(f, c_void_p).value
+
+    _speedups.bind(
+        addr(lib.ws_send_into), addr(lib.ws_frame_header), addr(lib.ws_poll_many),
+        addr(lib.ws_feed), Event,
+    )
+    return _speedups, None
+
+
+fast, fast_missing = _load_speedups()

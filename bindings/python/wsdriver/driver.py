@@ -80,6 +80,7 @@ class Driver(Queries):
     _next_token: int
     _dispatching: bool
     _batch: Batch
+    _direct: bool
     _sent: c_size_t
     _sent_ref: Any
     _finalizer: weakref.finalize
@@ -90,8 +91,11 @@ class Driver(Queries):
         raise TypeError("use Driver.server(), Driver.client() or Driver.rack()")
 
     @classmethod
-    def _new(cls, make, opts):
+    def _new(cls, make, opts, server=True):
         self = object.__new__(cls)
+        # A server that does not mask frames its messages with
+        # ws_frame_header (see _speedups.send); others with ws_send_into.
+        self._direct = server and opts.get("masking") is not True and not opts.get("deflate")
         self._h = None
         self._hv = None
         self._sinks = []  # the write listeners, looked up on every send
@@ -154,7 +158,7 @@ class Driver(Queries):
         curl = _cstr(url, "url")
         if protocols is not None:
             opts["protocols"] = protocols
-        return cls._new(lambda o, out: N.ws_driver_new_client(o, curl, out), opts)
+        return cls._new(lambda o, out: N.ws_driver_new_client(o, curl, out), opts, server=False)
 
     @classmethod
     def rack(
@@ -209,7 +213,9 @@ class Driver(Queries):
         curl = _cstr(url, "url")
         if protocols is not None:
             opts["protocols"] = protocols
-        return cls._new(lambda o, out: N.ws_driver_new_extended_client(o, curl, out), opts)
+        return cls._new(
+            lambda o, out: N.ws_driver_new_extended_client(o, curl, out), opts, server=False
+        )
 
     # -- lifetime --------------------------------------------------------
 
@@ -277,8 +283,11 @@ class Driver(Queries):
             hv = self._hv
             if hv is None:
                 return None  # close_handle() stops dispatch
-            if not items and not self._batch.fill(hv):
-                return None
+            if not items:
+                # (A batch of action kinds from a newer library only is empty.)
+                if not self._batch.fill(self._h, hv):
+                    return None
+                continue
             item = items.popleft()
             if item.__class__ is bytes:
                 sinks = self._sinks
@@ -386,7 +395,11 @@ class Driver(Queries):
         hv = self._hv
         if hv is None:
             raise HandleClosedError("the driver's native handle was freed")
-        code = N.ws_feed_fast(hv, data, c_size_t(len(data)))
+        fast = N.fast
+        if fast is not None:
+            code = fast.feed(self._h, data)
+        else:
+            code = N.ws_feed_fast(hv, data, c_size_t(len(data)))
         if code != N.OK:
             _raise(code, "ws_feed", N.ws_last_error(hv.value))
 
@@ -421,7 +434,7 @@ class Driver(Queries):
         """Sends a text message (queued until the connection opens)."""
         if message.__class__ is not str and not isinstance(message, str):
             raise TypeError("text() takes str, not %s" % type(message).__name__)
-        self._send(N.MESSAGE_TEXT, message.encode("utf-8"), "text")
+        self._send(N.MESSAGE_TEXT, message, "text")
 
     def binary(self, message: Any) -> None:
         """Sends a binary message (queued until the connection opens)."""
@@ -435,6 +448,32 @@ class Driver(Queries):
         # its header alone (ws_frame_header) and goes to the sink as two
         # writes, the payload being the caller's own bytes: no copy at all.
         # (Python's per-call costs matter here: every sender's hot path.)
+        fast = N.fast
+        if fast is not None:
+            h = self._h
+            if h is None:
+                raise HandleClosedError("the driver's native handle was freed")
+            # bytes (the frame), None (queued: drain), (header, payload),
+            # or an int: the code of a refusal.
+            out = fast.send(h, data, self._direct)
+            cls = out.__class__
+            if cls is bytes:
+                sinks = self._sinks  # inline: a method call here costs a tenth
+                if sinks:
+                    for fn in sinks:
+                        fn(out)
+                else:
+                    self._out += out
+            elif out is None:
+                self._drain()
+            elif cls is tuple:
+                self._deliver(out[0])
+                self._deliver(out[1])
+            else:
+                self._command(out, what)
+            return
+        if kind == N.MESSAGE_TEXT:
+            data = data.encode("utf-8")
         hv = self._hv
         if hv is None:
             raise HandleClosedError("the driver's native handle was freed")
@@ -585,6 +624,7 @@ class Driver(Queries):
         if deflate is not None and not isinstance(deflate, Deflate):
             raise TypeError("deflate must be a wsdriver.Deflate")
         h = self._handle()
+        self._direct = False  # framing goes through the extension
         settings = deflate._native() if deflate is not None else None
         try:
             code = N.ws_add_deflate(h, settings)
