@@ -13,10 +13,12 @@
 #     close 4000 "bye");
 #   - examples/c/build/client against Python `websockets` and Node `ws` echo
 #     servers, directly and through an HTTP CONNECT proxy with Basic auth;
-#   - the same `websockets` and `ws` client tests against the Python echo
-#     server (examples/python/asyncio_echo_server.py on wsdriver.asyncio),
-#     run from the wheel in target/python-wheel/ (scripts/test-python.sh
-#     builds it; skipped with a failure when it is missing).
+#   - the same `websockets` and `ws` client tests, and Chromium's size
+#     matrix (from the C server's page, tests/interop/chromium_python_server.js),
+#     against the Python echo server (examples/python/asyncio_echo_server.py
+#     on wsdriver.asyncio), run from the wheel in target/python-wheel/
+#     (scripts/test-python.sh builds it; skipped with a failure when it is
+#     missing).
 #
 # Usage: scripts/test-interop.sh
 # Env:
@@ -317,6 +319,8 @@ else
     PYECHO_URL=$(grep -o 'ws://127.0.0.1:[0-9]*/' "$PYECHO_LOG" | head -n 1)
     run_test python-server-websockets 90 "$PY" "$HERE/py_client_test.py" "$PYECHO_URL"
     run_test python-server-node-ws 90 node "$HERE/node_client_test.js" "$PYECHO_URL"
+    run_test python-server-chromium 150 node "$HERE/chromium_python_server.js" \
+      "http://127.0.0.1:$ECHO_PORT/" "$PYECHO_URL" "$OUT"
   else
     fail "Python echo server did not start; its output:"
     cat "$PYECHO_LOG"

@@ -68,8 +68,9 @@ function recordSockets() {
   window.WebSocket = Recorded;
 }
 
-// Runs in the page: the size matrix over a fresh same-origin WebSocket.
-async function matrix({ sizes, stepMs, path }) {
+// Runs in the page: the size matrix over a fresh WebSocket (same origin
+// unless `url` is given).
+async function matrix({ sizes, stepMs, path, url }) {
   const results = [];
   const ok = (name, cond, why, note) => results.push({ name, ok: !!cond, why, note });
   const UNIT = 'aé€😀'; // 1 + 2 + 3 + 4 bytes
@@ -90,7 +91,8 @@ async function matrix({ sizes, stepMs, path }) {
   const timeout = (p, ms, what) =>
     Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: nothing within ${ms / 1000}s`)), ms))]);
 
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`);
+  // Same origin, or `url` (another server: chromium_python_server.js).
+  const ws = new WebSocket(url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`);
   ws.binaryType = 'arraybuffer';
   const queue = [];
   const waiters = [];

@@ -30,9 +30,9 @@ static __typeof__(&ws_feed) feed_fn;
 
 /* Actions per poll() call (the ctypes path takes the same). */
 #define BATCH 64
-#ifndef SPLIT
+/* From this size on, a server's binary message goes out as its header and
+ * the caller's payload object (two writes, no copy: driver.py's _SPLIT). */
 #define SPLIT 16384
-#endif
 /* Frames up to this size are built in the scratch buffer; larger ones are
  * queued by the driver and come out of poll() (a client's, or on an
  * extension): the buffer does not stay that big for good. */

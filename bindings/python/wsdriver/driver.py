@@ -466,9 +466,16 @@ class Driver(Queries):
                     self._out += out
             elif out is None:
                 self._drain()
-            elif cls is tuple:
-                self._deliver(out[0])
-                self._deliver(out[1])
+            elif cls is tuple:  # header, payload
+                head, payload = out
+                sinks = self._sinks
+                if sinks:
+                    for fn in sinks:
+                        fn(head)
+                        fn(payload)
+                else:
+                    self._out += head
+                    self._out += payload
             else:
                 self._command(out, what)
             return
