@@ -442,12 +442,14 @@ class Driver(Queries):
         self._send(N.MESSAGE_BINARY, data, "binary")
 
     def _send(self, kind, data, what):
-        # One native call: ws_send_into frames the message into this
-        # thread's buffer when it can go out at once; else it was queued
-        # (length 0) and is taken as a write action. A large message gets
-        # its header alone (ws_frame_header) and goes to the sink as two
-        # writes, the payload being the caller's own bytes: no copy at all.
-        # (Python's per-call costs matter here: every sender's hot path.)
+        # One native call. With the extension, _speedups.send frames the
+        # message straight into the bytes to write; without it,
+        # ws_send_into frames it into this thread's buffer when it can go
+        # out at once. Else it was queued and is taken as a write action.
+        # A server's large binary message gets its header alone
+        # (ws_frame_header) and goes to the sink as two writes, the payload
+        # being the caller's own bytes: no copy at all. (Python's per-call
+        # costs matter here: every sender's hot path.)
         fast = N.fast
         if fast is not None:
             h = self._h
