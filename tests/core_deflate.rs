@@ -1,24 +1,15 @@
 //! permessage-deflate through whole drivers: negotiation in the handshake,
 //! RSV1 on the wire, bombs, and uncompressed messages from the peer.
 
+mod common;
+
+use common::drain_apart;
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
 use wsdriver::rand::FixedRandom;
-use wsdriver::{Action, Driver, Event, MessageKind, Options, ReadyState};
+use wsdriver::{Driver, Event, MessageKind, Options, ReadyState};
 
 fn deflate(config: DeflateConfig) -> Box<PerMessageDeflate> {
     Box::new(PerMessageDeflate::new(config))
-}
-
-/// Drains a driver: (writes, events).
-fn drain(d: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
-    let (mut writes, mut events) = (Vec::new(), Vec::new());
-    while let Some(a) = d.poll_action() {
-        match a {
-            Action::Write(w) => writes.push(w),
-            Action::Event(e) => events.push(e),
-        }
-    }
-    (writes, events)
 }
 
 /// Client and server with deflate, handshake done. Returns the server's
@@ -38,15 +29,15 @@ fn pair(
     let mut server = Driver::server(opts);
     server.add_extension(deflate(server_cfg)).unwrap();
     client.start().unwrap();
-    let (request, _) = drain(&mut client);
+    let (request, _) = drain_apart(&mut client);
     server.parse(&request.concat());
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert_eq!(events, [Event::Connect]);
     server.start().unwrap();
-    let (response, events) = drain(&mut server);
+    let (response, events) = drain_apart(&mut server);
     assert_eq!(events, [Event::Open]);
     client.parse(&response.concat());
-    let (_, events) = drain(&mut client);
+    let (_, events) = drain_apart(&mut client);
     assert_eq!(events, [Event::Open]);
     (
         client,
@@ -56,11 +47,11 @@ fn pair(
 }
 
 fn pump(from: &mut Driver, to: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
-    let (writes, _) = drain(from);
+    let (writes, _) = drain_apart(from);
     for w in &writes {
         to.parse(w);
     }
-    let (_, events) = drain(to);
+    let (_, events) = drain_apart(to);
     (writes, events)
 }
 
@@ -172,7 +163,7 @@ fn accepts_uncompressed_messages_and_rejects_rsv1_on_continuations() {
     );
     // A masked, uncompressed text frame "hi" (RSV1 clear).
     server.parse(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']);
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert_eq!(
         events,
         [Event::Message {
@@ -182,7 +173,7 @@ fn accepts_uncompressed_messages_and_rejects_rsv1_on_continuations() {
     );
     // RSV1 on a continuation frame is a protocol error.
     server.parse(&[0x01, 0x81, 0, 0, 0, 0, b'a', 0xC0, 0x81, 0, 0, 0, 0, b'b']);
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert!(
         matches!(&events[0], Event::Error(e) if e.message.starts_with("One or more reserved bits are on: reserved1 = 1"))
     );
@@ -196,12 +187,12 @@ fn declined_when_not_registered_and_rsv1_rejected() {
           Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
           Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
     );
-    drain(&mut server);
+    drain_apart(&mut server);
     server.start().unwrap();
-    let (response, _) = drain(&mut server);
+    let (response, _) = drain_apart(&mut server);
     assert!(!String::from_utf8_lossy(&response[0]).contains("Extensions"));
     server.parse(&[0xC1, 0x80, 0, 0, 0, 0]);
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert_eq!(&writes[0][..4], &[0x88, 0x4F, 0x03, 0xEA]);
     assert!(matches!(&events[0], Event::Error(e) if e.close_code() == 1002));
 }
@@ -215,7 +206,7 @@ fn client_fails_handshake_on_unoffered_extension() {
     )
     .unwrap();
     client.start().unwrap();
-    drain(&mut client);
+    drain_apart(&mut client);
     let accept = wsdriver::accept_key("AQEBAQEBAQEBAQEBAQEBAQ==");
     client.parse(
         format!(
@@ -224,7 +215,7 @@ fn client_fails_handshake_on_unoffered_extension() {
         )
         .as_bytes(),
     );
-    let (_, events) = drain(&mut client);
+    let (_, events) = drain_apart(&mut client);
     let msg = "Error during WebSocket handshake: Server sent an extension response for unknown extension \"permessage-deflate\"";
     assert!(
         matches!(&events[0], Event::Error(e) if e.message == msg),

@@ -140,16 +140,13 @@ fn client_masks_every_frame_with_random_key() {
 
 #[test]
 fn client_masking_can_be_forced_off() {
-    let mut c = client_opts(
+    let mut c = open_client_opts(
         "ws://example.com/",
         Options {
             masking: Some(false),
             ..Options::default()
         },
     );
-    c.start().unwrap();
-    drain(&mut c);
-    run(&mut c, &[&client_response("")]);
     c.text("x").unwrap();
     assert_eq!(drain(&mut c), vec![w(b"\x81\x01x")]);
 }
@@ -186,13 +183,7 @@ fn client_fails_with_1002_on_a_masked_frame() {
         require_masking: Some(false),
         ..Options::default()
     };
-    let make = || {
-        let mut c = client_opts("ws://example.com/", o.clone());
-        c.start().unwrap();
-        drain(&mut c);
-        run(&mut c, &[&client_response("")]);
-        c
-    };
+    let make = || open_client_opts("ws://example.com/", o.clone());
     let a = feed_all_ways(&make, &cat(&[&unmasked(1, b"a"), &masked(1, b"b")]));
     assert_eq!(
         events(&a),
@@ -248,13 +239,7 @@ fn require_masking_is_configurable() {
         require_masking: Some(true),
         ..Options::default()
     };
-    let make = || {
-        let mut c = client_opts("ws://example.com/", o.clone());
-        c.start().unwrap();
-        drain(&mut c);
-        run(&mut c, &[&client_response("")]);
-        c
-    };
+    let make = || open_client_opts("ws://example.com/", o.clone());
     let a = feed_all_ways(&make, &unmasked(1, b"hi"));
     assert_eq!(
         events(&a)[0],

@@ -3,58 +3,18 @@
 //! close, an error or a ping ahead of the host's reaction to earlier
 //! messages. No I/O and no threads, so these run under Miri.
 
+mod common;
+// The recording callbacks are not used here; the fixtures are.
+#[allow(dead_code, unused_imports)]
+#[path = "ffi/harness.rs"]
+mod harness;
+
 use std::ptr::{null, null_mut};
 
 use wsdriver::ffi::*;
 
-const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\n\
-Upgrade: websocket\r\nConnection: Upgrade\r\n\
-Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
-/// A client frame: masked with a fixed key.
-fn masked(op: u8, payload: &[u8]) -> Vec<u8> {
-    let key = [1u8, 2, 3, 4];
-    let mut f = vec![0x80 | op];
-    let len = payload.len();
-    if len < 126 {
-        f.push(0x80 | u8::try_from(len).unwrap());
-    } else {
-        f.push(0x80 | 126);
-        f.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-    }
-    f.extend_from_slice(&key);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    f
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Ev {
-    Write(Vec<u8>),
-    Connect,
-    Open,
-    Message(u32, Vec<u8>),
-    Ping(Vec<u8>),
-    Pong(Vec<u8>),
-    Close(u32, Vec<u8>),
-    Error(u32),
-}
-
-fn ev_of(a: &ws_action) -> Ev {
-    assert!(!a.data.is_null());
-    // SAFETY: the driver lends `len` bytes at `data` until the next call.
-    let data = unsafe { std::slice::from_raw_parts(a.data, a.len) }.to_vec();
-    match a.kind {
-        WS_ACTION_WRITE => Ev::Write(data),
-        WS_ACTION_CONNECT => Ev::Connect,
-        WS_ACTION_OPEN => Ev::Open,
-        WS_ACTION_MESSAGE => Ev::Message(a.message_kind, data),
-        WS_ACTION_PING => Ev::Ping(data),
-        WS_ACTION_PONG => Ev::Pong(data),
-        WS_ACTION_CLOSE => Ev::Close(a.code, data),
-        WS_ACTION_ERROR => Ev::Error(a.code),
-        k => panic!("unknown action kind {k}"),
-    }
-}
+use common::{masked, request};
+use harness::{Ev, ev_of, poll_all};
 
 fn server() -> *mut ws_driver {
     let mut drv = null_mut();
@@ -96,17 +56,8 @@ fn batches(drv: *mut ws_driver, cap: usize) -> Vec<Vec<Ev>> {
     }
 }
 
-fn poll_all(drv: *mut ws_driver) -> Vec<Ev> {
-    let mut out = Vec::new();
-    let mut a = ws_action::empty();
-    while ws_poll(drv, &mut a) == ws_result::Ok {
-        out.push(ev_of(&a));
-    }
-    out
-}
-
 fn mixed_input() -> Vec<u8> {
-    let mut input = REQUEST.to_vec();
+    let mut input = request("");
     for i in 0..40u8 {
         input.extend(masked(2, &[i; 3]));
     }
@@ -142,7 +93,7 @@ fn batches_give_the_same_actions_in_the_same_order_as_ws_poll() {
 #[test]
 fn a_batch_holds_many_small_messages() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     assert_eq!(batch(drv, 8).len(), 3, "connect, response, open");
     let mut input = Vec::new();
     for i in 0..100u8 {
@@ -162,7 +113,7 @@ fn a_batch_holds_many_small_messages() {
 #[test]
 fn large_messages_are_lent_without_copying_and_end_the_batch_when_the_buffers_are_out() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     batches(drv, 8);
     let mut input = Vec::new();
     for i in 0..6u8 {
@@ -182,7 +133,7 @@ fn large_messages_are_lent_without_copying_and_end_the_batch_when_the_buffers_ar
 #[test]
 fn a_batch_stops_before_a_close_so_replies_to_earlier_messages_go_first() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     batches(drv, 8);
     let mut input = masked(2, b"one");
     input.extend(masked(2, b"two"));
@@ -206,7 +157,7 @@ fn a_batch_stops_before_a_close_so_replies_to_earlier_messages_go_first() {
             Ev::Write(vec![0x82, 3, b'o', b'n', b'e']),
             Ev::Write(vec![0x82, 3, b't', b'w', b'o']),
             Ev::Write(vec![0x88, 2, 0x03, 0xe8]),
-            Ev::Close(1000, Vec::new()),
+            Ev::Close(1000, String::new()),
         ]
     );
     ws_driver_free(drv);
@@ -215,7 +166,7 @@ fn a_batch_stops_before_a_close_so_replies_to_earlier_messages_go_first() {
 #[test]
 fn a_batch_stops_before_a_frame_that_fails_and_before_a_ping() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     batches(drv, 8);
     let mut input = masked(1, b"ok");
     input.extend(masked(9, b"p"));
@@ -235,14 +186,17 @@ fn a_batch_stops_before_a_frame_that_fails_and_before_a_ping() {
     assert_eq!(ws_text(drv, c"re".as_ptr(), 2), ws_result::Ok);
     let third = batches(drv, 64).concat();
     assert_eq!(third[0], Ev::Write(vec![0x81, 2, b'r', b'e']));
-    assert!(third.contains(&Ev::Error(1007)), "{third:?}");
+    assert!(
+        third.iter().any(|e| matches!(e, Ev::Error(1007, _))),
+        "{third:?}"
+    );
     ws_driver_free(drv);
 }
 
 #[test]
 fn ws_poll_many_checks_its_arguments() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     let mut out = [ws_action::empty(); 4];
     let mut n = 0;
     assert_eq!(
@@ -274,7 +228,7 @@ fn ws_poll_many_checks_its_arguments() {
 #[test]
 fn an_older_shorter_ws_action_is_written_at_its_own_stride() {
     let drv = server();
-    feed(drv, REQUEST);
+    feed(drv, &request(""));
     let short = std::mem::offset_of!(ws_action, token);
     let mut raw = vec![0xAAu8; short * 3 + 8];
     raw[..4].copy_from_slice(&u32::try_from(short).unwrap().to_ne_bytes());

@@ -2,42 +2,18 @@
 //! core's rules (tests/core_direct.rs) translated to results, and the
 //! driver's own output (`ws_take_output`) counted as waiting output.
 
+mod common;
+
 use std::ptr::{null, null_mut};
 
 use wsdriver::ffi::*;
 
-const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\n\
-Upgrade: websocket\r\nConnection: Upgrade\r\n\
-Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
-/// An open server without callbacks whose handshake output was taken.
-fn open_server() -> *mut ws_driver {
-    let mut drv = null_mut();
-    assert_eq!(ws_driver_new_server(null(), &mut drv), ws_result::Ok);
-    assert_eq!(ws_start(drv), ws_result::Ok);
-    assert_eq!(
-        ws_parse(drv, REQUEST.as_ptr(), REQUEST.len()),
-        ws_result::Ok
-    );
-    take_output(drv);
-    assert_eq!(ws_state(drv), WS_STATE_OPEN);
-    drv
-}
-
-fn take_output(drv: *mut ws_driver) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0u8; 4096];
-    let mut n = 0;
-    while ws_take_output(drv, buf.as_mut_ptr(), buf.len(), &mut n) == ws_result::Ok {
-        all.extend_from_slice(&buf[..n]);
-    }
-    all
-}
+use common::c_api::{open_c_server, take_output};
 
 #[test]
 fn a_framed_message_is_what_ws_binary_would_send() {
-    let a = open_server();
-    let b = open_server();
+    let a = open_c_server();
+    let b = open_c_server();
     let data = vec![7u8; 300];
     assert_eq!(ws_binary(a, data.as_ptr(), data.len()), ws_result::Ok);
     let want = take_output(a);
@@ -63,7 +39,7 @@ fn a_framed_message_is_what_ws_binary_would_send() {
 
 #[test]
 fn results_say_why_a_frame_was_refused() {
-    let d = open_server();
+    let d = open_c_server();
     let mut buf = [0u8; 8];
     let mut n = 0;
     let hello = b"hello!!";
@@ -157,7 +133,7 @@ fn results_say_why_a_frame_was_refused() {
 /// instead of framing ahead of it.
 #[test]
 fn ws_send_into_does_not_jump_output_waiting_to_be_taken() {
-    let d = open_server();
+    let d = open_c_server();
     assert_eq!(ws_text(d, c"one".as_ptr(), 3), ws_result::Ok);
     let mut buf = [0u8; 64];
     let mut n = 99;

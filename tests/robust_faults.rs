@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::c_api::open_c_server;
 use common::*;
 use std::ffi::{c_char, c_int, c_void};
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
@@ -335,28 +336,13 @@ fn close_codes_we_may_not_send_are_refused() {
 
 /// ws_close on an open C server, for `code`.
 fn c_close_result(code: u16) -> ws_result {
-    let d = c_server();
+    let d = open_c_server();
     let r = ws_close(d, code as u32, std::ptr::null(), 0);
     ws_driver_free(d);
     r
 }
 
 // ---- failing write callbacks ----------------------------------------------------------
-
-fn c_server() -> *mut ws_driver {
-    let mut d = std::ptr::null_mut();
-    assert_eq!(
-        ws_driver_new_server(std::ptr::null(), &mut d),
-        ws_result::Ok
-    );
-    let req = request("");
-    assert_eq!(ws_parse(d, req.as_ptr(), req.len()), ws_result::Ok);
-    assert_eq!(ws_start(d), ws_result::Ok);
-    let mut buf = [0u8; 512];
-    let mut n = 0;
-    while ws_take_output(d, buf.as_mut_ptr(), buf.len(), &mut n) == ws_result::Ok {}
-    d
-}
 
 #[derive(Default)]
 struct Log {
@@ -523,7 +509,7 @@ fn failing_write_callback_on_a_command() {
         fail_always: true,
         ..Log::default()
     });
-    let d = c_server();
+    let d = open_c_server();
     let user = &mut *l as *mut Log as *mut c_void;
     ws_on_write(d, Some(on_write), user);
     let r1 = ws_text(d, c"one".as_ptr(), 3);

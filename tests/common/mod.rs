@@ -4,6 +4,8 @@
 //! points, frame builders, and an in-memory client↔server pair.
 #![allow(dead_code)]
 
+pub mod c_api;
+
 use wsdriver::rand::FixedRandom;
 use wsdriver::{Action, Driver, Error, ErrorKind, Event, MessageKind, Options};
 
@@ -212,7 +214,12 @@ pub fn open_server(opts: Options) -> Driver {
 
 /// An open client (handshake done) with fixed randomness.
 pub fn open_client(url: &str) -> Driver {
-    let mut d = client(url);
+    open_client_opts(url, Options::default())
+}
+
+/// The same with options.
+pub fn open_client_opts(url: &str, opts: Options) -> Driver {
+    let mut d = client_opts(url, opts);
     d.start().unwrap();
     let a = drain(&mut d);
     assert_eq!(a.len(), 1);
@@ -239,6 +246,12 @@ pub fn no_reaction(_: &mut Driver, _: &Event) {}
 /// Drains every pending action (without reacting).
 pub fn drain(d: &mut Driver) -> Vec<Action> {
     std::iter::from_fn(|| d.poll_action()).collect()
+}
+
+/// Drains every pending action into its writes and its events, each in order.
+pub fn drain_apart(d: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
+    let a = drain(d);
+    (writes(&a), events(&a))
 }
 
 fn drain_into(d: &mut Driver, out: &mut Vec<Action>, react: React<'_>) {

@@ -4,7 +4,8 @@
 
 use wsdriver::{Driver, Event, Options};
 
-use crate::{Fields, chromium_request, deflate, drain, get, refused, replaced, status, without};
+use crate::common::drain_apart;
+use crate::{Fields, chromium_request, deflate, get, refused, replaced, status, without};
 
 #[test]
 fn client_request_has_pseudo_headers_and_no_key_or_upgrade() {
@@ -187,7 +188,7 @@ fn client_fails_on_a_refusal_or_a_bad_answer() {
         assert!(!client.receive_response(&answer), "not started yet");
         client.start().unwrap();
         assert!(!client.receive_response(&answer));
-        let (writes, events) = drain(&mut client);
+        let (writes, events) = drain_apart(&mut client);
         assert!(writes.is_empty());
         let [
             Event::Error(e),
@@ -210,7 +211,7 @@ fn client_fails_on_a_refusal_or_a_bad_answer() {
 fn other_modes_have_no_handshake_fields() {
     let mut server = Driver::server(Options::default());
     server.parse(&crate::common::request(""));
-    drain(&mut server);
+    drain_apart(&mut server);
     server.start().unwrap();
     assert!(!server.is_extended_connect());
     assert_eq!(server.handshake_fields(), None);
@@ -235,7 +236,7 @@ fn reject_answers_with_fields_and_the_body_as_data() {
             ("content-length".to_owned(), "7".to_owned()),
         ]
     );
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert_eq!(
         writes,
         [b"go away".to_vec()],

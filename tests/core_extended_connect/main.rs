@@ -9,8 +9,9 @@ mod common;
 mod handshake;
 mod stream;
 
+use common::drain_apart;
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
-use wsdriver::{Action, Driver, ErrorKind, Event, Options, ReadyState};
+use wsdriver::{Driver, ErrorKind, Event, Options, ReadyState};
 
 type Fields = Vec<(String, String)>;
 
@@ -61,17 +62,6 @@ fn replaced(fields: &Fields, name: &str, value: &str) -> Fields {
         .collect()
 }
 
-fn drain(d: &mut Driver) -> (Vec<Vec<u8>>, Vec<Event>) {
-    let (mut writes, mut events) = (Vec::new(), Vec::new());
-    while let Some(a) = d.poll_action() {
-        match a {
-            Action::Write(w) => writes.push(w),
-            Action::Event(e) => events.push(e),
-        }
-    }
-    (writes, events)
-}
-
 fn deflate() -> Box<PerMessageDeflate> {
     Box::new(PerMessageDeflate::new(DeflateConfig::default()))
 }
@@ -94,7 +84,7 @@ fn refused(fields: Fields) -> (Fields, String) {
     let mut server = Driver::extended_connect_server(fields, Options::default());
     assert!(server.start().is_err());
     let answer = server.handshake_fields().expect("answered").to_vec();
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert!(writes.is_empty(), "no HTTP/1.1 bytes: {writes:?}");
     let [Event::Error(e), Event::Close { code, .. }] = events.as_slice() else {
         panic!("{events:?}");

@@ -5,8 +5,8 @@ use wsdriver::frame::opcode;
 use wsdriver::rand::FixedRandom;
 use wsdriver::{Driver, ErrorKind, Event, MessageKind, Options};
 
-use crate::common::{cat, masked, unmasked};
-use crate::{Fields, chromium_request, deflate, drain, get, status};
+use crate::common::{cat, drain_apart, masked, unmasked};
+use crate::{Fields, chromium_request, deflate, get, status};
 
 #[test]
 fn server_answers_200_as_fields_and_frames_the_stream_data() {
@@ -23,13 +23,13 @@ fn server_answers_200_as_fields_and_frames_the_stream_data() {
         server.handshake_fields().unwrap(),
         [(":status".to_owned(), "200".to_owned())]
     );
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert!(writes.is_empty());
     assert_eq!(events, [Event::Open]);
     assert_eq!(server.version(), Some("hybi-13"));
 
     server.parse(&masked(opcode::TEXT, b"over h2"));
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert_eq!(
         events,
         [Event::Message {
@@ -38,7 +38,7 @@ fn server_answers_200_as_fields_and_frames_the_stream_data() {
         }]
     );
     server.text("back").unwrap();
-    let (writes, _) = drain(&mut server);
+    let (writes, _) = drain_apart(&mut server);
     assert_eq!(writes.concat(), unmasked(opcode::TEXT, b"back"));
 }
 
@@ -54,7 +54,7 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
         .unwrap();
     client.start().unwrap();
     let request = client.handshake_fields().unwrap().to_vec();
-    let (writes, events) = drain(&mut client);
+    let (writes, events) = drain_apart(&mut client);
     assert!(
         writes.is_empty() && events.is_empty(),
         "the request is data"
@@ -69,21 +69,21 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
         get(&answer, "sec-websocket-extensions"),
         Some("permessage-deflate")
     );
-    assert_eq!(drain(&mut server).1, [Event::Open]);
+    assert_eq!(drain_apart(&mut server).1, [Event::Open]);
 
     assert!(client.receive_response(&answer));
-    assert_eq!(drain(&mut client).1, [Event::Open]);
+    assert_eq!(drain_apart(&mut client).1, [Event::Open]);
     assert_eq!(client.status(), Some(200));
 
     let big = "compressible ".repeat(1000);
     client.text(&big).unwrap();
-    let (writes, _) = drain(&mut client);
+    let (writes, _) = drain_apart(&mut client);
     let wire = writes.concat();
     assert_eq!(wire[0] & 0x40, 0x40, "RSV1: compressed");
     assert_eq!(wire[1] & 0x80, 0x80, "the client masks");
     assert!(wire.len() < big.len() / 10);
     server.parse(&wire);
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert_eq!(
         events,
         [Event::Message {
@@ -93,12 +93,12 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
     );
 
     server.binary(&[0u8; 4096]).unwrap();
-    let (writes, _) = drain(&mut server);
+    let (writes, _) = drain_apart(&mut server);
     let wire = writes.concat();
     assert_eq!(wire[0] & 0x40, 0x40);
     assert_eq!(wire[1] & 0x80, 0, "the server does not mask");
     client.parse(&wire);
-    let (_, events) = drain(&mut client);
+    let (_, events) = drain_apart(&mut client);
     assert_eq!(
         events,
         [Event::Message {
@@ -109,9 +109,9 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
 
     // The closing handshake is the same as over TCP.
     client.close(Some(4000), "bye").unwrap();
-    let (writes, _) = drain(&mut client);
+    let (writes, _) = drain_apart(&mut client);
     server.parse(&writes.concat());
-    let (echo, events) = drain(&mut server);
+    let (echo, events) = drain_apart(&mut server);
     assert_eq!(
         events,
         [Event::Close {
@@ -120,7 +120,7 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
         }]
     );
     client.parse(&echo.concat());
-    let (_, events) = drain(&mut client);
+    let (_, events) = drain_apart(&mut client);
     assert_eq!(
         events,
         [Event::Close {
@@ -134,9 +134,9 @@ fn client_and_server_talk_over_one_stream_with_permessage_deflate() {
 fn server_requires_masked_frames_and_enforces_max_length() {
     let mut server = Driver::extended_connect_server(chromium_request(&[]), Options::default());
     server.start().unwrap();
-    drain(&mut server);
+    drain_apart(&mut server);
     server.parse(&unmasked(opcode::TEXT, b"hi"));
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert!(matches!(&events[0], Event::Error(e) if e.kind == ErrorKind::Unacceptable));
     let close = writes.concat();
     assert_eq!(close[0], 0x88, "a close frame on the stream");
@@ -148,9 +148,9 @@ fn server_requires_masked_frames_and_enforces_max_length() {
     };
     let mut server = Driver::extended_connect_server(chromium_request(&[]), opts);
     server.start().unwrap();
-    drain(&mut server);
+    drain_apart(&mut server);
     server.parse(&masked(opcode::BINARY, &[0; 11]));
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     assert!(matches!(&events[0], Event::Error(e) if e.kind == ErrorKind::TooLarge));
     assert!(matches!(
         events[1],
@@ -168,9 +168,12 @@ fn data_received_before_the_answer_is_the_first_frames() {
         &masked(opcode::TEXT, b"early"),
         &masked(opcode::TEXT, b"bird"),
     ]));
-    assert!(drain(&mut server).1.is_empty(), "nothing before start");
+    assert!(
+        drain_apart(&mut server).1.is_empty(),
+        "nothing before start"
+    );
     server.start().unwrap();
-    let (_, events) = drain(&mut server);
+    let (_, events) = drain_apart(&mut server);
     let texts: Vec<&[u8]> = events
         .iter()
         .filter_map(|e| match e {
@@ -188,9 +191,9 @@ fn client_messages_sent_before_the_response_go_out_after_it() {
         Driver::extended_connect_client("wss://example.com/", Options::default()).unwrap();
     client.text("queued").unwrap();
     client.start().unwrap();
-    assert!(drain(&mut client).0.is_empty());
+    assert!(drain_apart(&mut client).0.is_empty());
     assert!(client.receive_response([(":status", "200")]));
-    let (writes, events) = drain(&mut client);
+    let (writes, events) = drain_apart(&mut client);
     assert_eq!(events, [Event::Open]);
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0][0], 0x81);
@@ -202,7 +205,7 @@ fn client_stream_data_before_the_response_fails() {
         Driver::extended_connect_client("wss://example.com/", Options::default()).unwrap();
     client.start().unwrap();
     client.parse(&unmasked(opcode::TEXT, b"too soon"));
-    let (_, events) = drain(&mut client);
+    let (_, events) = drain_apart(&mut client);
     assert!(matches!(&events[0], Event::Error(e) if e.message.ends_with("before the response")));
 }
 
@@ -243,9 +246,9 @@ fn http3_extended_connect_as_in_rfc_9220() {
         server.url().as_deref(),
         Some("wss://server.example.com/chat")
     );
-    drain(&mut server);
+    drain_apart(&mut server);
     server.parse(&masked(opcode::PING, b"h3"));
-    let (writes, events) = drain(&mut server);
+    let (writes, events) = drain_apart(&mut server);
     assert_eq!(events, [Event::Ping(b"h3".to_vec())]);
     assert_eq!(writes.concat(), unmasked(opcode::PONG, b"h3"));
 }

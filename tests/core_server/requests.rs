@@ -1,10 +1,18 @@
 //! A server fed raw bytes: the request head, its limits and errors, and what
 //! follows it.
 
-use wsdriver::{Driver, Headers, Options, ReadyState, Request, is_websocket};
+use wsdriver::{Action, Driver, Headers, Options, ReadyState, Request, is_websocket};
 
 use crate::common::*;
 use crate::server;
+
+/// What a server reports for a request head it cannot parse.
+fn invalid_request() -> Vec<Action> {
+    vec![
+        perr("Invalid HTTP request"),
+        close(1002, "Invalid HTTP request"),
+    ]
+}
 
 #[test]
 fn connect_only_when_request_head_is_complete() {
@@ -97,20 +105,14 @@ fn head_size_limit() {
     let o = opts.clone();
     assert_eq!(
         feed_all_ways_with(&|| Driver::server(o.clone()), &big, &no_reaction),
-        vec![
-            perr("Invalid HTTP request"),
-            close(1002, "Invalid HTTP request")
-        ]
+        invalid_request()
     );
     // An endless head without a blank line fails at the limit, too.
     let endless = vec![b'a'; 500];
     let o = opts.clone();
     assert_eq!(
         feed_all_ways_with(&|| Driver::server(o.clone()), &endless, &no_reaction),
-        vec![
-            perr("Invalid HTTP request"),
-            close(1002, "Invalid HTTP request")
-        ]
+        invalid_request()
     );
     // Default limit is the gem's 32 KiB.
     assert_eq!(Options::default().max_head_size, 32 * 1024);
@@ -132,10 +134,7 @@ fn header_count_limit() {
     let o = opts.clone();
     assert_eq!(
         feed_all_ways_with(&|| Driver::server(o.clone()), too_many, &no_reaction),
-        vec![
-            perr("Invalid HTTP request"),
-            close(1002, "Invalid HTTP request")
-        ]
+        invalid_request()
     );
 }
 
@@ -147,15 +146,7 @@ fn malformed_request_is_an_error_without_output() {
         b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
     ] {
         let a = feed_all_ways_with(&server, bad, &no_reaction);
-        assert_eq!(
-            a,
-            vec![
-                perr("Invalid HTTP request"),
-                close(1002, "Invalid HTTP request")
-            ],
-            "{:?}",
-            String::from_utf8_lossy(bad)
-        );
+        assert_eq!(a, invalid_request(), "{:?}", String::from_utf8_lossy(bad));
     }
     // Later input is ignored.
     let mut d = server();
@@ -169,10 +160,7 @@ fn malformed_request_is_an_error_without_output() {
 /// waits gets its error at once.
 #[test]
 fn a_bad_request_line_or_header_line_fails_at_once() {
-    let failed = vec![
-        perr("Invalid HTTP request"),
-        close(1002, "Invalid HTTP request"),
-    ];
+    let failed = invalid_request();
     for bad in [
         &b"7\n"[..],
         b"GET / HTTP/1.1 x\r\n",
@@ -231,15 +219,7 @@ fn bytes_that_cannot_start_a_request_fail_at_once() {
         b"\x00",
     ] {
         let a = feed_all_ways_with(&server, bad, &no_reaction);
-        assert_eq!(
-            a,
-            vec![
-                perr("Invalid HTTP request"),
-                close(1002, "Invalid HTTP request")
-            ],
-            "{:?}",
-            String::from_utf8_lossy(bad)
-        );
+        assert_eq!(a, invalid_request(), "{:?}", String::from_utf8_lossy(bad));
     }
 }
 

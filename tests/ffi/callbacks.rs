@@ -39,9 +39,9 @@ fn server_handshake_then_echo_from_on_message() {
         [
             Ev::Open,
             Ev::Message(WS_MESSAGE_TEXT, b"hello".to_vec()),
-            Ev::Write(plain(1, b"hello")),
+            Ev::Write(unmasked(1, b"hello")),
             Ev::Message(WS_MESSAGE_BINARY, vec![0, 1, 2]),
-            Ev::Write(plain(2, &[0, 1, 2])),
+            Ev::Write(unmasked(2, &[0, 1, 2])),
         ]
     );
     assert_eq!(log[0], Ev::Connect);
@@ -94,7 +94,7 @@ fn close_from_on_open() {
     assert_eq!(r.inner, vec![ws_result::Ok, ws_result::Ok]);
     let mut close = vec![0x0f, 0xa0];
     close.extend_from_slice(b"bye");
-    assert_eq!(r.log[2..], [Ev::Open, Ev::Write(plain(8, &close))]);
+    assert_eq!(r.log[2..], [Ev::Open, Ev::Write(unmasked(8, &close))]);
     // The peer answers: the close event arrives with its code.
     assert_eq!(h.parse(&masked(8, &close)), ws_result::Ok);
     assert_eq!(h.rec().log.last(), Some(&Ev::Close(4000, "bye".into())));
@@ -113,13 +113,13 @@ fn ping_from_on_pong_and_pong_reply_callbacks() {
         ws_ping(h.drv, b"abc".as_ptr(), 3, Some(pong_reply_rec), h.user()),
         ws_result::Ok
     );
-    assert_eq!(h.rec().log, [Ev::Write(plain(9, b"abc"))]);
+    assert_eq!(h.rec().log, [Ev::Write(unmasked(9, b"abc"))]);
     h.rec().log.clear();
     // Unrelated pong: no reply callback, but the pong callback pings again.
     assert_eq!(h.parse(&masked(10, b"zzz")), ws_result::Ok);
     assert_eq!(
         h.rec().log,
-        [Ev::Pong(b"zzz".to_vec()), Ev::Write(plain(9, b"again"))]
+        [Ev::Pong(b"zzz".to_vec()), Ev::Write(unmasked(9, b"again"))]
     );
     h.rec().log.clear();
     assert_eq!(h.parse(&masked(10, b"abc")), ws_result::Ok);
@@ -138,7 +138,7 @@ fn ping_from_on_pong_and_pong_reply_callbacks() {
     assert_eq!(h.parse(&masked(9, b"hi")), ws_result::Ok);
     assert_eq!(
         h.rec().log,
-        [Ev::Write(plain(10, b"hi")), Ev::Ping(b"hi".to_vec())]
+        [Ev::Write(unmasked(10, b"hi")), Ev::Ping(b"hi".to_vec())]
     );
     // A reply callback with a non-pointer user value.
     assert_eq!(
@@ -230,7 +230,7 @@ fn callback_stop_then_poll_resumes() {
     assert_eq!(h.parse(&input), ws_result::CallbackStopped);
     assert_eq!(
         poll_all(h.drv),
-        [Ev::Write(plain(10, b"p")), Ev::Ping(b"p".to_vec())]
+        [Ev::Write(unmasked(10, b"p")), Ev::Ping(b"p".to_vec())]
     );
 }
 

@@ -195,7 +195,7 @@ Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
 fn protocol_error_reaches_on_error_then_on_close() {
     let h = open_server(Rec::default());
     // Unmasked client frame: servers require masking.
-    assert_eq!(h.parse(&plain(1, b"x")), ws_result::Ok);
+    assert_eq!(h.parse(&unmasked(1, b"x")), ws_result::Ok);
     let log = h.rec().log.clone();
     assert!(matches!(&log[0], Ev::Write(w) if w[0] == 0x88), "{log:?}");
     assert!(

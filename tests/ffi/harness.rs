@@ -1,6 +1,6 @@
-//! Fixtures shared by the C API tests: the request, frame builders, and a driver
-//! whose recording callbacks log everything it reports (`Ev`), comparable with
-//! what `ws_poll` hands out.
+//! Fixtures shared by the C API tests: the request, frame builders (from
+//! tests/common), and a driver whose recording callbacks log everything it
+//! reports (`Ev`), comparable with what `ws_poll` hands out.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
@@ -12,30 +12,7 @@ Upgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
 Sec-WebSocket-Protocol: chat, superchat\r\nX-Custom: one\r\n\r\n";
 
-pub const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/// A client frame: masked with a fixed key.
-pub fn masked(op: u8, payload: &[u8]) -> Vec<u8> {
-    let key = [1u8, 2, 3, 4];
-    let mut f = vec![0x80 | op];
-    let len = payload.len();
-    if len < 126 {
-        f.push(0x80 | u8::try_from(len).unwrap());
-    } else {
-        f.push(0x80 | 126);
-        f.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-    }
-    f.extend_from_slice(&key);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    f
-}
-
-/// A server frame: unmasked, short.
-pub fn plain(op: u8, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x80 | op, u8::try_from(payload.len()).unwrap()];
-    f.extend_from_slice(payload);
-    f
-}
+pub use crate::common::{KEY, masked, unmasked};
 
 pub fn cs(s: &CStr) -> *const c_char {
     s.as_ptr()

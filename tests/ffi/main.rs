@@ -2,6 +2,8 @@
 //! callbacks with user pointers, reentrant calls from inside callbacks.
 //! No I/O and no threads, so these run under Miri.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 mod callbacks;

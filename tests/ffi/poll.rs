@@ -65,7 +65,7 @@ fn pull_style_ping_tokens() {
         ws_result::InvalidArgument
     );
     assert_eq!(ws_ping_token(drv, b"t".as_ptr(), 1, 42), ws_result::Ok);
-    assert_eq!(poll_all(drv), [Ev::Write(plain(9, b"t"))]);
+    assert_eq!(poll_all(drv), [Ev::Write(unmasked(9, b"t"))]);
     let pong = masked(10, b"t");
     assert_eq!(ws_feed(drv, pong.as_ptr(), pong.len()), ws_result::Ok);
     assert_eq!(
@@ -93,7 +93,7 @@ fn poll_queued_takes_command_output_without_parsing_stored_input() {
     assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Empty);
     assert_eq!(ws_text(drv, c"sent".as_ptr(), 4), ws_result::Ok);
     assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Ok);
-    assert_eq!(ev_of(&a), Ev::Write(plain(1, b"sent")));
+    assert_eq!(ev_of(&a), Ev::Write(unmasked(1, b"sent")));
     assert_eq!(ws_poll_queued(drv, &mut a), ws_result::Empty);
     assert_eq!(
         poll_all(drv),
@@ -142,7 +142,7 @@ fn take_output_and_buffered_amount() {
         ws_take_output(drv, big.as_mut_ptr(), 64, &mut n),
         ws_result::Ok
     );
-    assert_eq!(big[..n], plain(1, b"hey"));
+    assert_eq!(big[..n], unmasked(1, b"hey"));
     ws_driver_free(drv);
 }
 
@@ -150,7 +150,7 @@ fn take_output_and_buffered_amount() {
 fn commands_deliver_at_once_with_callbacks() {
     let h = open_server(Rec::default());
     assert_eq!(ws_text(h.drv, cs(c"now"), 3), ws_result::Ok);
-    assert_eq!(h.rec().log, [Ev::Write(plain(1, b"now"))]);
+    assert_eq!(h.rec().log, [Ev::Write(unmasked(1, b"now"))]);
     assert_eq!(ws_buffered_amount(h.drv), 0);
 }
 

@@ -2,8 +2,9 @@
 //! buffered output a host uses for backpressure (Rust and C API).
 
 use wsdriver::ffi::*;
-use wsdriver::{Action, CommandError, Driver, Event, Options};
+use wsdriver::{Action, CommandError, Event, Options};
 
+use crate::common::c_api::{open_c_server, take_output};
 use crate::common::*;
 use crate::opts;
 
@@ -60,7 +61,7 @@ fn max_queued_in_the_c_api() {
 
 #[test]
 fn max_pending_pings() {
-    let mut d = open_client_opts(opts(|o| o.max_pending_pings = 2));
+    let mut d = open_client_opts("ws://example.com/", opts(|o| o.max_pending_pings = 2));
     d.ping_with_token(b"a", 1).unwrap();
     d.ping_with_token(b"b", 2).unwrap();
     assert_eq!(
@@ -79,14 +80,6 @@ fn max_pending_pings() {
     );
     d.ping_with_token(b"c", 3).unwrap();
     assert!(d.ping_with_token(b"e", 4).is_err());
-}
-
-fn open_client_opts(o: Options) -> Driver {
-    let mut d = client_opts("ws://example.com/", o);
-    d.start().unwrap();
-    drain(&mut d);
-    assert_eq!(run(&mut d, &[&client_response("")]), vec![open()]);
-    d
 }
 
 #[test]
@@ -144,36 +137,9 @@ fn buffered_amount_tracks_unsent_output() {
     assert_eq!(d.buffered_amount(), 7);
 }
 
-fn c_server() -> *mut ws_driver {
-    let mut d = std::ptr::null_mut();
-    assert_eq!(
-        ws_driver_new_server(std::ptr::null(), &mut d),
-        ws_result::Ok
-    );
-    let req = request("");
-    assert_eq!(ws_parse(d, req.as_ptr(), req.len()), ws_result::Ok);
-    assert_eq!(ws_start(d), ws_result::Ok);
-    assert_eq!(ws_state(d), 1);
-    d
-}
-
-fn take_all(d: *mut ws_driver) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        let mut n = 0;
-        match ws_take_output(d, buf.as_mut_ptr(), buf.len(), &mut n) {
-            ws_result::Ok => out.extend_from_slice(&buf[..n]),
-            ws_result::Empty => return out,
-            r => panic!("{r:?}"),
-        }
-    }
-}
-
 #[test]
 fn ws_buffered_amount_for_backpressure() {
-    let d = c_server();
-    take_all(d);
+    let d = open_c_server();
     assert_eq!(ws_buffered_amount(d), 0);
     let data = vec![9u8; 1 << 20];
     for i in 1..=8 {
@@ -189,7 +155,7 @@ fn ws_buffered_amount_for_backpressure() {
     );
     assert_eq!(n, 1000);
     assert_eq!(ws_buffered_amount(d), 8 * ((1 << 20) + 10) - 1000);
-    let rest = take_all(d);
+    let rest = take_output(d);
     assert_eq!(rest.len(), 8 * ((1 << 20) + 10) - 1000);
     assert_eq!(ws_buffered_amount(d), 0);
     assert_eq!(ws_buffered_amount(std::ptr::null()), 0);
