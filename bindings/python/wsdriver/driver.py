@@ -22,7 +22,7 @@ from ._batch import Batch
 from .deflate import Deflate
 from .errors import HandleClosedError, WSDriverError, _raise
 from .events import LISTENABLE as _LISTENABLE
-from .events import Event
+from .events import Event, add_listener
 from .queries import Queries
 
 __all__ = ["Driver"]
@@ -257,12 +257,7 @@ class Driver(Queries):
         Without ``fn``, returns a decorator. Returns ``fn``."""
         if event not in _LISTENABLE:
             raise ValueError("unknown event %r (one of %s)" % (event, ", ".join(_LISTENABLE)))
-        if fn is None:
-            return lambda f: self.on(event, f)
-        if not callable(fn):
-            raise TypeError("listener must be callable")
-        self._listeners.setdefault(event, []).append(fn)
-        return fn
+        return add_listener(self.on, self._listeners, event, fn)
 
     def off(self, event: str, fn: Optional[Callable[..., Any]] = None) -> None:
         """Removes ``fn`` (or every listener) for ``event``."""

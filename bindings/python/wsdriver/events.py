@@ -1,7 +1,7 @@
 """The values a driver hands out: its state, a server's request, events."""
 
 import enum
-from typing import Dict, Literal, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Literal, NamedTuple, Optional, Tuple, Union
 
 from . import _native as N
 
@@ -30,6 +30,19 @@ class Request(NamedTuple):
 EventType = Literal["connect", "open", "message", "ping", "pong", "close", "error"]
 EVENT_TYPES: Tuple[str, ...] = ("connect", "open", "message", "ping", "pong", "close", "error")
 LISTENABLE: Tuple[str, ...] = EVENT_TYPES + ("write",)
+
+
+def add_listener(
+    on: Callable[..., Any], listeners: Dict[str, List[Any]], event: str, fn: Any
+) -> Any:
+    """What ``on(event, fn)`` does once ``event`` is known to be valid: without
+    ``fn``, returns a decorator; otherwise appends ``fn`` and returns it."""
+    if fn is None:
+        return lambda f: on(event, f)
+    if not callable(fn):
+        raise TypeError("listener must be callable")
+    listeners.setdefault(event, []).append(fn)
+    return fn
 
 
 class Event:

@@ -8,7 +8,7 @@ from . import _native as N
 from ._args import _buffer, _cstr, _header_pairs, _str
 from .driver import Driver
 from .errors import HandleClosedError, _raise
-from .events import Event
+from .events import Event, add_listener
 
 __all__ = ["Proxy"]
 
@@ -50,12 +50,7 @@ class Proxy:
     def on(self, event, fn=None):
         if event not in ("connect", "error", "write"):
             raise ValueError("unknown proxy event %r" % (event,))
-        if fn is None:
-            return lambda f: self.on(event, f)
-        if not callable(fn):
-            raise TypeError("listener must be callable")
-        self._listeners.setdefault(event, []).append(fn)
-        return fn
+        return add_listener(self.on, self._listeners, event, fn)
 
     def _handle(self):
         if self._h is None:

@@ -14,8 +14,7 @@ RSpec.describe 'ActionCable on wsdriver', :examples do
   around do |example|
     @port = free_port
     ru = File.join(__dir__, 'actioncable/config.ru')
-    @pid, @log_path = spawn_server(['puma', '-b', "tcp://127.0.0.1:#{@port}", '-t', '2:4', ru], port: @port,
-                                   env: { 'RUBYLIB' => LIB })
+    @pid, @log_path = spawn_puma(ru, @port)
     example.run
   ensure
     stop_server(@pid)

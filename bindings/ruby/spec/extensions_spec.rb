@@ -442,8 +442,7 @@ RSpec.describe 'extensions' do
        :examples do
       port = free_port
       ru = File.join(ROOT, 'examples/ruby/faye_echo.ru')
-      pid, = spawn_server(['puma', '-b', "tcp://127.0.0.1:#{port}", '-t', '2:4', ru], port: port,
-                                                                                    env: { 'RUBYLIB' => LIB })
+      pid, = spawn_puma(ru, port)
       begin
         s = TCPSocket.new('127.0.0.1', port)
         s.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
@@ -472,8 +471,7 @@ RSpec.describe 'extensions' do
     it 'works end to end over TCP: TCPClient with deflate against faye-websocket', :examples do
       port = free_port
       ru = File.join(ROOT, 'examples/ruby/faye_echo.ru')
-      pid, = spawn_server(['puma', '-b', "tcp://127.0.0.1:#{port}", '-t', '2:4', ru], port: port,
-                                                                                    env: { 'RUBYLIB' => LIB })
+      pid, = spawn_puma(ru, port)
       begin
         ws = WSDriver::TCPClient.new("ws://127.0.0.1:#{port}/", extensions: [WSDriver::PermessageDeflate])
         expect(ws.driver.headers['Sec-WebSocket-Extensions']).to eq('permessage-deflate')

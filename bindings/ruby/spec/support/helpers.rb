@@ -5,17 +5,9 @@ require 'timeout'
 require 'tmpdir'
 
 module SpecHelpers
-  # A socket for drivers: records writes (as BINARY strings) in `log`.
-  class FakeSocket
-    attr_accessor :env, :url
+  # Records writes in `writes` and (as BINARY strings) in `@log`.
+  module RecordsWrites
     attr_reader :writes
-
-    def initialize(log, env: nil, url: nil)
-      @log = log
-      @env = env
-      @url = url
-      @writes = []
-    end
 
     def write(data)
       @writes << data
@@ -23,19 +15,28 @@ module SpecHelpers
     end
   end
 
+  # A socket for drivers.
+  class FakeSocket
+    include RecordsWrites
+    attr_accessor :env, :url
+
+    def initialize(log, env: nil, url: nil)
+      @log = log
+      @env = env
+      @url = url
+      @writes = []
+    end
+  end
+
   # A socket for client drivers (no env).
   class ClientSocket
-    attr_reader :url, :writes
+    include RecordsWrites
+    attr_reader :url
 
     def initialize(log, url)
       @log = log
       @url = url
       @writes = []
-    end
-
-    def write(data)
-      @writes << data
-      @log << [:write, data.b]
     end
   end
 
@@ -167,6 +168,11 @@ module SpecHelpers
                                                                pgroup: true)
     wait_for_port(port, pid: pid)
     [pid, log_path]
+  end
+
+  # Puma serving the rackup file `ru` on `port`, this binding first on the load path.
+  def spawn_puma(ru, port)
+    spawn_server(['puma', '-b', "tcp://127.0.0.1:#{port}", '-t', '2:4', ru], port: port, env: { 'RUBYLIB' => LIB })
   end
 
   def stop_server(pid)
