@@ -37,22 +37,19 @@ fn a_framed_message_is_what_ws_binary_would_send() {
     ws_driver_free(b);
 }
 
+/// `ws_frame_message` into an 8-byte buffer; `n` gets the size written or needed.
+fn frame8(d: *mut ws_driver, kind: u32, data: *const u8, len: usize, n: &mut usize) -> ws_result {
+    let mut buf = [0u8; 8];
+    ws_frame_message(d, kind, data, len, buf.as_mut_ptr(), buf.len(), n)
+}
+
 #[test]
 fn results_say_why_a_frame_was_refused() {
     let d = open_c_server();
-    let mut buf = [0u8; 8];
     let mut n = 0;
     let hello = b"hello!!";
     assert_eq!(
-        ws_frame_message(
-            d,
-            WS_MESSAGE_BINARY,
-            hello.as_ptr(),
-            7,
-            buf.as_mut_ptr(),
-            8,
-            &mut n
-        ),
+        frame8(d, WS_MESSAGE_BINARY, hello.as_ptr(), 7, &mut n),
         ws_result::BufferTooSmall
     );
     assert_eq!(n, 9, "the size needed");
@@ -69,37 +66,21 @@ fn results_say_why_a_frame_was_refused() {
         ws_result::BufferTooSmall
     );
     assert_eq!(
-        ws_frame_message(d, 3, hello.as_ptr(), 7, buf.as_mut_ptr(), 8, &mut n),
+        frame8(d, 3, hello.as_ptr(), 7, &mut n),
         ws_result::InvalidArgument
     );
     assert_eq!(
-        ws_frame_message(
-            d,
-            WS_MESSAGE_TEXT,
-            [0xffu8].as_ptr(),
-            1,
-            buf.as_mut_ptr(),
-            8,
-            &mut n
-        ),
+        frame8(d, WS_MESSAGE_TEXT, [0xffu8].as_ptr(), 1, &mut n),
         ws_result::InvalidUtf8
     );
     assert_eq!(
-        ws_frame_message(d, WS_MESSAGE_TEXT, null(), 1, buf.as_mut_ptr(), 8, &mut n),
+        frame8(d, WS_MESSAGE_TEXT, null(), 1, &mut n),
         ws_result::NullParameter
     );
     // Output waiting for ws_take_output: the frame would jump it.
     assert_eq!(ws_text(d, c"x".as_ptr(), 1), ws_result::Ok);
     assert_eq!(
-        ws_frame_message(
-            d,
-            WS_MESSAGE_BINARY,
-            hello.as_ptr(),
-            1,
-            buf.as_mut_ptr(),
-            8,
-            &mut n
-        ),
+        frame8(d, WS_MESSAGE_BINARY, hello.as_ptr(), 1, &mut n),
         ws_result::InvalidState
     );
     let mut header = [0u8; WS_FRAME_HEADER_MAX];
@@ -115,15 +96,7 @@ fn results_say_why_a_frame_was_refused() {
     assert_eq!(&header[..n], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
     assert_eq!(ws_close(d, 1000, null(), 0), ws_result::Ok);
     assert_eq!(
-        ws_frame_message(
-            d,
-            WS_MESSAGE_BINARY,
-            hello.as_ptr(),
-            1,
-            buf.as_mut_ptr(),
-            8,
-            &mut n
-        ),
+        frame8(d, WS_MESSAGE_BINARY, hello.as_ptr(), 1, &mut n),
         ws_result::InvalidState
     );
     ws_driver_free(d);

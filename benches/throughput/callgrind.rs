@@ -1,7 +1,7 @@
 //! Instruction counts: `--instr` mode and the callgrind table of `--callgrind`.
 
 use crate::contenders::{Contender, Work, make};
-use crate::workload::{Input, Kind, Op, build_input, payload};
+use crate::workload::{Kind, Op};
 
 /// Workloads and contenders of the instruction-count table: the cells of
 /// the performance goals.
@@ -130,25 +130,8 @@ pub fn instr_mode(workload: &str, contender: &str) {
     // short under callgrind.
     let total = (size * 16384).min(4 << 20);
     let w = match op {
-        Op::Decode(kind) => Work {
-            op,
-            input: build_input(kind, size, total),
-            payload: Vec::new(),
-            count: 0,
-        },
-        Op::Encode(_) => {
-            let count = (total / size).max(16);
-            Work {
-                op,
-                input: Input {
-                    bytes: Vec::new(),
-                    frames: Vec::new(),
-                    payload_bytes: count * size,
-                },
-                payload: payload(Kind::Binary, size),
-                count,
-            }
-        }
+        Op::Decode(kind) => Work::decode(kind, size, total),
+        Op::Encode(_) => Work::encode(op, size, (total / size).max(16)),
     };
     let mut c = make(contender, op).expect("contender available for this workload");
     c.run(&w);

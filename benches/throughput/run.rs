@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::alloc::ALLOCS;
 use crate::contenders::{CONTENDERS, Contender, Work, make};
-use crate::workload::{Input, Kind, Op, build_input, payload};
+use crate::workload::Op;
 
 pub struct Config {
     pub quick: bool,
@@ -63,29 +63,13 @@ fn work_for(op: Op, size: usize, quick: bool) -> (Work, usize) {
     let total = sample_bytes(size, quick);
     match op {
         Op::Decode(kind) => {
-            let input = build_input(kind, size, total.min(4 << 20));
-            let passes = total.div_ceil(input.payload_bytes);
-            let w = Work {
-                op,
-                input,
-                payload: Vec::new(),
-                count: 0,
-            };
+            let w = Work::decode(kind, size, total.min(4 << 20));
+            let passes = total.div_ceil(w.input.payload_bytes);
             (w, passes)
         }
         Op::Encode(_) => {
             let count = (total / size).clamp(1, 1 << 20);
-            let w = Work {
-                op,
-                input: Input {
-                    bytes: Vec::new(),
-                    frames: Vec::new(),
-                    payload_bytes: count * size,
-                },
-                payload: payload(Kind::Binary, size),
-                count,
-            };
-            (w, total.div_ceil(count * size))
+            (Work::encode(op, size, count), total.div_ceil(count * size))
         }
     }
 }

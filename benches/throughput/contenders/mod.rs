@@ -12,7 +12,7 @@ use crate::contenders::peers::{FastWs, Tungstenite};
 use crate::contenders::wsdriver_apis::{WsC, WsCInto, WsCPull, WsRust, open_client, open_server};
 use crate::contenders::wslay::Wslay;
 use crate::transport::Host;
-use crate::workload::{Input, Op};
+use crate::workload::{Input, Kind, Op, build_input, payload};
 
 /// One pass of a workload: returns (messages, payload bytes) seen.
 pub trait Contender {
@@ -27,6 +27,32 @@ pub struct Work {
     /// Encode: the payload and how many messages per pass.
     pub payload: Vec<u8>,
     pub count: usize,
+}
+
+impl Work {
+    /// Decoding `size`-byte messages of `kind`, about `total` payload bytes a pass.
+    pub fn decode(kind: Kind, size: usize, total: usize) -> Work {
+        Work {
+            op: Op::Decode(kind),
+            input: build_input(kind, size, total),
+            payload: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Encoding `count` binary messages of `size` bytes a pass.
+    pub fn encode(op: Op, size: usize, count: usize) -> Work {
+        Work {
+            op,
+            input: Input {
+                bytes: Vec::new(),
+                frames: Vec::new(),
+                payload_bytes: count * size,
+            },
+            payload: payload(Kind::Binary, size),
+            count,
+        }
+    }
 }
 
 pub const HANDSHAKE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
