@@ -2,10 +2,10 @@
 //! the bindings built on the pull API pay the boundary once per batch
 //! instead of once per message.
 
+use super::action::{WS_ACTION_PING_ANSWERED, convert, their_size, ws_action};
 use super::boundary::{Access, enter};
 use super::driver::{Handle, ws_driver};
 use super::handle::write_out;
-use super::poll::{WS_ACTION_PING_ANSWERED, convert, their_size, ws_action};
 use super::result::ws_result;
 use crate::driver::Driver;
 
@@ -142,7 +142,7 @@ pub extern "C" fn ws_poll_many(
             let Some(action) = action else { break };
             let (mut a, bytes) = convert(action);
             if a.kind == WS_ACTION_PING_ANSWERED {
-                h.take_pong_reply(a.token);
+                h.pong_replies.take(a.token);
             }
             let full = batch.lend(&mut a, bytes, n == 0, &mut core);
             put_action(out.cast::<u8>().wrapping_add(n * stride), a, size);

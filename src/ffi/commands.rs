@@ -12,8 +12,9 @@ use std::ffi::{c_char, c_void};
 use crate::error::CommandError;
 
 use super::boundary::{Access, enter};
-use super::callbacks::{drain, parse_and_dispatch, ws_pong_reply_cb};
-use super::driver::{Handle, INTERNAL_TOKEN, ws_driver};
+use super::callbacks::ws_pong_reply_cb;
+use super::dispatch::{INTERNAL_TOKEN, drain, parse_and_dispatch};
+use super::driver::{Handle, ws_driver};
 use super::handle::{c_str, payload};
 use super::result::ws_result;
 
@@ -115,10 +116,10 @@ pub extern "C" fn ws_ping(
         let r = match cb {
             None => h.core.borrow_mut().ping(bytes),
             Some(_) => {
-                let token = h.add_pong_reply(cb, user);
+                let token = h.pong_replies.add(cb, user);
                 let r = h.core.borrow_mut().ping_with_token(bytes, token);
                 if r.is_err() {
-                    h.take_pong_reply(token);
+                    h.pong_replies.take(token);
                 }
                 r
             }

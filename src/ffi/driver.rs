@@ -3,7 +3,7 @@
 //! Commands are in [`super::commands`], queries in [`super::queries`].
 
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_char, c_void};
+use std::ffi::c_char;
 use std::rc::Rc;
 
 use crate::driver::Driver;
@@ -13,7 +13,7 @@ use crate::http::Request;
 use crate::options::Options;
 
 use super::boundary::{Guarded, free, guard};
-use super::callbacks::{Callbacks, Slot, ws_pong_reply_cb};
+use super::dispatch::{Callbacks, PongReplies};
 use super::handle::{Castable, Guard, StringCache, array, c_str, into_c, payload, write_out};
 use super::options::{OptionsHandle, ws_options};
 use super::result::{self, ws_result};
@@ -28,10 +28,6 @@ use super::result::{self, ws_result};
 pub struct ws_driver {
     _private: [u8; 0],
 }
-
-/// Tokens `ws_ping` assigns have the top bit set; `ws_ping_token` refuses
-/// them so the two never collide.
-pub(crate) const INTERNAL_TOKEN: u64 = 1 << 63;
 
 /// Output bytes waiting for `ws_take_output` (no write callback set).
 #[derive(Default)]
@@ -88,14 +84,11 @@ pub(crate) struct Handle {
     /// after the running loop's own input, so transport order is kept.
     pub nested_input: RefCell<Vec<u8>>,
     /// `ws_ping` callbacks by token.
-    pong_replies: RefCell<Vec<(u64, Slot<PongReplyFn>)>>,
-    next_token: Cell<u64>,
+    pub pong_replies: PongReplies,
     /// Shared with this driver's callback extensions: set once a free is
     /// requested, after which their callbacks are no longer called.
     pub stopped: Rc<Cell<bool>>,
 }
-
-type PongReplyFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver) -> std::ffi::c_int;
 
 impl Castable for Handle {
     type C = ws_driver;
@@ -143,27 +136,9 @@ impl Handle {
             output: RefCell::new(Output::default()),
             parsing: Cell::new(false),
             nested_input: RefCell::new(Vec::new()),
-            pong_replies: RefCell::new(Vec::new()),
-            next_token: Cell::new(INTERNAL_TOKEN),
+            pong_replies: PongReplies::default(),
             stopped: Rc::new(Cell::new(false)),
         }
-    }
-
-    /// Remembers a `ws_ping` callback; returns its token.
-    pub fn add_pong_reply(&self, cb: ws_pong_reply_cb, user: *mut c_void) -> u64 {
-        let token = self.next_token.get();
-        self.next_token.set(INTERNAL_TOKEN | token.wrapping_add(1));
-        self.pong_replies
-            .borrow_mut()
-            .push((token, Slot { cb, user }));
-        token
-    }
-
-    /// Removes and returns the `ws_ping` callback for `token`.
-    pub fn take_pong_reply(&self, token: u64) -> Option<Slot<PongReplyFn>> {
-        let mut replies = self.pong_replies.borrow_mut();
-        let i = replies.iter().position(|(t, _)| *t == token)?;
-        Some(replies.remove(i).1)
     }
 
     /// Stores input without dispatching it, behind any input a running

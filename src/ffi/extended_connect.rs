@@ -10,7 +10,7 @@ use crate::event::ReadyState;
 use super::boundary::{Access, enter, guard};
 use super::commands::command;
 use super::driver::{finish, new_client, options_from, ws_driver};
-use super::handle::{array, c_str, write_out};
+use super::handle::{array, c_str, header_out};
 use super::options::ws_options;
 use super::result::ws_result;
 
@@ -134,16 +134,9 @@ pub extern "C" fn ws_extended_field_at(
     enter::<super::driver::Handle, _>(drv, Access::Read, |h, _| {
         check_out!(out_name, out_value);
         let core = h.core.borrow();
-        let Some((n, v)) = core.handshake_fields().and_then(|f| f.get(index)) else {
-            return ws_result::InvalidArgument;
-        };
-        let (n, v) = (h.strings.get(n), h.strings.get(v));
-        if n.is_null() || v.is_null() {
-            return ws_result::InvalidArgument;
-        }
-        write_out(out_name, n);
-        write_out(out_value, v);
-        ws_result::Ok
+        let field = core.handshake_fields().and_then(|f| f.get(index));
+        let field = field.map(|(n, v)| (n.as_str(), v.as_str()));
+        header_out(&h.strings, field, out_name, out_value)
     })
 }
 

@@ -182,3 +182,25 @@ impl StringCache {
 pub(crate) fn opt_str(cache: &StringCache, s: Option<&str>) -> *const c_char {
     s.map_or(std::ptr::null(), |s| cache.get(s))
 }
+
+/// A header's name and value as cached C strings, written to `out_name`
+/// and `out_value` (non-NULL, checked by the caller): `ws_header_at`,
+/// `ws_proxy_header_at` and `ws_extended_field_at`. `None` (an index out of
+/// range) and strings with a NUL byte give `WS_RESULT_INVALID_ARGUMENT`.
+pub(crate) fn header_out(
+    cache: &StringCache,
+    header: Option<(&str, &str)>,
+    out_name: *mut *const c_char,
+    out_value: *mut *const c_char,
+) -> ws_result {
+    let Some((name, value)) = header else {
+        return ws_result::InvalidArgument;
+    };
+    let (n, v) = (cache.get(name), cache.get(value));
+    if n.is_null() || v.is_null() {
+        return ws_result::InvalidArgument;
+    }
+    write_out(out_name, n);
+    write_out(out_value, v);
+    ws_result::Ok
+}

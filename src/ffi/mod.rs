@@ -26,6 +26,8 @@ pub mod extended_connect;
 pub mod extensions;
 mod handle;
 pub mod options;
+// Before `poll`: the header lists `ws_action` and its kinds there.
+pub mod action;
 pub mod poll;
 pub mod proxy;
 pub mod queries;
@@ -36,7 +38,9 @@ pub mod version;
 pub mod batch;
 pub mod direct;
 pub mod in_place;
+mod dispatch;
 
+pub use action::*;
 pub use answer::*;
 pub use batch::*;
 pub use callbacks::*;

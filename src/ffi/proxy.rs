@@ -4,14 +4,18 @@ use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void};
 
 use crate::error::ErrorKind;
-use crate::event::{Action, Event};
 use crate::proxy::Proxy;
 
+use super::action::{
+    WS_ACTION_CONNECT, WS_ACTION_ERROR, WS_ACTION_WRITE, convert, their_size, write_action,
+    ws_action,
+};
 use super::boundary::{Access, Guarded, enter, free};
-use super::callbacks::Slot;
+use super::dispatch::Slot;
 use super::driver::{Handle, ws_driver};
-use super::handle::{Castable, Guard, StringCache, c_str, into_c, opt_str, payload, write_out};
-use super::poll::{convert, their_size, write_action, ws_action};
+use super::handle::{
+    Castable, Guard, StringCache, c_str, header_out, into_c, opt_str, payload, write_out,
+};
 use super::result::{outcome, ws_result};
 
 /// An HTTP CONNECT exchange with a proxy, made for a client driver: start
@@ -207,30 +211,21 @@ fn drain(p: &ProxyHandle, proxy: *mut ws_proxy) -> Result<(), ws_result> {
         let Some(action) = action else {
             return Ok(());
         };
-        let rc = match action {
-            // SAFETY: the callback and its user pointer were registered
-            // together; `bytes` outlives the call; no borrow is held while
-            // C runs.
-            Action::Write(bytes) => unsafe {
-                write(cbs.write.user, proxy, bytes.as_ptr(), bytes.len())
-            },
-            Action::Event(Event::Connect) => match cbs.connect.cb {
-                // SAFETY: registered pair; no borrow is held.
-                Some(f) => unsafe { f(cbs.connect.user, proxy) },
-                None => 0,
-            },
-            Action::Event(Event::Error(e)) => match cbs.error.cb {
-                Some(f) => {
-                    let len = e.message.len();
-                    let mut text = e.message.into_bytes();
-                    text.push(0);
-                    // SAFETY: registered pair; `text` is `len` bytes plus a
-                    // NUL and outlives the call; no borrow is held.
-                    unsafe { f(cbs.error.user, proxy, text.as_ptr().cast(), len) }
-                }
-                None => 0,
-            },
-            Action::Event(_) => 0,
+        let (a, _bytes) = convert(action);
+        // SAFETY: the callbacks and their user pointers were registered
+        // together; `a.data` points to `a.len` bytes (plus a NUL for the
+        // error message) in `_bytes`, which outlives the calls; no borrow
+        // is held while C runs.
+        let rc = unsafe {
+            match a.kind {
+                WS_ACTION_WRITE => write(cbs.write.user, proxy, a.data, a.len),
+                WS_ACTION_CONNECT => cbs.connect.cb.map_or(0, |f| f(cbs.connect.user, proxy)),
+                WS_ACTION_ERROR => cbs
+                    .error
+                    .cb
+                    .map_or(0, |f| f(cbs.error.user, proxy, a.data.cast(), a.len)),
+                _ => 0,
+            }
         };
         if p.guard.poisoned.get() {
             return Err(ws_result::Panic);
@@ -324,19 +319,12 @@ pub extern "C" fn ws_proxy_header_at(
     enter::<ProxyHandle, _>(proxy, Access::Read, |p, _| {
         check_out!(out_name, out_value);
         let core = p.core.borrow();
-        let pair = core
-            .headers()
-            .iter()
-            .nth(index)
-            .map(|(n, v)| (p.strings.get(n), p.strings.get(v)));
-        match pair {
-            Some((n, v)) if !n.is_null() && !v.is_null() => {
-                write_out(out_name, n);
-                write_out(out_value, v);
-                ws_result::Ok
-            }
-            _ => ws_result::InvalidArgument,
-        }
+        header_out(
+            &p.strings,
+            core.headers().iter().nth(index),
+            out_name,
+            out_value,
+        )
     })
 }
 

@@ -11,7 +11,7 @@ use crate::headers::Headers;
 
 use super::boundary::{Access, enter};
 use super::driver::{Handle, ws_driver};
-use super::handle::{c_str, opt_str, write_out};
+use super::handle::{c_str, header_out, opt_str, write_out};
 use super::result::ws_result;
 
 /// `ws_state`: the opening handshake is in progress.
@@ -105,18 +105,10 @@ pub extern "C" fn ws_header_at(
 ) -> ws_result {
     query(drv, |h| {
         check_out!(out_name, out_value);
-        let pair = with_headers(h, |hs| {
-            hs.and_then(|hs| hs.iter().nth(index))
-                .map(|(n, v)| (h.strings.get(n), h.strings.get(v)))
-        });
-        match pair {
-            Some((n, v)) if !n.is_null() && !v.is_null() => {
-                write_out(out_name, n);
-                write_out(out_value, v);
-                ws_result::Ok
-            }
-            _ => ws_result::InvalidArgument,
-        }
+        with_headers(h, |hs| {
+            let header = hs.and_then(|hs| hs.iter().nth(index));
+            header_out(&h.strings, header, out_name, out_value)
+        })
     })
 }
 

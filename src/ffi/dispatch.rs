@@ -1,0 +1,243 @@
+//! Dispatch: delivering the core's actions to the registered callbacks.
+//!
+//! The core never calls C. An entry point runs one core step with a short
+//! borrow, then drains the action queue one action at a time, calling the
+//! callback for each with no borrow of the core alive, so a callback may
+//! call any `ws_*` function on the same driver: commands made from inside a
+//! callback only enqueue, and this loop delivers their output in order.
+//! Actions reach C through [`convert`], as they do for `ws_poll`.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_char, c_int, c_void};
+
+use crate::event::Action;
+
+use super::action::{
+    WS_ACTION_CLOSE, WS_ACTION_CONNECT, WS_ACTION_ERROR, WS_ACTION_MESSAGE, WS_ACTION_OPEN,
+    WS_ACTION_PING, WS_ACTION_PING_ANSWERED, WS_ACTION_PONG, WS_ACTION_WRITE, convert,
+};
+use super::driver::{Handle, ws_driver};
+use super::result::ws_result;
+
+/// A callback and its user pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot<F> {
+    pub cb: Option<F>,
+    pub user: *mut c_void,
+}
+
+impl<F> Default for Slot<F> {
+    fn default() -> Self {
+        Slot {
+            cb: None,
+            user: std::ptr::null_mut(),
+        }
+    }
+}
+
+type WriteFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, *const u8, usize) -> c_int;
+type EventFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver) -> c_int;
+type MessageFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const u8, usize) -> c_int;
+type TextFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const c_char, usize) -> c_int;
+
+/// The driver's registered callbacks (`ws_on_*`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Callbacks {
+    pub write: Slot<WriteFn>,
+    pub connect: Slot<EventFn>,
+    pub open: Slot<EventFn>,
+    pub message: Slot<MessageFn>,
+    pub ping: Slot<WriteFn>,
+    pub pong: Slot<WriteFn>,
+    pub close: Slot<TextFn>,
+    pub error: Slot<TextFn>,
+}
+
+impl Callbacks {
+    /// Whether any callback is registered: then commands deliver their
+    /// output at once; otherwise it waits for `ws_poll`/`ws_take_output`.
+    pub fn any(&self) -> bool {
+        self.write.cb.is_some()
+            || self.connect.cb.is_some()
+            || self.open.cb.is_some()
+            || self.message.cb.is_some()
+            || self.ping.cb.is_some()
+            || self.pong.cb.is_some()
+            || self.close.cb.is_some()
+            || self.error.cb.is_some()
+    }
+}
+
+/// Tokens `ws_ping` assigns have the top bit set; `ws_ping_token` refuses
+/// them so the two never collide.
+pub(crate) const INTERNAL_TOKEN: u64 = 1 << 63;
+
+/// `ws_ping`'s reply callbacks, by the token the core answers with.
+pub(crate) struct PongReplies {
+    replies: RefCell<Vec<(u64, Slot<EventFn>)>>,
+    next_token: Cell<u64>,
+}
+
+impl Default for PongReplies {
+    fn default() -> Self {
+        PongReplies {
+            replies: RefCell::new(Vec::new()),
+            next_token: Cell::new(INTERNAL_TOKEN),
+        }
+    }
+}
+
+impl PongReplies {
+    /// Remembers a `ws_ping` callback; returns its token.
+    pub fn add(&self, cb: Option<EventFn>, user: *mut c_void) -> u64 {
+        let token = self.next_token.get();
+        self.next_token.set(INTERNAL_TOKEN | token.wrapping_add(1));
+        self.replies.borrow_mut().push((token, Slot { cb, user }));
+        token
+    }
+
+    /// Removes and returns the `ws_ping` callback for `token`.
+    pub fn take(&self, token: u64) -> Option<Slot<EventFn>> {
+        let mut replies = self.replies.borrow_mut();
+        let i = replies.iter().position(|(t, _)| *t == token)?;
+        Some(replies.remove(i).1)
+    }
+}
+
+/// How a drain ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Drained {
+    /// The queue is empty.
+    Done,
+    /// A callback returned non-zero.
+    Stopped,
+    /// A callback freed the driver (deferred) or poisoned it.
+    Aborted,
+}
+
+impl Drained {
+    /// The result of a call whose own work gave `own`.
+    pub fn result(self, h: &Handle, own: ws_result) -> ws_result {
+        match self {
+            Drained::Done => own,
+            Drained::Stopped => ws_result::CallbackStopped,
+            Drained::Aborted if h.guard.poisoned.get() => ws_result::Panic,
+            Drained::Aborted => own,
+        }
+    }
+}
+
+/// Delivers queued actions to the callbacks until the queue is empty, a
+/// callback stops, or the driver is freed or poisoned from a callback.
+pub(crate) fn drain(h: &Handle, drv: *mut ws_driver) -> Drained {
+    loop {
+        // Checked before each delivery too: an extension callback may have
+        // freed the driver while the core ran, and no callback runs after.
+        if h.guard.free_requested.get() || h.guard.poisoned.get() {
+            return Drained::Aborted;
+        }
+        let action = h.core.borrow_mut().poll_action();
+        if h.guard.free_requested.get() {
+            return Drained::Aborted;
+        }
+        let Some(action) = action else {
+            return Drained::Done;
+        };
+        let rc = deliver(h, drv, action);
+        if h.guard.free_requested.get() || h.guard.poisoned.get() {
+            return Drained::Aborted;
+        }
+        if rc != 0 {
+            return Drained::Stopped;
+        }
+    }
+}
+
+/// Parses `data` and dispatches, the zero-copy way: input is read straight
+/// from the caller's buffer; only what is left when a callback stops is
+/// copied into the driver.
+pub(crate) fn parse_and_dispatch(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
+    h.parsing.set(true);
+    let result = parse_loop(h, drv, data);
+    h.parsing.set(false);
+    // Input fed from callbacks after the loop's own input.
+    let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+    if !nested.is_empty() {
+        h.core.borrow_mut().parse(&nested);
+    }
+    result
+}
+
+fn parse_loop(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
+    let mut rest = data;
+    loop {
+        match drain(h, drv) {
+            Drained::Done => {}
+            Drained::Stopped => {
+                h.core.borrow_mut().parse(rest);
+                return ws_result::CallbackStopped;
+            }
+            aborted @ Drained::Aborted => return aborted.result(h, ws_result::Ok),
+        }
+        if rest.is_empty() {
+            // Callbacks may have fed more input; parse it in this loop too.
+            let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+            if nested.is_empty() {
+                return ws_result::Ok;
+            }
+            h.core.borrow_mut().parse(&nested);
+            continue;
+        }
+        let used = h.core.borrow_mut().read(rest);
+        if used == 0 {
+            // Nothing was consumed and nothing is queued: keep the bytes so
+            // no input is lost, and let the next drain take it from there.
+            h.core.borrow_mut().parse(rest);
+            rest = &[];
+        } else {
+            rest = &rest[used.min(rest.len())..];
+        }
+    }
+}
+
+/// Calls the callback for one action; returns its result (0 when none).
+/// Writes without a write callback collect for `ws_take_output`.
+fn deliver(h: &Handle, drv: *mut ws_driver, action: Action) -> c_int {
+    let cbs = h.callbacks.get();
+    let (a, bytes) = convert(action);
+    // SAFETY: for every call below, the callback and its user pointer were
+    // registered together by the host; `a.data` points to `a.len` bytes
+    // (plus a NUL for texts) that live until after the call; no borrow of
+    // the handle's cells is held while C runs.
+    let rc = unsafe {
+        match a.kind {
+            WS_ACTION_WRITE => match cbs.write.cb {
+                Some(f) => f(cbs.write.user, drv, a.data, a.len),
+                None => {
+                    h.output.borrow_mut().push(&bytes);
+                    0
+                }
+            },
+            WS_ACTION_CONNECT => call(cbs.connect, |f, u| f(u, drv)),
+            WS_ACTION_OPEN => call(cbs.open, |f, u| f(u, drv)),
+            WS_ACTION_MESSAGE => call(cbs.message, |f, u| f(u, drv, a.message_kind, a.data, a.len)),
+            WS_ACTION_PING => call(cbs.ping, |f, u| f(u, drv, a.data, a.len)),
+            WS_ACTION_PONG => call(cbs.pong, |f, u| f(u, drv, a.data, a.len)),
+            WS_ACTION_PING_ANSWERED => match h.pong_replies.take(a.token) {
+                Some(reply) => call(reply, |f, u| f(u, drv)),
+                None => 0,
+            },
+            WS_ACTION_CLOSE => call(cbs.close, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
+            WS_ACTION_ERROR => call(cbs.error, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
+            _ => 0,
+        }
+    };
+    h.core.borrow_mut().recycle(bytes);
+    rc
+}
+
+/// Runs `call` with the slot's callback and user pointer; 0 when none is set.
+#[inline(always)]
+fn call<F: Copy>(slot: Slot<F>, call: impl FnOnce(F, *mut c_void) -> c_int) -> c_int {
+    slot.cb.map_or(0, |f| call(f, slot.user))
+}
