@@ -79,57 +79,46 @@ impl ws_action {
 /// reason and the error message, are NUL-terminated) and must be kept alive
 /// for as long as the caller may read them; give them back to the core with
 /// `recycle` after.
+#[inline(always)]
 pub(crate) fn convert(action: Action) -> (ws_action, Vec<u8>) {
-    let mut a = ws_action::empty();
-    let mut text = false;
-    let bytes = match action {
-        Action::Write(b) => {
-            a.kind = WS_ACTION_WRITE;
-            b
-        }
-        Action::Event(Event::Connect) => {
-            a.kind = WS_ACTION_CONNECT;
-            Vec::new()
-        }
-        Action::Event(Event::Open) => {
-            a.kind = WS_ACTION_OPEN;
-            Vec::new()
-        }
+    match action {
+        Action::Write(b) => with_bytes(WS_ACTION_WRITE, b, false),
+        Action::Event(Event::Connect) => with_bytes(WS_ACTION_CONNECT, Vec::new(), false),
+        Action::Event(Event::Open) => with_bytes(WS_ACTION_OPEN, Vec::new(), false),
         Action::Event(Event::Message { kind, data }) => {
-            a.kind = WS_ACTION_MESSAGE;
+            let (mut a, data) = with_bytes(WS_ACTION_MESSAGE, data, false);
             a.message_kind = match kind {
                 MessageKind::Text => WS_MESSAGE_TEXT,
                 MessageKind::Binary => WS_MESSAGE_BINARY,
             };
-            data
+            (a, data)
         }
-        Action::Event(Event::Ping(d)) => {
-            a.kind = WS_ACTION_PING;
-            d
-        }
-        Action::Event(Event::Pong(d)) => {
-            a.kind = WS_ACTION_PONG;
-            d
-        }
+        Action::Event(Event::Ping(d)) => with_bytes(WS_ACTION_PING, d, false),
+        Action::Event(Event::Pong(d)) => with_bytes(WS_ACTION_PONG, d, false),
         Action::Event(Event::PingAnswered(token)) => {
-            a.kind = WS_ACTION_PING_ANSWERED;
+            let (mut a, none) = with_bytes(WS_ACTION_PING_ANSWERED, Vec::new(), false);
             a.token = token;
-            Vec::new()
+            (a, none)
         }
         Action::Event(Event::Close { code, reason }) => {
-            a.kind = WS_ACTION_CLOSE;
+            let (mut a, reason) = with_bytes(WS_ACTION_CLOSE, reason.into_bytes(), true);
             a.code = code.map_or(0, u32::from);
-            text = true;
-            reason.into_bytes()
+            (a, reason)
         }
         Action::Event(Event::Error(e)) => {
-            a.kind = WS_ACTION_ERROR;
-            a.code = u32::from(e.close_code());
-            text = true;
-            e.message.into_bytes()
+            let code = u32::from(e.close_code());
+            let (mut a, message) = with_bytes(WS_ACTION_ERROR, e.message.into_bytes(), true);
+            a.code = code;
+            (a, message)
         }
-    };
-    let mut bytes = bytes;
+    }
+}
+
+/// An action of `kind` whose `data` is `bytes` (NUL-terminated if `text`).
+#[inline(always)]
+fn with_bytes(kind: u32, mut bytes: Vec<u8>, text: bool) -> (ws_action, Vec<u8>) {
+    let mut a = ws_action::empty();
+    a.kind = kind;
     a.len = bytes.len();
     if bytes.is_empty() {
         // A real address, and a NUL for an empty text, without allocating.

@@ -203,32 +203,35 @@ fn parse_loop(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
 /// Calls the callback for one action; returns its result (0 when none).
 /// Writes without a write callback collect for `ws_take_output`.
 fn deliver(h: &Handle, drv: *mut ws_driver, action: Action) -> c_int {
-    let cbs = h.callbacks.get();
     let (a, bytes) = convert(action);
+    // Read per arm: only the slot that is called.
+    let cbs = || h.callbacks.get();
     // SAFETY: for every call below, the callback and its user pointer were
     // registered together by the host; `a.data` points to `a.len` bytes
     // (plus a NUL for texts) that live until after the call; no borrow of
     // the handle's cells is held while C runs.
     let rc = unsafe {
         match a.kind {
-            WS_ACTION_WRITE => match cbs.write.cb {
-                Some(f) => f(cbs.write.user, drv, a.data, a.len),
-                None => {
+            WS_ACTION_MESSAGE => call(cbs().message, |f, u| {
+                f(u, drv, a.message_kind, a.data, a.len)
+            }),
+            WS_ACTION_WRITE => match cbs().write {
+                Slot { cb: Some(f), user } => f(user, drv, a.data, a.len),
+                Slot { cb: None, .. } => {
                     h.output.borrow_mut().push(&bytes);
                     0
                 }
             },
-            WS_ACTION_CONNECT => call(cbs.connect, |f, u| f(u, drv)),
-            WS_ACTION_OPEN => call(cbs.open, |f, u| f(u, drv)),
-            WS_ACTION_MESSAGE => call(cbs.message, |f, u| f(u, drv, a.message_kind, a.data, a.len)),
-            WS_ACTION_PING => call(cbs.ping, |f, u| f(u, drv, a.data, a.len)),
-            WS_ACTION_PONG => call(cbs.pong, |f, u| f(u, drv, a.data, a.len)),
+            WS_ACTION_CONNECT => call(cbs().connect, |f, u| f(u, drv)),
+            WS_ACTION_OPEN => call(cbs().open, |f, u| f(u, drv)),
+            WS_ACTION_PING => call(cbs().ping, |f, u| f(u, drv, a.data, a.len)),
+            WS_ACTION_PONG => call(cbs().pong, |f, u| f(u, drv, a.data, a.len)),
             WS_ACTION_PING_ANSWERED => match h.pong_replies.take(a.token) {
                 Some(reply) => call(reply, |f, u| f(u, drv)),
                 None => 0,
             },
-            WS_ACTION_CLOSE => call(cbs.close, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
-            WS_ACTION_ERROR => call(cbs.error, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
+            WS_ACTION_CLOSE => call(cbs().close, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
+            WS_ACTION_ERROR => call(cbs().error, |f, u| f(u, drv, a.code, a.data.cast(), a.len)),
             _ => 0,
         }
     };
