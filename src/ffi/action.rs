@@ -87,10 +87,7 @@ pub(crate) fn convert(action: Action) -> (ws_action, Vec<u8>) {
         Action::Event(Event::Open) => with_bytes(WS_ACTION_OPEN, Vec::new(), false),
         Action::Event(Event::Message { kind, data }) => {
             let (mut a, data) = with_bytes(WS_ACTION_MESSAGE, data, false);
-            a.message_kind = match kind {
-                MessageKind::Text => WS_MESSAGE_TEXT,
-                MessageKind::Binary => WS_MESSAGE_BINARY,
-            };
+            a.message_kind = message_kind(kind);
             (a, data)
         }
         Action::Event(Event::Ping(d)) => with_bytes(WS_ACTION_PING, d, false),
@@ -111,6 +108,15 @@ pub(crate) fn convert(action: Action) -> (ws_action, Vec<u8>) {
             a.code = code;
             (a, message)
         }
+    }
+}
+
+/// `ws_action.message_kind` and `ws_message_cb`'s `kind` for a message.
+#[inline(always)]
+pub(crate) fn message_kind(kind: MessageKind) -> u32 {
+    match kind {
+        MessageKind::Text => WS_MESSAGE_TEXT,
+        MessageKind::Binary => WS_MESSAGE_BINARY,
     }
 }
 

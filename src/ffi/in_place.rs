@@ -8,10 +8,10 @@
 use std::ffi::c_int;
 
 use crate::driver::InPlace;
-use crate::event::MessageKind;
 
+use super::action::message_kind;
 use super::boundary::{Access, enter};
-use super::callbacks::{Drained, WS_MESSAGE_BINARY, WS_MESSAGE_TEXT, drain};
+use super::dispatch::{Drained, drain};
 use super::driver::{Handle, ws_driver};
 use super::handle::write_out;
 use super::result::ws_result;
@@ -93,13 +93,6 @@ fn bytes_mut<'a>(p: *mut u8, len: usize) -> Result<&'a mut [u8], ws_result> {
     Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
 }
 
-fn kind_code(kind: MessageKind) -> u32 {
-    match kind {
-        MessageKind::Text => WS_MESSAGE_TEXT,
-        MessageKind::Binary => WS_MESSAGE_BINARY,
-    }
-}
-
 /// Returns the call's result and how many bytes of `data` were used.
 fn in_place_loop(
     h: &Handle,
@@ -126,7 +119,7 @@ fn in_place_loop(
                             f(
                                 slot.user,
                                 drv,
-                                kind_code(kind),
+                                message_kind(kind),
                                 data.as_ptr().add(pos + range.start),
                                 range.len(),
                             )

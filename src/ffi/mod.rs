@@ -37,8 +37,8 @@ pub mod version;
 // Last: the header lists them after the calls they build on.
 pub mod batch;
 pub mod direct;
-pub mod in_place;
 mod dispatch;
+pub mod in_place;
 
 pub use action::*;
 pub use answer::*;
