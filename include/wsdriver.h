@@ -1494,6 +1494,34 @@ ws_result ws_parse_in_place(struct ws_driver *drv,
                             size_t cap,
                             size_t *out_consumed);
 
+/**
+ * Pull-style in-place decoding (no callbacks): takes the next write or
+ * event, as `ws_poll` does, from what the driver holds first and then
+ * from `data`, the host's own mutable buffer of `len` received bytes. A
+ * whole text or binary message is unmasked in place and comes out as
+ * `WS_ACTION_MESSAGE` with `out->data` pointing into `data` (valid as long
+ * as the host leaves that memory alone); anything else is parsed the
+ * ordinary way (as `ws_read`) up to its first action. `*out_consumed`
+ * tells how many bytes of `data` this call used: pass the rest next time.
+ *
+ * Returns `WS_RESULT_OK` with `*out` filled, or `WS_RESULT_EMPTY` when
+ * nothing is left to hand out: all of `data` is used, or it ends inside a
+ * message frame that fits in `cap` bytes, left unused for the host to
+ * complete (as for `ws_parse_in_place`; with `cap` 0 it is stored by the
+ * driver instead). Called from inside a callback of this driver, `data` is
+ * stored whole. `WS_RESULT_NULL_PARAMETER` for a NULL `drv`, `out` or
+ * `out_consumed` or a NULL `data` with a non-zero `len`;
+ * `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size` is too small or
+ * `len` is over `PTRDIFF_MAX`. An action's `data` from the driver stays
+ * valid until the next call that changes this driver.
+ */
+ws_result ws_poll_in_place(struct ws_driver *drv,
+                           uint8_t *data,
+                           size_t len,
+                           size_t cap,
+                           struct ws_action *out,
+                           size_t *out_consumed);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif  /* __cplusplus */

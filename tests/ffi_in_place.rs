@@ -388,3 +388,130 @@ fn arguments_are_checked() {
     );
     assert_eq!(used, 0);
 }
+
+// ---- pull style: ws_poll_in_place ------------------------------------------
+
+/// An open server without callbacks whose handshake output was taken.
+fn open_pull_server() -> *mut ws_driver {
+    let mut drv = null_mut();
+    assert_eq!(ws_driver_new_server(null(), &mut drv), ws_result::Ok);
+    assert_eq!(ws_start(drv), ws_result::Ok);
+    assert_eq!(ws_feed(drv, REQUEST.as_ptr(), REQUEST.len()), ws_result::Ok);
+    let mut a = ws_action::empty();
+    while ws_poll(drv, &mut a) == ws_result::Ok {}
+    assert_eq!(ws_state(drv), WS_STATE_OPEN);
+    drv
+}
+
+/// One action as comparable data.
+fn pulled(a: &ws_action) -> (u32, u32, u32, Vec<u8>) {
+    (
+        a.kind,
+        a.message_kind,
+        a.code,
+        bytes(a.data, a.len).to_vec(),
+    )
+}
+
+#[test]
+fn pulling_in_place_gives_what_ws_poll_gives_however_the_input_is_split() {
+    let input = traffic();
+    let d = open_pull_server();
+    assert_eq!(ws_feed(d, input.as_ptr(), input.len()), ws_result::Ok);
+    let mut want = Vec::new();
+    let mut a = ws_action::empty();
+    while ws_poll(d, &mut a) == ws_result::Ok {
+        want.push(pulled(&a));
+    }
+    ws_driver_free(d);
+    assert!(want.len() > 20);
+    for chunk in [1, 3, 64, 1000, 1 << 20] {
+        for cap in [0, 20, 2000, 1 << 20] {
+            let d = open_pull_server();
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; cap.max(chunk)];
+            let (mut at, mut len) = (0, 0);
+            while at < input.len() || len > 0 {
+                let n = chunk.min(buf.len() - len).min(input.len() - at);
+                buf[len..len + n].copy_from_slice(&input[at..at + n]);
+                at += n;
+                len += n;
+                let room = if at == input.len() { 0 } else { cap };
+                let mut pos = 0;
+                loop {
+                    let mut used = usize::MAX;
+                    let r = ws_poll_in_place(
+                        d,
+                        buf[pos..].as_mut_ptr(),
+                        len - pos,
+                        room,
+                        &mut a,
+                        &mut used,
+                    );
+                    assert!(used <= len - pos);
+                    pos += used;
+                    if r == ws_result::Empty {
+                        break;
+                    }
+                    assert_eq!(r, ws_result::Ok);
+                    got.push(pulled(&a));
+                }
+                buf.copy_within(pos..len, 0);
+                len -= pos;
+            }
+            assert_eq!(got, want, "chunk {chunk}, cap {cap}");
+            ws_driver_free(d);
+        }
+    }
+}
+
+#[test]
+fn a_pulled_message_points_into_the_hosts_buffer() {
+    let d = open_pull_server();
+    let mut buf = [masked(0x2, b"one"), masked(0x9, b"p"), masked(0x1, b"two")].concat();
+    let mut a = ws_action::empty();
+    let mut used = 0;
+    let r = ws_poll_in_place(d, buf.as_mut_ptr(), buf.len(), 0, &mut a, &mut used);
+    assert_eq!((r, used), (ws_result::Ok, 9));
+    assert_eq!(
+        (a.kind, a.message_kind, a.len),
+        (WS_ACTION_MESSAGE, WS_MESSAGE_BINARY, 3)
+    );
+    assert_eq!(a.data, buf[6..].as_ptr());
+    // The ping goes the ordinary way: its pong, then the event.
+    let mut kinds = Vec::new();
+    let mut pos = 9;
+    loop {
+        let r = ws_poll_in_place(
+            d,
+            buf[pos..].as_mut_ptr(),
+            buf.len() - pos,
+            0,
+            &mut a,
+            &mut used,
+        );
+        pos += used;
+        if r == ws_result::Empty {
+            break;
+        }
+        kinds.push(a.kind);
+    }
+    assert_eq!(kinds, [WS_ACTION_WRITE, WS_ACTION_PING, WS_ACTION_MESSAGE]);
+    assert_eq!(
+        a.data,
+        buf[pos - 3..].as_ptr(),
+        "the last message is in place too"
+    );
+    assert_eq!(pos, buf.len());
+    let mut small = ws_action::empty();
+    small.struct_size = 4;
+    assert_eq!(
+        ws_poll_in_place(d, buf.as_mut_ptr(), 0, 0, &mut small, &mut used),
+        ws_result::InvalidArgument
+    );
+    assert_eq!(
+        ws_poll_in_place(d, buf.as_mut_ptr(), 0, 0, null_mut(), &mut used),
+        ws_result::NullParameter
+    );
+    ws_driver_free(d);
+}

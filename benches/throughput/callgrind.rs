@@ -17,11 +17,13 @@ const INSTR_WORKLOADS: [&str; 10] = [
     "encode-server-65536",
     "encode-client-16",
 ];
-pub const INSTR_CONTENDERS: [&str; 11] = [
+pub const INSTR_CONTENDERS: [&str; 13] = [
     "wsdriver",
+    "wsdriver-in-place",
     "wsdriver-c",
     "wsdriver-c-in-place",
     "wsdriver-c-pull",
+    "wsdriver-c-pull-in-place",
     "wsdriver-c-into",
     "tungstenite",
     "fastwebsockets",

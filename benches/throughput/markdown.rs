@@ -55,7 +55,9 @@ pub fn markdown(
          call left there, and `ws_parse_in_place` unmasks whole messages where they lie \
          (`ws_on_message` gets pointers into that buffer); the copy is the socket read \
          (wsdriver-c reads the input where it lies, which in-place decoding cannot: it \
-         writes there).",
+         writes there). wsdriver-in-place: the same host with the Rust API's \
+         `Driver::read_in_place`; wsdriver-c-pull-in-place: the same host without callbacks, \
+         `ws_poll_in_place` until `WS_RESULT_EMPTY`.",
         READ_CHUNK >> 10,
         IN_PLACE_CAP >> 10
     );
@@ -246,6 +248,7 @@ fn goal_table(w: &mut String, instr: &[(String, Vec<Option<f64>>)]) {
             "wsdriver-c",
             "wsdriver-c-in-place",
             "wsdriver-c-pull",
+            "wsdriver-c-pull-in-place",
             "wsdriver-c-into",
         ]
         .iter()

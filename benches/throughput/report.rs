@@ -85,6 +85,32 @@ pub fn targets(cells: &[Cell]) -> Vec<Target> {
                         goal,
                     });
                 }
+                // Issue 15: the C API's fastest path at 16 B and 125 B.
+                let fastest_c = [
+                    "wsdriver-c",
+                    "wsdriver-c-in-place",
+                    "wsdriver-c-pull",
+                    "wsdriver-c-pull-in-place",
+                ]
+                .iter()
+                .filter_map(|n| c.by_name(n).map(|v| (v, *n)))
+                .max_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
+                if let (true, Some((fast, fname)), Some((peer, pname))) =
+                    (c.size <= 125, fastest_c, best_peer(c))
+                {
+                    out.push(Target {
+                        what: format!("{label}: {fname} / best peer ({pname})"),
+                        value: fast / peer,
+                        goal: 1.5,
+                    });
+                    if let Some(ideal) = c.by_name("ideal") {
+                        out.push(Target {
+                            what: format!("{label}: {fname} / ideal"),
+                            value: fast / ideal,
+                            goal: 0.4,
+                        });
+                    }
+                }
                 if c.size == 125 {
                     if let Some(capi) = c.by_name("wsdriver-c") {
                         out.push(Target {

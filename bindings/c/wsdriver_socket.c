@@ -179,12 +179,20 @@ static ws_socket_status transport_gone(ws_socket *s) {
     return WS_SOCKET_EOF;
 }
 
-/* Feeds one chunk (or resumes with an empty one) and classifies the result. */
-static int parse(ws_socket *s, const uint8_t *data, size_t len, ws_socket_status *st) {
-    uint32_t r = ws_parse(s->drv, data, len);
+/* Feeds one chunk (or resumes with an empty one) and classifies the result.
+ * Whole messages are decoded in place in the chunk (on_message points into
+ * it); what a stopping callback leaves is stored in the driver, as
+ * ws_parse would. */
+static int parse(ws_socket *s, uint8_t *data, size_t len, ws_socket_status *st) {
+    size_t used = 0;
+    uint32_t r = ws_parse_in_place(s->drv, data, len, 0, &used);
     if (s->free_pending) {
         *st = WS_SOCKET_FREED;
         return 1;
+    }
+    if (r == WS_RESULT_CALLBACK_STOPPED && used < len) {
+        uint32_t f = ws_feed(s->drv, data + used, len - used);
+        if (f != WS_RESULT_OK) r = f;
     }
     if (r == WS_RESULT_CALLBACK_STOPPED) {
         s->stopped = 1;
@@ -205,14 +213,13 @@ static int parse(ws_socket *s, const uint8_t *data, size_t len, ws_socket_status
 }
 
 ws_socket_status ws_socket_read(ws_socket *s) {
-    static const uint8_t empty[1] = {0};
     uint8_t chunk[WS_SOCKET_CHUNK];
     ws_socket_status st = WS_SOCKET_OK;
     if (s == NULL) return WS_SOCKET_ERROR;
     if (s->eof || s->fd < 0) return WS_SOCKET_EOF;
     s->depth++;
     if (s->write_failed) return leave(s, transport_gone(s));
-    if (s->stopped && parse(s, empty, 0, &st)) return leave(s, st);
+    if (s->stopped && parse(s, NULL, 0, &st)) return leave(s, st);
     for (;;) {
         ssize_t n;
         if (s->high_water && pending(s) > s->high_water) {

@@ -5,7 +5,9 @@
  * the core already does:
  *   - ws_socket_read():  read() until EAGAIN or a short read (the kernel's
  *                        buffer is empty; the poller reports the next
- *                        bytes), each chunk into ws_parse();
+ *                        bytes), each chunk into ws_parse_in_place()
+ *                        (whole messages are unmasked where they were
+ *                        read; on_message points into the read chunk);
  *                        EOF or a read error -> ws_transport_closed().
  *   - the driver's on_write callback: write() straight to the fd while the
  *     kernel takes it, buffer the rest on EAGAIN;

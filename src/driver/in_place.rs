@@ -59,7 +59,7 @@ impl Driver {
     /// }
     /// # }
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn read_in_place(&mut self, data: &mut [u8]) -> InPlace {
         if !matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
             || self.inbox_pos < self.inbox.len()

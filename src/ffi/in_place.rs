@@ -1,15 +1,20 @@
-//! `ws_parse_in_place`: `ws_parse` over the host's own mutable read buffer.
-//! Whole messages are unmasked where they lie and handed to `on_message`
-//! as pointers into that buffer: no copy, no allocation, no action queue.
-//! What is not a whole plain message goes through the ordinary path
-//! (`Driver::read` and the dispatch loop), in order. The core decides
+//! `ws_parse_in_place`: `ws_parse` over the host's own mutable read buffer,
+//! and `ws_poll_in_place`, its pull-style twin (`ws_read` + `ws_poll`).
+//! Whole messages are unmasked where they lie and handed out as pointers
+//! into that buffer: no copy, no allocation, no action queue. What is not
+//! a whole plain message goes through the ordinary path (`Driver::read`
+//! and the dispatch loop or `poll_action`), in order. The core decides
 //! (`Driver::read_in_place`); this file only delivers.
 
 use std::ffi::c_int;
 
 use crate::driver::InPlace;
+use crate::event::{Action, MessageKind};
 
-use super::action::message_kind;
+use super::action::{
+    WS_ACTION_MESSAGE, WS_ACTION_PING_ANSWERED, convert, message_kind, their_size, write_action,
+    ws_action,
+};
 use super::boundary::{Access, enter};
 use super::dispatch::{Drained, drain};
 use super::driver::{Handle, ws_driver};
@@ -174,4 +179,113 @@ fn in_place_loop(
         }
         drained = false;
     }
+}
+
+/// What `ws_poll_in_place` hands out: an action of the driver's, or a
+/// message in the host's buffer (kind, offset, length).
+enum Found {
+    Queued(Action),
+    InPlace(MessageKind, usize, usize),
+}
+
+/// Pull-style in-place decoding (no callbacks): takes the next write or
+/// event, as `ws_poll` does, from what the driver holds first and then
+/// from `data`, the host's own mutable buffer of `len` received bytes. A
+/// whole text or binary message is unmasked in place and comes out as
+/// `WS_ACTION_MESSAGE` with `out->data` pointing into `data` (valid as long
+/// as the host leaves that memory alone); anything else is parsed the
+/// ordinary way (as `ws_read`) up to its first action. `*out_consumed`
+/// tells how many bytes of `data` this call used: pass the rest next time.
+///
+/// Returns `WS_RESULT_OK` with `*out` filled, or `WS_RESULT_EMPTY` when
+/// nothing is left to hand out: all of `data` is used, or it ends inside a
+/// message frame that fits in `cap` bytes, left unused for the host to
+/// complete (as for `ws_parse_in_place`; with `cap` 0 it is stored by the
+/// driver instead). Called from inside a callback of this driver, `data` is
+/// stored whole. `WS_RESULT_NULL_PARAMETER` for a NULL `drv`, `out` or
+/// `out_consumed` or a NULL `data` with a non-zero `len`;
+/// `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size` is too small or
+/// `len` is over `PTRDIFF_MAX`. An action's `data` from the driver stays
+/// valid until the next call that changes this driver.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_poll_in_place(
+    drv: *mut ws_driver,
+    data: *mut u8,
+    len: usize,
+    cap: usize,
+    out: *mut ws_action,
+    out_consumed: *mut usize,
+) -> ws_result {
+    enter::<Handle, _>(drv, Access::Write, |h, _| {
+        check_out!(out, out_consumed);
+        let Some(size) = their_size(out) else {
+            return h.fail(
+                ws_result::InvalidArgument,
+                "ws_action.struct_size is too small.",
+            );
+        };
+        let data = try_arg!(bytes_mut(data, len));
+        if let Some(old) = h.polled.borrow_mut().take() {
+            h.core.borrow_mut().recycle(old);
+        }
+        let mut used = 0;
+        if h.parsing.get() {
+            h.store_input(data);
+            used = len;
+        }
+        let mut core = h.core.borrow_mut();
+        let found = loop {
+            if let Some(action) = core.poll_action() {
+                break Some(Found::Queued(action));
+            }
+            if used == len {
+                break None;
+            }
+            match core.read_in_place(&mut data[used..]) {
+                InPlace::Message { kind, range } => {
+                    let at = used + range.start;
+                    used += range.end;
+                    break Some(Found::InPlace(kind, at, range.len()));
+                }
+                InPlace::Incomplete { need } if need <= cap as u64 => break None,
+                InPlace::Incomplete { .. } | InPlace::Other => {
+                    let n = core.read(&data[used..]);
+                    if n == 0 {
+                        core.parse(&data[used..]);
+                        used = len;
+                    } else {
+                        used = (used + n).min(len);
+                    }
+                }
+            }
+        };
+        drop(core);
+        if h.guard.free_requested.get() {
+            // An extension callback freed the driver: hand out nothing.
+            return ws_result::InvalidState;
+        }
+        write_out(out_consumed, used);
+        let a = match found {
+            None => return ws_result::Empty,
+            Some(Found::Queued(action)) => {
+                let (a, bytes) = convert(action);
+                if a.kind == WS_ACTION_PING_ANSWERED {
+                    h.pong_replies.take(a.token);
+                }
+                *h.polled.borrow_mut() = Some(bytes);
+                a
+            }
+            Some(Found::InPlace(kind, at, n)) => {
+                let mut a = ws_action::empty();
+                a.kind = WS_ACTION_MESSAGE;
+                a.message_kind = message_kind(kind);
+                // SAFETY: `at + n <= len`: the message lies inside `data`.
+                a.data = unsafe { data.as_ptr().add(at) };
+                a.len = n;
+                a
+            }
+        };
+        write_action(out, a, size);
+        ws_result::Ok
+    })
 }

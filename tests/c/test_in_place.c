@@ -1,7 +1,8 @@
 /* ws_parse_in_place: a host reading into its own buffer in small pieces,
  * keeping what the driver leaves, sees what ws_parse gives (writes and
  * events, in order); a whole message arrives as a pointer into that
- * buffer; a message that does not fit is still delivered. */
+ * buffer; a message that does not fit is still delivered. The same for
+ * ws_poll_in_place against ws_feed + ws_poll. */
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -113,7 +114,85 @@ static void messages_point_into_the_buffer(void) {
     buf_free(&in);
 }
 
+static ws_driver *open_pull(void) {
+    ws_driver *d = NULL;
+    ws_action a;
+    if (ws_driver_new_server(NULL, &d) != WS_RESULT_OK) return NULL;
+    ws_start(d);
+    ws_feed(d, (const uint8_t *)HYBI_REQUEST, strlen(HYBI_REQUEST));
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    while (ws_poll(d, &a) == WS_RESULT_OK) {
+    }
+    return d;
+}
+
+/* Appends an action to a log: kind, message kind, code, length, bytes. */
+static void log_action(buf *log, const ws_action *a) {
+    uint32_t head[3];
+    uint64_t len = a->len;
+    head[0] = a->kind;
+    head[1] = a->message_kind;
+    head[2] = a->code;
+    buf_add(log, head, sizeof head);
+    buf_add(log, &len, sizeof len);
+    buf_add(log, a->data, a->len);
+}
+
+static void pull_same_as_ws_poll_for_any_read_size(void) {
+    static const size_t chunks[] = {1, 7, 1000, 200000};
+    const size_t cap = 100000;
+    ws_driver *d;
+    ws_action a;
+    buf in, want, got;
+    size_t c;
+    memset(&in, 0, sizeof in);
+    memset(&want, 0, sizeof want);
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    traffic(&in);
+    d = open_pull();
+    CHECK(d != NULL);
+    CHECK_RES(ws_feed(d, in.data, in.len), WS_RESULT_OK);
+    while (ws_poll(d, &a) == WS_RESULT_OK) log_action(&want, &a);
+    ws_driver_free(d);
+    for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        uint8_t *b = malloc(cap);
+        size_t at = 0, len = 0;
+        CHECK(b != NULL);
+        memset(&got, 0, sizeof got);
+        d = open_pull();
+        CHECK(d != NULL);
+        while (at < in.len || len > 0) {
+            size_t n = in.len - at, pos = 0, used;
+            uint32_t r;
+            if (n > chunks[c]) n = chunks[c];
+            if (n > cap - len) n = cap - len;
+            memcpy(b + len, in.data + at, n);
+            at += n;
+            len += n;
+            while ((r = ws_poll_in_place(d, b + pos, len - pos, at == in.len ? 0 : cap, &a,
+                                         &used)) == WS_RESULT_OK) {
+                pos += used;
+                log_action(&got, &a);
+            }
+            CHECK_RES(r, WS_RESULT_EMPTY);
+            pos += used;
+            memmove(b, b + pos, len - pos);
+            len -= pos;
+        }
+        CHECK_INT(got.len, want.len);
+        CHECK(memcmp(got.data, want.data, want.len) == 0);
+        ws_driver_free(d);
+        buf_free(&got);
+        free(b);
+    }
+    buf_free(&want);
+    buf_free(&in);
+}
+
 const harness_test in_place_tests[] = {
+    {"in_place/pull_same_as_ws_poll_for_any_read_size", pull_same_as_ws_poll_for_any_read_size},
     {"in_place/same_as_ws_parse_for_any_read_size", same_as_ws_parse_for_any_read_size},
     {"in_place/messages_point_into_the_buffer", messages_point_into_the_buffer},
     TEST_LIST_END,

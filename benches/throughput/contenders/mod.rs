@@ -6,7 +6,7 @@ pub mod peers;
 pub mod wsdriver_apis;
 pub mod wslay;
 
-use crate::contenders::in_place::WsCInPlace;
+use crate::contenders::in_place::{WsCInPlace, WsCPullInPlace, WsRustInPlace};
 use crate::contenders::limits::{CopyXor, Ideal, Memcpy, ideal_callback};
 use crate::contenders::peers::{FastWs, Tungstenite};
 use crate::contenders::wsdriver_apis::{WsC, WsCInto, WsCPull, WsRust, open_client, open_server};
@@ -59,11 +59,13 @@ pub const HANDSHAKE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrad
 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 pub const CLIENT_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
-pub const CONTENDERS: [&str; 11] = [
+pub const CONTENDERS: [&str; 13] = [
     "wsdriver",
+    "wsdriver-in-place",
     "wsdriver-c",
     "wsdriver-c-in-place",
     "wsdriver-c-pull",
+    "wsdriver-c-pull-in-place",
     "wsdriver-c-into",
     "tungstenite",
     "fastwebsockets",
@@ -81,10 +83,12 @@ pub fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
             if client { open_client() } else { open_server() },
             Host::default(),
         )),
+        ("wsdriver-in-place", Op::Decode(_)) => Box::new(WsRustInPlace::new()),
         ("wsdriver-c", Op::Encode(true)) => Box::new(WsC::client()),
         ("wsdriver-c", _) => Box::new(WsC::new()),
         ("wsdriver-c-in-place", Op::Decode(_)) => Box::new(WsCInPlace::new()),
         ("wsdriver-c-pull", _) => Box::new(WsCPull::new(client)),
+        ("wsdriver-c-pull-in-place", Op::Decode(_)) => Box::new(WsCPullInPlace::new()),
         ("wsdriver-c-into", Op::Encode(_)) => Box::new(WsCInto::new(client)),
         ("tungstenite", _) => Box::new(Tungstenite::new(client)),
         ("fastwebsockets", _) => Box::new(FastWs::new(client)),
