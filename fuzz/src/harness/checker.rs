@@ -1,9 +1,10 @@
 //! The invariants ([`Checker`]), the reactions to events ([`React`]), and
-//! feeding one input whole, in chunks and through `read`.
+//! feeding one input whole, in chunks, through `read` and in place.
 
 use wsdriver::{Action, Driver, Event, MessageKind, Options, ReadyState};
 
 use super::fixtures::*;
+use super::in_place::feed_in_place;
 
 /// Watches one driver's action stream and state.
 pub struct Checker {
@@ -155,7 +156,7 @@ impl React {
     }
 }
 
-fn drain(d: &mut Driver, c: &mut Checker, react: React) {
+pub(crate) fn drain(d: &mut Driver, c: &mut Checker, react: React) {
     let mut n = 0usize;
     while let Some(a) = d.poll_action() {
         c.action(&a);
@@ -222,8 +223,8 @@ pub(crate) fn feed(
     }
 }
 
-/// Runs `make()` over `input` whole, split at seeded points, and through
-/// `read`, checking invariants each time and that all agree.
+/// Runs `make()` over `input` whole, split at seeded points, through `read`
+/// and decoded in place, checking invariants each time and that all agree.
 pub(crate) fn all_ways(
     make: &dyn Fn() -> (Driver, Checker),
     input: &[u8],
@@ -244,6 +245,13 @@ pub(crate) fn all_ways(
     let (mut d, mut read) = make();
     feed(&mut d, &mut read, react, &split_input, true, eof);
     assert_eq!(read.actions, whole.actions, "read() differs from parse()");
+    let cap = [0, 16, 200, 1 << 20][(seed >> 6) as usize];
+    let (mut d, mut in_place) = make();
+    feed_in_place(&mut d, &mut in_place, react, &split_input, cap, eof);
+    assert_eq!(
+        in_place.actions, whole.actions,
+        "in-place decoding (cap {cap}) differs from parse()"
+    );
 }
 
 pub(crate) fn options(cfg: u8) -> Options {

@@ -9,6 +9,7 @@ use super::ffi_extension::*;
 use super::fixtures::*;
 
 const RESULT_PANIC: u32 = 2;
+const RESULT_EMPTY: u32 = ws_result::Empty as u32;
 
 /// Per-driver state the callbacks see through `user`.
 pub(crate) struct Ctx {
@@ -81,9 +82,22 @@ pub(crate) fn react(c: &mut Ctx) -> c_int {
             let n = (c.next() % 16) as usize;
             let start = c.pos.min(c.script.len());
             let end = (start + n).min(c.script.len());
-            let chunk = c.script[start..end].to_vec();
+            let mut chunk = c.script[start..end].to_vec();
             c.pos = end;
-            ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
+            if op & 0x80 != 0 {
+                // Nested: stored whole, whatever the room.
+                let mut used = usize::MAX;
+                ok(ws_parse_in_place(
+                    d,
+                    chunk.as_mut_ptr(),
+                    chunk.len(),
+                    1 << 20,
+                    &mut used,
+                ));
+                assert!(c.freed || used == chunk.len(), "a nested call left input");
+            } else {
+                ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
+            }
         }
         8 => {
             ws_driver_free(d);
@@ -108,6 +122,15 @@ pub(crate) fn react(c: &mut Ctx) -> c_int {
     c.depth -= 1;
     check_state(c);
     rc
+}
+
+/// Hands input an in-place call left to the host to the driver, before
+/// other input.
+fn flush(d: *mut ws_driver, kept: &mut Vec<u8>) {
+    if !kept.is_empty() {
+        ok(ws_parse(d, kept.as_ptr(), kept.len()));
+        kept.clear();
+    }
 }
 
 /// Reads every byte an action points to (a stale pointer shows up under
@@ -363,6 +386,8 @@ pub fn ffi(data: &[u8]) {
         cx().ext_added = r as u32 == 0;
     }
     let mut prefix_at = 0;
+    // Input an in-place call left to the host, passed before any other.
+    let mut kept: Vec<u8> = Vec::new();
     let mut ops = 0;
     while !b.is_empty() && !cx().freed && ops < 200 {
         ops += 1;
@@ -380,10 +405,32 @@ pub fn ffi(data: &[u8]) {
                 } else {
                     b.take(n).to_vec()
                 };
-                ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
+                if op & 0x80 != 0 {
+                    // In place, over a host buffer that keeps what is left
+                    // (a frame that fits in the room, or input after a stop).
+                    let room = [0, 8, 64, 1 << 16][(op >> 5 & 3) as usize];
+                    let mut buf = std::mem::take(&mut kept);
+                    buf.extend_from_slice(&chunk);
+                    let mut used = usize::MAX;
+                    ok(ws_parse_in_place(
+                        d,
+                        buf.as_mut_ptr(),
+                        buf.len(),
+                        room,
+                        &mut used,
+                    ));
+                    if !cx().freed {
+                        assert!(used <= buf.len(), "used more than given");
+                        kept = buf[used.min(buf.len())..].to_vec();
+                    }
+                } else {
+                    flush(d, &mut kept);
+                    ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
+                }
             }
             2 => ok(ws_parse(d, std::ptr::null(), 0)),
             3 => {
+                flush(d, &mut kept);
                 let chunk = b.take_mod(256);
                 ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
             }
@@ -464,6 +511,40 @@ pub fn ffi(data: &[u8]) {
             18 => {
                 ws_driver_free(d);
                 cx().freed = true;
+            }
+            _ if op & 0x80 != 0 => {
+                // Pull in place: the next input after what was kept.
+                let room = [0, 8, 64, 1 << 16][(op >> 5 & 3) as usize];
+                kept.extend_from_slice(b.take_mod(256));
+                let mut a = ws_action::empty();
+                let (mut pos, mut n) = (0, 0);
+                loop {
+                    let mut used = usize::MAX;
+                    let r = ws_poll_in_place(
+                        d,
+                        kept[pos..].as_mut_ptr(),
+                        kept.len() - pos,
+                        room,
+                        &mut a,
+                        &mut used,
+                    );
+                    ok(r);
+                    let r = r as u32;
+                    if r != 0 && r != RESULT_EMPTY {
+                        break; // refused (freed from a callback): nothing used
+                    }
+                    assert!(used <= kept.len() - pos, "used more than given");
+                    pos += used;
+                    if r == RESULT_EMPTY {
+                        break;
+                    }
+                    touch(&a);
+                    n += 1;
+                    if n >= 1000 {
+                        break;
+                    }
+                }
+                kept.drain(..pos);
             }
             _ => {
                 let mut a = ws_action::empty();

@@ -15,8 +15,9 @@
 //! * close codes are in 1000..=4999;
 //! * once actions are drained, `buffered_amount()` is at most `max_length`
 //!   (plus a partial head while connecting);
-//! * the same input fed whole, in random chunks and through `read` gives
-//!   the same actions (server, client, inflate).
+//! * the same input fed whole, in random chunks, through `read` and
+//!   decoded in place (`read_in_place` over a host buffer) gives the same
+//!   actions (server, client, inflate).
 #![allow(clippy::missing_safety_doc, dead_code)]
 
 mod checker;
@@ -24,6 +25,7 @@ mod client;
 mod ffi;
 mod ffi_extension;
 mod fixtures;
+mod in_place;
 mod inflate;
 mod proxy;
 mod server;
