@@ -11,7 +11,7 @@ import wsdriver
 import wsdriver.asyncio as wsa
 from wsdriver import Driver, State
 
-from test_binding import REQUEST, Recorder
+from helpers import REQUEST, Recorder
 
 
 def server_at_connect(**opts):

@@ -1,65 +1,29 @@
-"""The Pythonic driver over libwsdriver's pull API.
-
-No C callback is ever registered: input goes in with ``ws_feed`` and every
-write or event comes out of ``ws_poll`` one at a time, and is dispatched
-from Python. So an exception raised by a listener simply propagates out of
-the call that was dispatching (``parse``, ``text``, ``start``...), and the
-input not yet parsed stays in the driver: the next ``parse`` (or ``flush``)
-carries on from the event after the one whose listener raised.
+"""The Pythonic driver over libwsdriver's pull API: construction, the
+handshake, closing and the handle's lifetime. Dispatching writes and events
+is in ``_dispatch.py``, sending in ``_send.py``, the read-only queries in
+``queries.py``.
 """
 
-import threading
 import weakref
-from ctypes import addressof, byref, c_char, c_size_t, c_uint64, c_void_p
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from ctypes import byref, c_size_t, c_void_p
+from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
 
 #: Headers as a mapping or (name, value) pairs.
 Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 from . import _native as N
-from ._args import _buffer, _build_options, _cstr, _field_arrays, _header_pairs, _payload
+from ._args import _buffer, _build_options, _cstr, _field_arrays, _header_pairs
 from ._batch import Batch
+from ._send import Sending
 from .deflate import Deflate
-from .errors import HandleClosedError, WSDriverError, _raise
+from .errors import WSDriverError, _raise
 from .events import LISTENABLE as _LISTENABLE
-from .events import Event, add_listener
-from .queries import Queries
+from .events import add_listener
 
 __all__ = ["Driver"]
 
 
-#: The largest frame header (payload length 2**16 or more, masked).
-_FRAME_HEAD = 14
-#: Send buffers grow to fit messages up to this size; larger ones are
-#: framed by the driver and taken as a write action.
-_SEND_BUFFER_MAX = 1 << 21
-#: One send buffer per thread, shared by its drivers: a frame is copied
-#: out of it as soon as ws_send_into returns.
-_local = threading.local()
-_INT_MAX = (1 << 31) - 1
-#: From this size on, a server's message goes out as header + payload.
-_SPLIT = 1 << 14
-
-
-class _SendBuffer:
-    """A buffer ws_send_into frames into; ``room`` is the largest payload
-    whose frame surely fits."""
-
-    __slots__ = ("size", "room", "addr", "cap", "bytes", "view")
-
-    def __init__(self, need):
-        size = 4096
-        while size < need and size < _SEND_BUFFER_MAX:
-            size *= 2
-        self.bytes = bytearray(size)
-        self.size = size
-        self.room = size - _FRAME_HEAD
-        self.addr = c_void_p(addressof((c_char * size).from_buffer(self.bytes)))
-        self.cap = c_size_t(size)
-        self.view = memoryview(self.bytes)
-
-
-class Driver(Queries):
+class Driver(Sending):
     """One WebSocket connection's protocol state (a native ``ws_driver``).
 
     Make one with :meth:`server`, :meth:`client` or :meth:`rack`. Feed bytes
@@ -72,17 +36,8 @@ class Driver(Queries):
     Not thread-safe: use a driver from one thread at a time.
     """
 
-    # Set by _new (the constructor is refused: use the class methods).
-    _hv: Optional[c_void_p]
-    _listeners: Dict[str, List[Callable[..., Any]]]
-    _sinks: List[Callable[[bytes], Any]]
-    _ping_callbacks: Dict[int, Callable[[], Any]]
-    _next_token: int
-    _dispatching: bool
-    _batch: Batch
-    _direct: bool
-    _sent: c_size_t
-    _sent_ref: Any
+    # Set by _new (the constructor is refused: use the class methods), with
+    # the attributes the mixins declare.
     _finalizer: weakref.finalize
 
     # -- construction ----------------------------------------------------
@@ -243,12 +198,6 @@ class Driver(Queries):
             return "<wsdriver.Driver (freed)>"
         return "<wsdriver.Driver %s %s>" % (self.version or "?", self.state.name.lower())
 
-    def _handle(self):
-        h = self._h
-        if h is None:
-            raise HandleClosedError("the driver's native handle was freed")
-        return h
-
     # -- listeners -------------------------------------------------------
 
     def on(self, event: str, fn: Optional[Callable[..., Any]] = None) -> Any:
@@ -268,151 +217,7 @@ class Driver(Queries):
         else:
             self._listeners.get(event, []).remove(fn)
 
-    # -- dispatch --------------------------------------------------------
-
-    def _take(self):
-        """Takes actions until the next event: writes go to the sink. Returns
-        the Event, a ping token (int), or None when there is nothing."""
-        items = self._batch.items
-        while True:
-            hv = self._hv
-            if hv is None:
-                return None  # close_handle() stops dispatch
-            if not items:
-                # (A batch of action kinds from a newer library only is empty.)
-                if not self._batch.fill(self._h, hv):
-                    return None
-                continue
-            item = items.popleft()
-            if item.__class__ is bytes:
-                sinks = self._sinks
-                if sinks:
-                    for fn in sinks:
-                        fn(item)
-                else:
-                    self._out += item
-                continue
-            if item.__class__ is Event and item.type == "close":
-                self._ping_callbacks.clear()
-            return item
-
-    def _dispatch(self, ev):
-        if ev.__class__ is int:
-            cb = self._ping_callbacks.pop(ev, None)
-            if cb is not None:
-                cb()
-            return
-        fns = self._listeners.get(ev.type)
-        if fns:
-            for fn in tuple(fns):
-                fn(ev)
-
-    def _drain(self):
-        if self._dispatching:
-            # Called from a listener (or while iterating events()): the
-            # dispatch already running picks the new actions up, in order.
-            return
-        self._dispatching = True
-        try:
-            while True:
-                ev = self._take()
-                if ev is None:
-                    return
-                self._dispatch(ev)
-        finally:
-            self._dispatching = False
-
-    def flush(self) -> None:
-        """Delivers what is waiting (writes, events of input already fed)."""
-        self._drain()
-
-    def events(self, data: Any = None) -> Iterator[Event]:
-        """Feeds ``data`` (if given) and returns an iterator over the events
-        it produces, taken one at a time. Listeners are still called for
-        each event before it is yielded; writes go to the sink (or
-        :meth:`take_output`) as they come. Commands given in the loop body
-        are ordered before anything later on the wire; their writes are
-        delivered as the iteration goes on (call :meth:`flush` after leaving
-        the loop early)."""
-        if data is not None:
-            self._feed(data)
-        return self._iterate()
-
-    def _iterate(self):
-        if self._dispatching:
-            raise RuntimeError("events() while the driver is already dispatching")
-        self._dispatching = True
-        try:
-            while True:
-                ev = self._take()
-                if ev is None:
-                    return
-                self._dispatch(ev)
-                if ev.__class__ is not int:
-                    yield ev
-        finally:
-            self._dispatching = False
-
-    def feed(self, data: Any) -> None:
-        """Stores bytes received from the transport without dispatching
-        anything; :meth:`next_event` (or :meth:`flush`) takes it from there."""
-        self._feed(data)
-
-    def next_event(self) -> Optional[Event]:
-        """Parses up to the next event, delivers the writes before it,
-        calls its listeners and returns it; None when the input fed so far
-        holds no further event. Parsing stops there, so what the caller
-        does next (send, close) goes on the wire before anything later."""
-        if self._dispatching:
-            raise RuntimeError("next_event() while the driver is already dispatching")
-        self._dispatching = True
-        try:
-            while True:
-                ev = self._take()
-                if ev is None:
-                    return None
-                self._dispatch(ev)
-                if ev.__class__ is not int:
-                    return ev
-        finally:
-            self._dispatching = False
-
-    def take_output(self) -> bytes:
-        """The bytes written while no write sink was set (and clears them)."""
-        out = bytes(self._out)
-        self._out.clear()
-        return out
-
-    # -- commands --------------------------------------------------------
-
-    def _feed(self, data):
-        data = data if data.__class__ is bytes else _buffer(data, "data")
-        hv = self._hv
-        if hv is None:
-            raise HandleClosedError("the driver's native handle was freed")
-        fast = N.fast
-        if fast is not None:
-            code = fast.feed(self._h, data)
-        else:
-            code = N.ws_feed_fast(hv, data, c_size_t(len(data)))
-        if code != N.OK:
-            _raise(code, "ws_feed", N.ws_last_error(hv.value))
-
-    def _command(self, code, what, ok=(N.OK,)):
-        if code not in ok:
-            h = self._h
-            detail = N.ws_last_error(h) if h is not None else None
-            self._drain()
-            _raise(code, what, detail)
-        self._drain()
-
-    def parse(self, data: Any) -> None:
-        """Feeds bytes received from the transport and dispatches the
-        resulting writes and events. A listener's exception propagates;
-        unparsed input stays for the next ``parse`` (``parse(b"")`` just
-        resumes). From inside a listener, only stores the bytes."""
-        self._feed(data)
-        self._drain()
+    # -- handshake and closing -------------------------------------------
 
     def start(self) -> bool:
         """Sends the handshake (client request, or server response). Returns
@@ -424,131 +229,6 @@ class Driver(Queries):
             return False
         self._command(code, "start")
         return True
-
-    def text(self, message: str) -> None:
-        """Sends a text message (queued until the connection opens)."""
-        if message.__class__ is not str and not isinstance(message, str):
-            raise TypeError("text() takes str, not %s" % type(message).__name__)
-        self._send(N.MESSAGE_TEXT, message, "text")
-
-    def binary(self, message: Any) -> None:
-        """Sends a binary message (queued until the connection opens)."""
-        data = message if message.__class__ is bytes else _buffer(message, "message")
-        self._send(N.MESSAGE_BINARY, data, "binary")
-
-    def _send(self, kind, data, what):
-        # One native call. With the extension, _speedups.send frames the
-        # message straight into the bytes to write; without it,
-        # ws_send_into frames it into this thread's buffer when it can go
-        # out at once. Else it was queued and is taken as a write action.
-        # A server's large binary message gets its header alone
-        # (ws_frame_header) and goes to the sink as two writes, the payload
-        # being the caller's own bytes: no copy at all. (Python's per-call
-        # costs matter here: every sender's hot path.)
-        fast = N.fast
-        if fast is not None:
-            h = self._h
-            if h is None:
-                raise HandleClosedError("the driver's native handle was freed")
-            # bytes (the frame), None (queued: drain), (header, payload),
-            # or an int: the code of a refusal.
-            out = fast.send(h, data, self._direct)
-            cls = out.__class__
-            if cls is bytes:
-                sinks = self._sinks  # inline: a method call here costs a tenth
-                if sinks:
-                    for fn in sinks:
-                        fn(out)
-                else:
-                    self._out += out
-            elif out is None:
-                self._drain()
-            elif cls is tuple:  # header, payload
-                head, payload = out
-                sinks = self._sinks
-                if sinks:
-                    for fn in sinks:
-                        fn(head)
-                        fn(payload)
-                else:
-                    self._out += head
-                    self._out += payload
-            else:
-                self._command(out, what)
-            return
-        if kind == N.MESSAGE_TEXT:
-            data = data.encode("utf-8")
-        hv = self._hv
-        if hv is None:
-            raise HandleClosedError("the driver's native handle was freed")
-        n = len(data)
-        try:
-            buf = _local.buf
-        except AttributeError:
-            buf = _local.buf = _SendBuffer(0)
-        if n >= _SPLIT and not N.ws_frame_header(hv, kind, c_uint64(n), buf.addr, self._sent_ref):
-            self._deliver(bytes(buf.bytes[: self._sent.value]))
-            self._deliver(data)
-            return
-        if n > buf.room and buf.size < _SEND_BUFFER_MAX:
-            buf = _local.buf = _SendBuffer(n + _FRAME_HEAD)
-        # A small int passes as a C int, which the call ABI widens to size_t.
-        code = N.ws_send_into(
-            hv, kind, data, n if n < _INT_MAX else c_size_t(n), buf.addr, buf.cap, self._sent_ref
-        )
-        if code:
-            self._command(code, what)
-        framed = self._sent.value
-        if not framed:
-            self._drain()
-            return
-        out = bytes(buf.bytes[:framed]) if framed < _SPLIT else bytes(buf.view[:framed])
-        sinks = self._sinks  # inline: a method call here costs a tenth
-        if sinks:
-            for fn in sinks:
-                fn(out)
-        else:
-            self._out += out
-
-    def _deliver(self, out):
-        sinks = self._sinks
-        if sinks:
-            for fn in sinks:
-                fn(out)
-        else:
-            self._out += out
-
-    def send(self, message: Union[str, bytes, bytearray, memoryview]) -> None:
-        """``text`` for str, ``binary`` for bytes-like."""
-        if isinstance(message, str):
-            self.text(message)
-        else:
-            self.binary(message)
-
-    def ping(
-        self, payload: Union[str, bytes] = b"", callback: Optional[Callable[[], Any]] = None
-    ) -> None:
-        """Sends a ping (payload of at most 125 bytes). ``callback()`` is
-        called once, when the matching pong arrives."""
-        data = _payload(payload, "payload")
-        h = self._handle()
-        if callback is None:
-            code = N.ws_ping(h, data, len(data), None, None)
-        else:
-            if not callable(callback):
-                raise TypeError("callback must be callable")
-            token = self._next_token
-            self._next_token = token + 1 if token < (1 << 63) - 1 else 1
-            self._ping_callbacks[token] = callback
-            code = N.ws_ping_token(h, data, len(data), token)
-            if code != N.OK:
-                self._ping_callbacks.pop(token, None)
-        self._command(code, "ping")
-
-    def pong(self, payload: Union[str, bytes] = b"") -> None:
-        """Sends an unsolicited pong (at most 125 bytes)."""
-        data = _payload(payload, "payload")
-        self._command(N.ws_pong(self._handle(), data, len(data)), "pong")
 
     def close(self, code: Optional[int] = None, reason: str = "") -> bool:
         """Starts the closing handshake (``code`` defaults to 1000). Returns
