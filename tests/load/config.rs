@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-
-
 /// Messages the latency probe sends, one at a time.
 pub(crate) const PROBE: u32 = 500;
 

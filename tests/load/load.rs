@@ -120,7 +120,13 @@ impl Load {
             self.handshaking += 1;
         }
         // Slow clients are registered without EPOLLIN: they never read.
-        epoll_ctl(self.epfd, libc::EPOLL_CTL_ADD, c.sock.as_raw_fd(), libc::EPOLLIN as u32, id);
+        epoll_ctl(
+            self.epfd,
+            libc::EPOLL_CTL_ADD,
+            c.sock.as_raw_fd(),
+            libc::EPOLLIN as u32,
+            id,
+        );
         self.conns.insert(id, c);
         self.pump(id);
         Ok(id)
@@ -146,7 +152,12 @@ impl Load {
         loop {
             // Send the next message when idle and within quota.
             if let Some(d) = c.driver.as_mut() {
-                if c.open && !c.closing && c.role == Role::Normal && c.waiting.is_none() && c.next < c.quota {
+                if c.open
+                    && !c.closing
+                    && c.role == Role::Normal
+                    && c.waiting.is_none()
+                    && c.next < c.quota
+                {
                     let (kind, m) = message(c.id, c.next);
                     let _ = match kind {
                         MessageKind::Text => d.text_bytes(&m),
@@ -155,7 +166,12 @@ impl Load {
                     c.waiting = Some((c.next, Instant::now()));
                     c.next += 1;
                 }
-                if c.open && c.role == Role::Slow && !c.closing && c.out.len() - c.out_pos < 256 * 1024 && c.sent_bytes < (256 << 20) {
+                if c.open
+                    && c.role == Role::Slow
+                    && !c.closing
+                    && c.out.len() - c.out_pos < 256 * 1024
+                    && c.sent_bytes < (256 << 20)
+                {
                     let _ = d.binary(&vec![0x5A; 65_536]);
                 }
             }
@@ -202,7 +218,8 @@ impl Load {
                         None => {
                             self.corrupted += 1;
                             if self.errors.len() < 10 {
-                                self.errors.push(format!("conn {}: unexpected message", c.id));
+                                self.errors
+                                    .push(format!("conn {}: unexpected message", c.id));
                             }
                         }
                     },
@@ -216,7 +233,8 @@ impl Load {
                                     self.lost += 1;
                                 }
                                 if self.errors.len() < 10 {
-                                    self.errors.push(format!("conn {}: close {code:?} {reason}", c.id));
+                                    self.errors
+                                        .push(format!("conn {}: close {code:?} {reason}", c.id));
                                 }
                             }
                             if !c.open {
@@ -321,7 +339,14 @@ impl Load {
     pub(crate) fn poll(&mut self, timeout_ms: i32) {
         let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
         // SAFETY: events has room for 1024 entries.
-        let n = unsafe { libc::epoll_wait(self.epfd, events.as_mut_ptr(), events.len() as i32, timeout_ms) };
+        let n = unsafe {
+            libc::epoll_wait(
+                self.epfd,
+                events.as_mut_ptr(),
+                events.len() as i32,
+                timeout_ms,
+            )
+        };
         if n < 0 {
             return;
         }
@@ -332,7 +357,12 @@ impl Load {
     }
 
     pub(crate) fn ids(&self, role: Role) -> Vec<u32> {
-        let mut v: Vec<u32> = self.conns.values().filter(|c| c.role == role).map(|c| c.id).collect();
+        let mut v: Vec<u32> = self
+            .conns
+            .values()
+            .filter(|c| c.role == role)
+            .map(|c| c.id)
+            .collect();
         v.sort();
         v
     }

@@ -51,7 +51,12 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 /// Runs the exchange phase: every normal connection gets `per_conn` more
 /// messages. Returns (messages, bytes, seconds, latencies).
-fn exchange(l: &mut Load, per_conn: u32, start_deadline: Instant, rss_samples: &mut Vec<u64>) -> (u64, u64, f64, Vec<u32>) {
+fn exchange(
+    l: &mut Load,
+    per_conn: u32,
+    start_deadline: Instant,
+    rss_samples: &mut Vec<u64>,
+) -> (u64, u64, f64, Vec<u32>) {
     let ids = l.ids(Role::Normal);
     exchange_on(l, &ids, per_conn, start_deadline, rss_samples)
 }
@@ -99,7 +104,12 @@ fn exchange_on(
     }
     let mut lat = std::mem::take(&mut l.latencies);
     lat.sort_unstable();
-    (l.exchanged - m0, l.bytes - b0, t.elapsed().as_secs_f64(), lat)
+    (
+        l.exchanged - m0,
+        l.bytes - b0,
+        t.elapsed().as_secs_f64(),
+        lat,
+    )
 }
 
 fn main() {
@@ -136,7 +146,10 @@ fn main() {
         return;
     }
     let rss_idle = rss_kib(pid);
-    println!("load: fd limit {limit}; server RSS idle {} KiB", rss_idle.unwrap_or(0));
+    println!(
+        "load: fd limit {limit}; server RSS idle {} KiB",
+        rss_idle.unwrap_or(0)
+    );
 
     // 1. Slowloris: partial heads held open for the whole run.
     for _ in 0..l.cfg.slowloris {
@@ -178,7 +191,10 @@ fn main() {
             l.fail("handshake failed");
         }
         if start.elapsed() > l.cfg.deadline {
-            l.fail(&format!("deadline while connecting: {} of {total} open", l.open_normal));
+            l.fail(&format!(
+                "deadline while connecting: {} of {total} open",
+                l.open_normal
+            ));
         }
     }
     let connect_secs = t.elapsed().as_secs_f64();
@@ -236,8 +252,14 @@ fn main() {
         for id in &slow {
             l.pump(*id);
         }
-        let sent: u64 = slow.iter().filter_map(|id| l.conns.get(id)).map(|c| c.sent_bytes).sum();
-        let all_open = slow.iter().all(|id| l.conns.get(id).is_some_and(|c| c.open));
+        let sent: u64 = slow
+            .iter()
+            .filter_map(|id| l.conns.get(id))
+            .map(|c| c.sent_bytes)
+            .sum();
+        let all_open = slow
+            .iter()
+            .all(|id| l.conns.get(id).is_some_and(|c| c.open));
         if all_open && sent == last_sent {
             let since = *stuck_since.get_or_insert_with(Instant::now);
             if since.elapsed() > Duration::from_millis(1500) {
@@ -251,7 +273,11 @@ fn main() {
             l.fail("slow clients never got stuck: the server keeps reading what it cannot send");
         }
     }
-    let slow_sent: u64 = slow.iter().filter_map(|id| l.conns.get(id)).map(|c| c.sent_bytes).sum();
+    let slow_sent: u64 = slow
+        .iter()
+        .filter_map(|id| l.conns.get(id))
+        .map(|c| c.sent_bytes)
+        .sum();
     let rss_slow_stuck = rss_kib(pid);
     println!(
         "load: {} slow clients stuck after sending {:.1} MiB in total without reading",
@@ -281,7 +307,10 @@ fn main() {
 
     // Slowloris connections are still held (or were closed by the server:
     // either way they blocked no one).
-    let loris_alive = loris.iter().filter(|id| l.conns.get(id).is_some_and(|c| !c.closed)).count();
+    let loris_alive = loris
+        .iter()
+        .filter(|id| l.conns.get(id).is_some_and(|c| !c.closed))
+        .count();
 
     // 5. Closing handshakes.
     let ids = l.ids(Role::Normal);
@@ -295,17 +324,37 @@ fn main() {
         l.pump(*id);
     }
     let t = Instant::now();
-    while l.conns.values().any(|c| c.role == Role::Normal && !c.closed) {
+    while l
+        .conns
+        .values()
+        .any(|c| c.role == Role::Normal && !c.closed)
+    {
         l.poll(50);
-        if t.elapsed() > Duration::from_secs(30) || start.elapsed() > l.cfg.deadline + Duration::from_secs(30) {
-            let left = l.conns.values().filter(|c| c.role == Role::Normal && !c.closed).count();
-            l.fail(&format!("{left} connections did not finish the closing handshake"));
+        if t.elapsed() > Duration::from_secs(30)
+            || start.elapsed() > l.cfg.deadline + Duration::from_secs(30)
+        {
+            let left = l
+                .conns
+                .values()
+                .filter(|c| c.role == Role::Normal && !c.closed)
+                .count();
+            l.fail(&format!(
+                "{left} connections did not finish the closing handshake"
+            ));
         }
     }
 
-    let rss = |r: Option<u64>| r.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-    println!("load: server RSS: idle {}, {total} open {}, after baseline {}, before slow {}, slow stuck {}, end {}",
-        rss(rss_idle), rss(rss_open), rss(rss_after_base), rss(rss_before_slow), rss(rss_slow_stuck), rss(rss_end));
+    let rss =
+        |r: Option<u64>| r.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "load: server RSS: idle {}, {total} open {}, after baseline {}, before slow {}, slow stuck {}, end {}",
+        rss(rss_idle),
+        rss(rss_open),
+        rss(rss_after_base),
+        rss(rss_before_slow),
+        rss(rss_slow_stuck),
+        rss(rss_end)
+    );
     if let (Some(a), Some(b)) = (rss_base, rss_open) {
         println!(
             "load: server RSS per open connection: {:.2} KiB (idle, after handshake); {:.2} KiB after exchanging",
@@ -343,11 +392,15 @@ fn main() {
     // for a shared machine.
     let (b99, s99) = (percentile(&lat1, 0.99), percentile(&lat2, 0.99));
     if s99 > b99 * 5.0 + 500.0 {
-        l.fail(&format!("p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"));
+        l.fail(&format!(
+            "p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"
+        ));
     }
     let (b99, s99) = (percentile(&plat1, 0.99), percentile(&plat2, 0.99));
     if s99 > b99 * 10.0 + 50.0 {
-        l.fail(&format!("alone, p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"));
+        l.fail(&format!(
+            "alone, p99 with slow clients {s99:.1} ms vs {b99:.1} ms without"
+        ));
     }
     // Server memory while slow clients are stuck: the 4 MiB high-water
     // mark, a message and socket slack per slow client.

@@ -1,9 +1,7 @@
 //! The messages: mixed sizes and kinds, each carrying its connection, index
 //! and an FNV-1a checksum, and the check of an echo.
 
-
 use wsdriver::MessageKind;
-
 
 fn xorshift(mut x: u64) -> u64 {
     x ^= x << 13;
