@@ -76,7 +76,7 @@ pub(crate) fn raise_fd_limit(want: u64) -> u64 {
     // SAFETY: getrlimit/setrlimit write/read the struct we pass.
     unsafe {
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
-        let target = want.max(r.rlim_cur as u64);
+        let target = want.max(r.rlim_cur);
         let mut n = libc::rlimit {
             rlim_cur: target as libc::rlim_t,
             rlim_max: (target as libc::rlim_t).max(r.rlim_max),
@@ -88,7 +88,7 @@ pub(crate) fn raise_fd_limit(want: u64) -> u64 {
         }
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
     }
-    r.rlim_cur as u64
+    r.rlim_cur
 }
 
 pub(crate) fn rss_kib(pid: Option<u32>) -> Option<u64> {

@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 use wsdriver::extensions::deflate::{DeflateConfig, PerMessageDeflate};
-use wsdriver::{Action, Driver, Event, MessageKind, Options};
+use wsdriver::{Action, CommandError, Driver, Event, MessageKind, Options};
 
 use crate::config::Config;
 use crate::messages::{message, verify};
@@ -365,6 +365,24 @@ impl Load {
             .collect();
         v.sort();
         v
+    }
+
+    /// Starts the closing handshake (1000, "done") on each of `ids`. A
+    /// connection the server already closed refuses it (`Closed`): that
+    /// close was counted when its event arrived. Any other refusal fails.
+    pub(crate) fn close_all(&mut self, ids: &[u32]) {
+        for &id in ids {
+            if let Some(c) = self.conns.get_mut(&id) {
+                c.closing = true;
+                if let Some(d) = c.driver.as_mut() {
+                    match d.close(Some(1000), "done") {
+                        Ok(()) | Err(CommandError::Closed) => {}
+                        Err(e) => self.fail(&format!("conn {id}: close refused: {e}")),
+                    }
+                }
+            }
+            self.pump(id);
+        }
     }
 
     pub(crate) fn fail(&self, msg: &str) -> ! {

@@ -314,15 +314,7 @@ fn main() {
 
     // 5. Closing handshakes.
     let ids = l.ids(Role::Normal);
-    for id in &ids {
-        if let Some(c) = l.conns.get_mut(id) {
-            c.closing = true;
-            if let Some(d) = c.driver.as_mut() {
-                d.close(Some(1000), "done").unwrap();
-            }
-        }
-        l.pump(*id);
-    }
+    l.close_all(&ids);
     let t = Instant::now();
     while l
         .conns

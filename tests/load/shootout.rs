@@ -135,15 +135,7 @@ pub fn run(l: &mut Load, start: Instant) {
             l.fail("echoes still missing 30 s after the run");
         }
     }
-    for id in &ids {
-        if let Some(c) = l.conns.get_mut(id) {
-            c.closing = true;
-            if let Some(d) = c.driver.as_mut() {
-                d.close(Some(1000), "done");
-            }
-        }
-        l.pump(*id);
-    }
+    l.close_all(&ids);
     let t = Instant::now();
     while l
         .conns
