@@ -2,13 +2,14 @@
 
 import weakref
 from typing import Any, Dict
-from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof, string_at
+from ctypes import byref, c_size_t, c_void_p, sizeof, string_at
 
 from . import _native as N
-from ._args import _buffer, _cstr, _header_pairs, _str
+from ._args import _buffer, _cstr, _header_pairs
 from .driver import Driver
 from .errors import HandleClosedError, _raise
 from .events import Event, add_listener
+from .queries import _indexed_pairs
 
 __all__ = ["Proxy"]
 
@@ -128,12 +129,6 @@ class Proxy:
     @property
     def headers(self) -> Dict[str, str]:
         h = self._h
-        out: Dict[str, str] = {}
         if h is None:
-            return out
-        name = c_char_p()
-        value = c_char_p()
-        for i in range(N.ws_proxy_header_count(h)):
-            if N.ws_proxy_header_at(h, i, byref(name), byref(value)) == N.OK:
-                out[_str(name.value)] = _str(value.value)
-        return out
+            return {}
+        return dict(_indexed_pairs(h, N.ws_proxy_header_count, N.ws_proxy_header_at))

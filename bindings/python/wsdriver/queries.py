@@ -10,6 +10,18 @@ from .events import Request, State
 __all__ = ["Queries"]
 
 
+def _indexed_pairs(h, count, at) -> List[Tuple[str, str]]:
+    """The (name, value) pairs of a ``*_count`` / ``*_at`` query pair
+    (headers, a proxy's headers, extended CONNECT fields), in order; an
+    index the library refuses is skipped."""
+    name, value = c_char_p(), c_char_p()
+    out: List[Tuple[str, str]] = []
+    for i in range(count(h)):
+        if at(h, i, byref(name), byref(value)) == N.OK:
+            out.append((_str(name.value), _str(value.value)))
+    return out
+
+
 def _string_query(fn):
     """A read-only property returning the driver's string query `fn`
     (None once the handle is closed or when the library returns NULL)."""
@@ -30,12 +42,7 @@ class Queries:
         h = self._h
         if h is None:
             return []
-        name, value = c_char_p(), c_char_p()
-        out: List[Tuple[str, str]] = []
-        for i in range(N.ws_extended_field_count(h)):
-            if N.ws_extended_field_at(h, i, byref(name), byref(value)) == N.OK:
-                out.append((_str(name.value), _str(value.value)))
-        return out
+        return _indexed_pairs(h, N.ws_extended_field_count, N.ws_extended_field_at)
 
     @property
     def offered_protocols(self) -> List[str]:
@@ -67,13 +74,7 @@ class Queries:
         h = self._h
         if h is None:
             return {}
-        out = {}
-        name = c_char_p()
-        value = c_char_p()
-        for i in range(N.ws_header_count(h)):
-            if N.ws_header_at(h, i, byref(name), byref(value)) == N.OK:
-                out[_str(name.value)] = _str(value.value)
-        return out
+        return dict(_indexed_pairs(h, N.ws_header_count, N.ws_header_at))
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """One header (case-insensitive), see :attr:`headers`."""
