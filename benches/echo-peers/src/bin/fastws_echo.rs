@@ -38,14 +38,13 @@ fn main() {
         }
         let mut ws = FragmentCollector::new(WebSocket::after_handshake(stream, Role::Server));
         while let Ok(frame) = ws.read_frame().await {
-            match frame.opcode {
-                OpCode::Close => return,
-                OpCode::Text | OpCode::Binary => {
-                    if ws.write_frame(frame).await.is_err() {
-                        return;
-                    }
-                }
-                _ => {}
+            let done = match frame.opcode {
+                OpCode::Close => true,
+                OpCode::Text | OpCode::Binary => ws.write_frame(frame).await.is_err(),
+                _ => false,
+            };
+            if done {
+                return;
             }
         }
     });
