@@ -11,24 +11,75 @@ use crate::error::CommandError;
 /// Header names that may legitimately appear more than once in a response.
 const ALLOWED_DUPLICATES: [&str; 4] = ["set-cookie", "set-cookie2", "warning", "www-authenticate"];
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Stored compactly (a connection keeps its request's headers for queries):
+/// all names and values in one string, and where each ends.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
-    entries: Vec<(String, String)>,
+    /// Each entry's name, then its value, back to back.
+    text: String,
+    /// Where each entry's name and value end in `text`.
+    ends: Vec<(u32, u32)>,
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl Headers {
     pub const fn new() -> Self {
         Headers {
-            entries: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
         }
+    }
+
+    /// Room for `count` entries of `bytes` bytes of names and values.
+    pub(crate) fn with_capacity(count: usize, bytes: usize) -> Self {
+        Headers {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        }
+    }
+
+    /// Gives back unused capacity (received headers are kept for queries).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Entry `i` as (name, value).
+    fn entry(&self, i: usize) -> (&str, &str) {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1].1 as usize
+        };
+        let (name_end, value_end) = (self.ends[i].0 as usize, self.ends[i].1 as usize);
+        (&self.text[start..name_end], &self.text[name_end..value_end])
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        (0..self.ends.len()).find(|&i| self.entry(i).0.eq_ignore_ascii_case(name))
+    }
+
+    /// Adds an entry; false (nothing added) if the text would pass 4 GiB,
+    /// which no head within the limits reaches.
+    fn push(&mut self, name: &str, value: &str) -> bool {
+        let Ok(value_end) = u32::try_from(self.text.len() + name.len() + value.len()) else {
+            return false;
+        };
+        self.text.push_str(name);
+        let name_end = self.text.len() as u32;
+        self.text.push_str(value);
+        self.ends.push((name_end, value_end));
+        true
     }
 
     /// The value for `name` (case-insensitive), if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.position(name).map(|i| self.entry(i).1)
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -37,15 +88,15 @@ impl Headers {
 
     /// Headers in the order they were first seen or set.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        (0..self.ends.len()).map(|i| self.entry(i))
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ends.is_empty()
     }
 
     /// Sets an outgoing header; returns false when [`try_set`](Self::try_set)
@@ -66,29 +117,39 @@ impl Headers {
         if !repeatable && self.contains(name) {
             return Err(CommandError::DuplicateHeader);
         }
-        self.entries.push((name.to_owned(), value.to_owned()));
+        if !self.push(name, value) {
+            return Err(CommandError::InvalidHeader(BadHeader::Value(
+                name.to_owned(),
+            )));
+        }
         Ok(())
     }
 
     /// Records a received header, joining repeated names with ", ".
     pub fn append(&mut self, name: &str, value: &str) {
         let value = value.trim();
-        match self
-            .entries
-            .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        {
-            Some((_, v)) => {
-                v.push_str(", ");
-                v.push_str(value);
+        let Some(i) = self.position(name) else {
+            self.push(name, value);
+            return;
+        };
+        let added = 2 + value.len();
+        if u32::try_from(self.text.len() + added).is_err() {
+            return;
+        }
+        let at = self.ends[i].1 as usize;
+        self.text.insert_str(at, value);
+        self.text.insert_str(at, ", ");
+        for e in &mut self.ends[i..] {
+            if e.0 as usize > at {
+                e.0 += added as u32;
             }
-            None => self.entries.push((name.to_owned(), value.to_owned())),
+            e.1 += added as u32;
         }
     }
 
     /// Serialises as `Name: value\r\n` lines.
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
-        for (k, v) in &self.entries {
+        for (k, v) in self.iter() {
             out.extend_from_slice(k.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(v.as_bytes());
@@ -234,6 +295,22 @@ mod tests {
         h.append("connection", "Upgrade");
         assert_eq!(h.get("Connection"), Some("keep-alive, Upgrade"));
         assert!(lists_token(h.get("connection").unwrap(), "upgrade"));
+    }
+
+    #[test]
+    fn joining_a_repeated_name_keeps_the_entries_after_it() {
+        let mut h = Headers::new();
+        h.append("A", "1");
+        h.append("Empty", "");
+        h.append("B", "2");
+        h.append("a", "3");
+        h.append("empty", "x");
+        let all: Vec<_> = h.iter().collect();
+        assert_eq!(all, [("A", "1, 3"), ("Empty", ", x"), ("B", "2")]);
+        assert_eq!(
+            format!("{h:?}"),
+            r#"[("A", "1, 3"), ("Empty", ", x"), ("B", "2")]"#
+        );
     }
 
     #[test]

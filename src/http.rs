@@ -182,11 +182,13 @@ fn complete(status: httparse::Result<usize>) -> Result<usize, HeadError> {
 }
 
 fn collect(raw: &[httparse::Header<'_>]) -> Result<Headers, HeadError> {
-    let mut headers = Headers::new();
+    let bytes = raw.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let mut headers = Headers::with_capacity(raw.len(), bytes);
     for h in raw {
         let value = std::str::from_utf8(h.value).map_err(|_| HeadError::Malformed)?;
         headers.append(h.name, value);
     }
+    headers.shrink_to_fit();
     Ok(headers)
 }
 

@@ -67,6 +67,13 @@ impl Queue {
         self.rest.as_ref().is_none_or(|r| r.is_empty())
     }
 
+    /// Drops the overflow storage when empty.
+    fn release_rest(&mut self) {
+        if self.rest_is_empty() {
+            self.rest = None;
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Action> {
         self.front
             .iter()
@@ -79,7 +86,8 @@ pub(crate) struct Io {
     pub queue: Queue,
     pool: Vec<Vec<u8>>,
     /// Largest capacity a recycled buffer may keep.
-    pub retained: usize,
+    /// (`u32`, beside `state`: the driver must stay small.)
+    pub retained: u32,
     /// `None` until randomness is first needed: then the operating
     /// system's generator, so drivers that never mask hold no pool.
     pub rng: Option<Box<dyn RandomSource>>,
@@ -91,7 +99,7 @@ impl Io {
             state: ReadyState::Connecting,
             queue: Queue::default(),
             pool: Vec::new(),
-            retained,
+            retained: u32::try_from(retained).unwrap_or(u32::MAX),
             rng,
         }
     }
@@ -111,6 +119,11 @@ impl Io {
     #[inline]
     pub fn emit(&mut self, event: Event) {
         self.queue.push(Action::Event(event));
+    }
+
+    #[inline]
+    pub fn retained(&self) -> usize {
+        self.retained as usize
     }
 
     /// An empty buffer, reused from the pool when one is there.
@@ -142,17 +155,24 @@ impl Io {
     /// to the allocator after a large message.
     #[inline]
     pub fn recycle(&mut self, mut buf: Vec<u8>) {
-        if buf.capacity() == 0 || buf.capacity() > self.retained || self.pool.len() >= POOL_SIZE {
+        if buf.capacity() == 0 || buf.capacity() > self.retained() || self.pool.len() >= POOL_SIZE {
             return;
         }
         buf.clear();
         self.pool.push(buf);
     }
 
+    /// Releases the spare buffers and the queue's empty overflow storage
+    /// (once the handshake's burst of actions is over).
+    pub fn release_spares(&mut self) {
+        self.pool = Vec::new();
+        self.queue.release_rest();
+    }
+
     /// Shrinks a long-lived buffer back to the retained size once it is empty.
     #[inline]
     pub fn trim(&self, buf: &mut Vec<u8>) {
-        if buf.is_empty() && buf.capacity() > self.retained {
+        if buf.is_empty() && buf.capacity() > self.retained() {
             *buf = Vec::new();
         }
     }

@@ -4,7 +4,7 @@
 pub const DEFAULT_MAX_LENGTH: u64 = (1 << 26) - 1;
 
 /// Options shared by every kind of driver. Copied into the driver at creation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Largest accepted frame or message (after extensions), in bytes.
     pub max_length: u64,
@@ -33,19 +33,49 @@ pub struct Options {
     pub retained_buffer: usize,
 }
 
+/// The defaults, in one place (the driver points here rather than keeping
+/// a copy).
+static DEFAULT: Options = Options {
+    max_length: DEFAULT_MAX_LENGTH,
+    protocols: Vec::new(),
+    masking: None,
+    require_masking: None,
+    max_head_size: 32 * 1024,
+    max_headers: 64,
+    max_queued: 1024,
+    max_pending_pings: 1024,
+    client_key: None,
+    retained_buffer: 8 * 1024,
+};
+
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            max_length: DEFAULT_MAX_LENGTH,
-            protocols: Vec::new(),
-            masking: None,
-            require_masking: None,
-            max_head_size: 32 * 1024,
-            max_headers: 64,
-            max_queued: 1024,
-            max_pending_pings: 1024,
-            client_key: None,
-            retained_buffer: 8 * 1024,
-        }
+        DEFAULT.clone()
+    }
+}
+
+/// A driver's options: one pointer, NULL for the defaults (most
+/// connections), so an idle connection does not carry a copy of them.
+pub(crate) struct Kept(Option<Box<Options>>);
+
+impl Kept {
+    pub fn new(opts: Options) -> Kept {
+        Kept((opts != DEFAULT).then(|| Box::new(opts)))
+    }
+}
+
+impl std::ops::Deref for Kept {
+    type Target = Options;
+
+    #[inline]
+    fn deref(&self) -> &Options {
+        self.0.as_deref().unwrap_or(&DEFAULT)
+    }
+}
+
+impl std::ops::DerefMut for Kept {
+    /// A copy of the defaults is made on the first change.
+    fn deref_mut(&mut self) -> &mut Options {
+        self.0.get_or_insert_with(|| Box::new(DEFAULT.clone()))
     }
 }

@@ -46,8 +46,8 @@ impl Driver {
         let Side::Server(s) = &self.side else {
             return Err(AnswerError::NoRequest);
         };
-        let request = s.request.as_deref().ok_or(AnswerError::NoRequest)?;
-        if self.started || s.deferred_start || self.io.state != ReadyState::Connecting {
+        let request = s.req.request().ok_or(AnswerError::NoRequest)?;
+        if self.started || self.deferred_start || self.io.state != ReadyState::Connecting {
             return Err(AnswerError::AlreadyAnswered);
         }
         Ok(request)
@@ -95,7 +95,7 @@ impl Driver {
         if let Proto::Hybi(h) = &mut self.proto {
             h.stop();
         }
-        self.pending.clear();
+        self.pending = None;
         self.io.state = ReadyState::Closed;
         self.io.emit(Event::Close {
             code: None,

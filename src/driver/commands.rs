@@ -96,7 +96,7 @@ impl Driver {
             }
             Proto::Undecided => (code, reason),
         };
-        self.pending.clear();
+        self.pending = None;
         self.io.state = ReadyState::Closed;
         self.io.emit(Event::Close { code, reason });
     }
@@ -132,12 +132,15 @@ impl Driver {
             return Err(CommandError::ControlTooLong);
         }
         match self.io.state {
-            ReadyState::Connecting if self.pending.len() >= self.opts.max_queued => {
+            ReadyState::Connecting
+                if self.pending.as_ref().map_or(0, |p| p.len()) >= self.opts.max_queued =>
+            {
                 Err(CommandError::QueueFull)
             }
             ReadyState::Connecting => {
                 let data = data.to_vec();
-                self.pending.push(Pending { op, data, token });
+                let pending = self.pending.get_or_insert_default();
+                pending.push(Pending { op, data, token });
                 Ok(())
             }
             ReadyState::Open => self.send_now(op, data, token),

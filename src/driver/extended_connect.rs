@@ -4,7 +4,9 @@
 //! fields, and taking the client's response. After the handshake the
 //! driver frames the stream's DATA exactly as it frames a TCP connection.
 
-use super::{ClientSide, Driver, Proto, ServerSide, Side};
+use std::borrow::Cow;
+
+use super::{ClientSide, Driver, Proto, Req, ServerSide, Side};
 use crate::error::{CommandError, Error};
 use crate::event::ReadyState;
 use crate::extended_connect::{self as xc, AsField, Field, Pseudo};
@@ -23,6 +25,13 @@ pub(crate) struct Mode {
     /// The fields for the host to send, once `start` made them: a server's
     /// answer (`:status` first), a client's request.
     fields: Option<Vec<Field>>,
+}
+
+impl Mode {
+    /// Server: the URL the request was made to, from its pseudo-headers.
+    pub(super) fn request_url(&self) -> String {
+        xc::request_url(&self.pseudo)
+    }
 }
 
 impl Driver {
@@ -44,12 +53,9 @@ impl Driver {
             headers,
         };
         let side = ServerSide {
-            reader: None,
-            request: Some(Box::new(request)),
-            body: Vec::new(),
-            url: xc::request_url(&pseudo).into(),
-            deferred_start: false,
-            hixie_keys: None,
+            req: Req::Parsed(request),
+            early: None,
+            url: None,
             connect: Some(Box::new(Mode {
                 pseudo,
                 fields: None,
@@ -59,7 +65,7 @@ impl Driver {
         let masking = opts.masking.unwrap_or(false);
         let require = opts.require_masking.unwrap_or(true);
         let mut d = Driver::new(opts, Side::Server(Box::new(side)), None);
-        d.version = Some("hybi-13".into());
+        d.version = Some(Cow::Borrowed("hybi-13"));
         d.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
         d
     }
@@ -151,8 +157,7 @@ impl Driver {
                 Ok(())
             }
             Side::Server(s) => {
-                let (Some(mode), Some(req)) = (s.connect.as_deref_mut(), s.request.as_deref())
-                else {
+                let (Some(mode), Some(req)) = (s.connect.as_deref_mut(), s.req.request()) else {
                     return Err(CommandError::AlreadyStarted);
                 };
                 let verdict = xc::check_request(&mode.pseudo, &req.headers).and_then(|()| {
@@ -174,7 +179,7 @@ impl Driver {
                             extensions.as_deref(),
                         ));
                         // DATA that arrived before the answer is the first frames.
-                        let early = std::mem::take(&mut s.body);
+                        let early = s.take_body();
                         self.open();
                         if !early.is_empty() {
                             self.inbox.splice(self.inbox_pos..self.inbox_pos, early);

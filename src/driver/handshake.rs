@@ -3,7 +3,9 @@
 //! answering (RFC 6455, hixie-75, hixie-76 with its late key), and
 //! rejecting bad requests with a 400.
 
-use super::{Driver, Proto, Side};
+use std::borrow::Cow;
+
+use super::{Driver, Proto, Req, Side};
 use crate::error::{CommandError, Error, ErrorKind};
 use crate::headers::Headers;
 use crate::hixie::{self, Hixie};
@@ -18,18 +20,19 @@ impl Driver {
         let Side::Server(s) = &mut self.side else {
             return 0;
         };
-        let take = match s.hixie_keys {
-            Some(_) => input.len().min(8 - s.body.len()),
+        let e = s.early.get_or_insert_default();
+        let take = match e.hixie_keys {
+            Some(_) => input.len().min(8 - e.body.len()),
             None => input.len(),
         };
         // The hixie-76 key (8 bytes at most) is not a message: `max_length`
         // does not apply to it (as in the gem).
-        if s.hixie_keys.is_none() && (s.body.len() + take) as u64 > self.opts.max_length {
+        if e.hixie_keys.is_none() && (e.body.len() + take) as u64 > self.opts.max_length {
             self.fail_handshake(Error::new(ErrorKind::TooLarge, "Request body too large"));
             return input.len();
         }
-        s.body.extend_from_slice(&input[..take]);
-        if let Some(keys) = s.hixie_keys {
+        e.body.extend_from_slice(&input[..take]);
+        if let Some(keys) = e.hixie_keys {
             self.answer_hixie76(keys);
         }
         take
@@ -40,22 +43,27 @@ impl Driver {
         match server::select(&request) {
             Selected::Hybi => {
                 let version = request.headers.get("Sec-WebSocket-Version").unwrap_or("13");
-                self.version = Some(format!("hybi-{version}").into());
+                self.version = Some(match version {
+                    "13" => Cow::Borrowed("hybi-13"),
+                    "8" => Cow::Borrowed("hybi-8"),
+                    "7" => Cow::Borrowed("hybi-7"),
+                    v => Cow::Owned(format!("hybi-{v}")),
+                });
                 let masking = self.opts.masking.unwrap_or(false);
                 let require = self.opts.require_masking.unwrap_or(true);
                 self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
             }
             Selected::Hixie76 => {
-                self.version = Some("hixie-76".into());
+                self.version = Some(Cow::Borrowed("hixie-76"));
                 self.proto = Proto::Hixie(Box::new(Hixie::new(true, max)));
             }
             Selected::Hixie75 => {
-                self.version = Some("hixie-75".into());
+                self.version = Some(Cow::Borrowed("hixie-75"));
                 self.proto = Proto::Hixie(Box::new(Hixie::new(false, max)));
             }
         }
         if let Side::Server(s) = &mut self.side {
-            s.request = Some(Box::new(request));
+            s.req = Req::Parsed(request);
         }
     }
 
@@ -65,7 +73,7 @@ impl Driver {
         let Side::Server(s) = &mut self.side else {
             return Err(CommandError::AlreadyStarted);
         };
-        let Some(req) = s.request.as_deref() else {
+        let Some(req) = s.req.request() else {
             return Err(CommandError::AlreadyStarted);
         };
         if !server::is_websocket(req) {
@@ -107,7 +115,8 @@ impl Driver {
                     Ok(k) => k,
                     Err(e) => return self.refuse_bad_request(e.message),
                 };
-                s.hixie_keys = Some(keys);
+                s.early.get_or_insert_default().hixie_keys = Some(keys);
+                let url = s.url().unwrap_or_default();
                 server::response(
                     "HTTP/1.1 101 WebSocket Protocol Handshake",
                     &Headers::new(),
@@ -115,7 +124,7 @@ impl Driver {
                         ("Upgrade", Some("WebSocket")),
                         ("Connection", Some("Upgrade")),
                         ("Sec-WebSocket-Origin", req.headers.get("Origin")),
-                        ("Sec-WebSocket-Location", Some(&*s.url)),
+                        ("Sec-WebSocket-Location", Some(&url)),
                     ],
                 )
             }
@@ -126,7 +135,7 @@ impl Driver {
                     ("Upgrade", Some("WebSocket")),
                     ("Connection", Some("Upgrade")),
                     ("WebSocket-Origin", req.headers.get("Origin")),
-                    ("WebSocket-Location", Some(&*s.url)),
+                    ("WebSocket-Location", Some(&s.url().unwrap_or_default())),
                 ],
             ),
             Proto::Undecided => return Err(CommandError::AlreadyStarted),
@@ -140,11 +149,11 @@ impl Driver {
         let Side::Server(s) = &mut self.side else {
             return Err(CommandError::AlreadyStarted);
         };
-        match s.hixie_keys {
+        match s.early.as_ref().and_then(|e| e.hixie_keys) {
             Some(keys) => self.answer_hixie76(keys),
             None => {
                 // Bytes that followed the request are the first frames.
-                let early = std::mem::take(&mut s.body);
+                let early = s.take_body();
                 self.open();
                 if !early.is_empty() {
                     self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
@@ -159,13 +168,12 @@ impl Driver {
         let Side::Server(s) = &mut self.side else {
             return;
         };
-        if !self.started || s.body.len() < 8 {
+        let body = s.early.as_ref().map_or(&[][..], |e| &e.body);
+        if !self.started || body.len() < 8 {
             return;
         }
-        let key: [u8; 8] = s.body[..8].try_into().expect("length checked");
-        let early = s.body.split_off(8);
-        s.body.clear();
-        s.hixie_keys = None;
+        let key: [u8; 8] = body[..8].try_into().expect("length checked");
+        let early = s.take_body().split_off(8);
         self.io
             .write(hixie::challenge_answer(k1, k2, &key).to_vec());
         self.open();

@@ -19,6 +19,8 @@ mod send_into;
 
 pub use answer::AnswerError;
 
+use std::borrow::Cow;
+
 use crate::client::ClientHandshake;
 use crate::error::{CommandError, Error, ErrorKind};
 use crate::event::{Action, Event, ReadyState};
@@ -29,7 +31,7 @@ use crate::hixie::Hixie;
 use crate::http::{Head, HeadLimits, HeadReader, Request, Response};
 use crate::hybi::Hybi;
 use crate::io::Io;
-use crate::options::Options;
+use crate::options::{Kept, Options};
 use crate::proxy::Proxy;
 use crate::rand::{OsRandom, RandomSource};
 use crate::server;
@@ -53,20 +55,55 @@ enum Side {
 }
 
 struct ServerSide {
-    /// Present while a raw server is still reading the request head.
-    reader: Option<HeadReader>,
-    /// Boxed: a raw server holds none until the head is complete.
-    request: Option<Box<Request>>,
-    /// Request bytes after the head, received before the handshake answered.
-    body: Vec<u8>,
-    /// Boxed `str`: a new server must stay within 512 bytes.
-    url: Box<str>,
-    /// `start` was called before the request was complete.
-    deferred_start: bool,
-    /// Hixie-76: the key values, while waiting for the 8-byte body.
-    hixie_keys: Option<(u32, u32)>,
+    /// The request head being read, or the request: in one place, as a
+    /// server holds one or the other.
+    req: Req,
+    /// Between the request and the answer: the body so far, hixie-76's keys.
+    early: Option<Box<Early>>,
+    /// The URL a `rack` host gave; `None` rebuilds it from the request (or
+    /// an extended CONNECT's pseudo-headers) when asked. A `String` behind
+    /// one pointer: few servers are given one, every server has the field.
+    #[allow(clippy::box_collection)]
+    url: Option<Box<String>>,
     /// Extended CONNECT (h2/h3) mode: the request's pseudo-headers and the answer.
     connect: Option<Box<extended_connect::Mode>>,
+}
+
+/// What a server holds only until it answers: boxed when there is any.
+#[derive(Default)]
+struct Early {
+    /// Request bytes after the head, received before the handshake answered.
+    body: Vec<u8>,
+    /// Hixie-76: the key values, while waiting for the 8-byte body.
+    hixie_keys: Option<(u32, u32)>,
+}
+
+impl ServerSide {
+    /// The body received so far (taken when the connection opens).
+    fn take_body(&mut self) -> Vec<u8> {
+        self.early.take().map(|e| e.body).unwrap_or_default()
+    }
+}
+
+enum Req {
+    /// A raw server still reading the request head.
+    Reading(HeadReader),
+    Parsed(Request),
+    /// A `rack` server until its request is handed over.
+    Missing,
+}
+
+impl Req {
+    fn request(&self) -> Option<&Request> {
+        match self {
+            Req::Parsed(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn is_reading(&self) -> bool {
+        matches!(self, Req::Reading(_))
+    }
 }
 
 /// Small at creation: the reader and the response are boxed when they come.
@@ -89,19 +126,40 @@ struct Pending {
 
 pub struct Driver {
     io: Io,
-    opts: Options,
+    opts: Kept,
     side: Side,
     proto: Proto,
-    version: Option<Box<str>>,
+    /// Static for the versions there are; a copy only for others.
+    version: Option<Cow<'static, str>>,
     /// Server: headers added with `set_header`, boxed when there are any.
     custom: Option<Box<Headers>>,
     protocol: Option<Box<str>>,
     ext: Extensions,
-    pending: Vec<Pending>,
+    /// Boxed when there are any: most connections send after opening.
+    #[allow(clippy::box_collection)]
+    pending: Option<Box<Vec<Pending>>>,
     /// Input received but not parsed yet (parsing waits for events to be taken).
     inbox: Vec<u8>,
     inbox_pos: usize,
     started: bool,
+    /// Opened, and what the handshake's actions left (spare buffers, the
+    /// queue's overflow) not released yet: done when next idle.
+    handshake_spares: bool,
+    /// Server: `start` was called before the request was complete.
+    deferred_start: bool,
+}
+
+impl ServerSide {
+    /// The URL the request was made to: the host's, or rebuilt from the
+    /// pseudo-headers (extended CONNECT) or from `Host` and the target.
+    fn url(&self) -> Option<Cow<'_, str>> {
+        match (&self.url, &self.connect, self.req.request()) {
+            (Some(url), _, _) => Some(Cow::Borrowed(url)),
+            (None, Some(mode), Some(_)) => Some(Cow::Owned(mode.request_url())),
+            (None, None, Some(r)) => Some(Cow::Owned(server::request_url(r))),
+            (None, _, None) => None,
+        }
+    }
 }
 
 impl Driver {
@@ -109,12 +167,9 @@ impl Driver {
     /// It emits `Connect` once the request head is complete.
     pub fn server(opts: Options) -> Driver {
         let side = ServerSide {
-            reader: Some(HeadReader::default()),
-            request: None,
-            body: Vec::new(),
-            url: Box::default(),
-            deferred_start: false,
-            hixie_keys: None,
+            req: Req::Reading(HeadReader::default()),
+            early: None,
+            url: None,
             connect: None,
         };
         Driver::new(opts, Side::Server(Box::new(side)), None)
@@ -126,12 +181,14 @@ impl Driver {
     /// `body` holds request bytes received after the head (hixie-76's key).
     pub fn rack(request: Request, url: Option<&str>, body: &[u8], opts: Options) -> Driver {
         let side = ServerSide {
-            reader: None,
-            url: url.map_or_else(|| server::request_url(&request).into(), Into::into),
-            request: None,
-            body: body.to_vec(),
-            deferred_start: false,
-            hixie_keys: None,
+            req: Req::Missing,
+            url: url.map(|u| Box::new(u.to_owned())),
+            early: (!body.is_empty()).then(|| {
+                Box::new(Early {
+                    body: body.to_vec(),
+                    hixie_keys: None,
+                })
+            }),
             connect: None,
         };
         let mut d = Driver::new(opts, Side::Server(Box::new(side)), None);
@@ -180,17 +237,19 @@ impl Driver {
     fn new(opts: Options, side: Side, rng: Option<Box<dyn RandomSource>>) -> Driver {
         Driver {
             io: Io::new(rng, opts.retained_buffer),
-            opts,
+            opts: Kept::new(opts),
             side,
             proto: Proto::Undecided,
             version: None,
             custom: None,
             protocol: None,
             ext: Extensions::default(),
-            pending: Vec::new(),
+            pending: None,
             inbox: Vec::new(),
             inbox_pos: 0,
             started: false,
+            handshake_spares: false,
+            deferred_start: false,
         }
     }
 
@@ -245,8 +304,8 @@ impl Driver {
         if self.started || self.io.state != ReadyState::Connecting {
             return Err(CommandError::AlreadyStarted);
         }
-        if let (Proto::Undecided, Side::Server(s)) = (&self.proto, &mut self.side) {
-            s.deferred_start = true;
+        if let (Proto::Undecided, Side::Server(_)) = (&self.proto, &self.side) {
+            self.deferred_start = true;
             return Ok(());
         }
         self.started = true;
@@ -319,7 +378,7 @@ impl Driver {
     pub fn poll_action(&mut self) -> Option<Action> {
         match self.io.queue.pop() {
             Some(action) => Some(action),
-            None if self.inbox_pos >= self.inbox.len() => {
+            None if self.inbox_pos >= self.inbox.len() && !self.handshake_spares => {
                 self.idle();
                 None
             }
@@ -377,6 +436,14 @@ impl Driver {
     fn poll_parse(&mut self) -> Option<Action> {
         loop {
             if self.inbox_pos >= self.inbox.len() {
+                if self.handshake_spares {
+                    // Once, when first idle after opening: an idle open
+                    // connection holds none of the handshake's buffers.
+                    self.handshake_spares = false;
+                    self.inbox = Vec::new();
+                    self.inbox_pos = 0;
+                    self.io.release_spares();
+                }
                 self.idle();
                 return None;
             }
@@ -409,12 +476,13 @@ impl Driver {
             self.proto = Proto::Hybi(Box::new(hybi));
         }
         self.io.state = ReadyState::Open;
-        for p in std::mem::take(&mut self.pending) {
+        for p in self.pending.take().map(|p| *p).unwrap_or_default() {
             // What fails now (too many pings, a failed extension) is
             // dropped: the caller was told `Ok` when it was queued.
             let _ = self.send_now(p.op, &p.data, p.token);
         }
         self.io.emit(Event::Open);
+        self.handshake_spares = true;
     }
 
     fn limits(&self) -> HeadLimits {
@@ -434,14 +502,15 @@ impl Driver {
         }
         let limits = self.limits();
         match &mut self.side {
-            Side::Server(s) if s.reader.is_some() => {
-                let reader = s.reader.as_mut().expect("checked above");
+            Side::Server(s) if s.req.is_reading() => {
+                let Req::Reading(reader) = &mut s.req else {
+                    unreachable!("checked above")
+                };
                 match reader.read_request(input, limits) {
                     Ok(Head::Partial) => input.len(),
                     Ok(Head::Complete { head, consumed }) => {
-                        s.reader = None;
-                        s.url = server::request_url(&head).into();
-                        let deferred = s.deferred_start;
+                        s.req = Req::Missing;
+                        let deferred = self.deferred_start;
                         self.choose_protocol(head);
                         self.io.emit(Event::Connect);
                         if deferred {
@@ -516,7 +585,7 @@ impl Driver {
         if let Proto::Hybi(h) = &mut self.proto {
             h.stop();
         }
-        self.pending.clear();
+        self.pending = None;
         self.io.state = ReadyState::Closed;
         self.io.emit(Event::Error(e));
         self.io.emit(Event::Close {

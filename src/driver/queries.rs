@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{Driver, Proto, Side};
+use super::{Driver, Proto, Req, Side};
 use crate::event::ReadyState;
 use crate::headers::Headers;
 use crate::http::Request;
@@ -55,7 +55,7 @@ impl Driver {
     /// Server: the request, once complete.
     pub fn request(&self) -> Option<&Request> {
         match &self.side {
-            Side::Server(s) => s.request.as_deref(),
+            Side::Server(s) => s.req.request(),
             Side::Client(_) => None,
         }
     }
@@ -75,17 +75,18 @@ impl Driver {
         } else {
             &[]
         };
-        match (s.body.is_empty(), unparsed.is_empty()) {
-            (_, true) => Cow::Borrowed(&s.body),
+        let body = s.early.as_ref().map_or(&[][..], |e| &e.body);
+        match (body.is_empty(), unparsed.is_empty()) {
+            (_, true) => Cow::Borrowed(body),
             (true, false) => Cow::Borrowed(unparsed),
-            (false, false) => Cow::Owned([s.body.as_slice(), unparsed].concat()),
+            (false, false) => Cow::Owned([body, unparsed].concat()),
         }
     }
 
     /// A server whose request is complete but not answered yet: input is
     /// request body until `start`.
     pub(super) fn awaits_start(&self) -> bool {
-        matches!(&self.side, Side::Server(s) if s.reader.is_none())
+        matches!(&self.side, Side::Server(s) if !s.req.is_reading())
             && !self.started
             && self.io.state == ReadyState::Connecting
     }
@@ -93,7 +94,7 @@ impl Driver {
     /// The connection's URL: the client's, or the one a server request was made to.
     pub fn url(&self) -> Option<String> {
         match &self.side {
-            Side::Server(s) => s.request.as_ref().map(|_| s.url.to_string()),
+            Side::Server(s) => s.req.request().and(s.url()).map(Cow::into_owned),
             Side::Client(c) => Some(c.handshake.url.to_string()),
         }
     }
@@ -110,7 +111,10 @@ impl Driver {
         // everything else when the connection fails).
         let head = match &self.side {
             _ if self.io.state != ReadyState::Connecting => 0,
-            Side::Server(s) => s.reader.as_ref().map_or(0, |r| r.held()),
+            Side::Server(s) => match &s.req {
+                Req::Reading(r) => r.held(),
+                _ => 0,
+            },
             Side::Client(c) => c.reader.as_ref().map_or(0, |r| r.held()),
         };
         self.io.pending_write_bytes() + (self.inbox.len() - self.inbox_pos) + message + head

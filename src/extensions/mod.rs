@@ -41,24 +41,34 @@ pub trait Extension: Send {
 }
 
 /// The registered extensions of one driver and which of them are active.
+/// Two words and a pointer that stays NULL without extensions: every
+/// connection carries this.
 #[derive(Default)]
 pub struct Extensions {
+    list: Option<Box<Registry>>,
+    /// RSV bits owned by active extensions.
+    owned_rsv: u8,
+    /// Whether any extension is active (checked for every message).
+    any_active: bool,
+}
+
+#[derive(Default)]
+struct Registry {
     registered: Vec<Box<dyn Extension>>,
     /// Indices into `registered`, in negotiated order.
     active: Vec<usize>,
     /// Client: which registered extensions made an offer (bit per index;
     /// indices past 63 count as offered).
     offered: u64,
-    owned_rsv: u8,
 }
 
 impl Extensions {
     pub fn add(&mut self, ext: Box<dyn Extension>) {
-        self.registered.push(ext);
+        self.list.get_or_insert_default().registered.push(ext);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.registered.is_empty()
+        self.list.is_none()
     }
 
     /// True when every set RSV bit belongs to an active extension.
@@ -67,17 +77,19 @@ impl Extensions {
         rsv & !self.owned_rsv == 0
     }
 
+    #[inline]
     pub fn any_active(&self) -> bool {
-        !self.active.is_empty()
+        self.any_active
     }
 
     /// Client: the `Sec-WebSocket-Extensions` offer, if any extension is registered.
     pub fn generate_offer(&mut self) -> Option<String> {
+        let r = self.list.as_deref_mut()?;
         let mut offers = Vec::new();
-        for (i, e) in self.registered.iter_mut().enumerate() {
+        for (i, e) in r.registered.iter_mut().enumerate() {
             let made = e.offer();
             if !made.is_empty() {
-                self.offered |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                r.offered |= 1u64.checked_shl(i as u32).unwrap_or(0);
             }
             let name = e.name().to_owned();
             offers.extend(made.into_iter().map(|params| {
@@ -96,30 +108,32 @@ impl Extensions {
     pub fn activate(&mut self, header: Option<&str>) -> Result<(), String> {
         let Some(header) = header else { return Ok(()) };
         let specs = parse_header(header)?;
+        let mut none = Registry::default();
+        let r = self.list.as_deref_mut().unwrap_or(&mut none);
         // Which active extension owns each RSV bit, by bit index (RSV1..3).
         let mut owners: [Option<usize>; 3] = [None; 3];
         for spec in &specs {
-            let offered = |i: &usize| i >= &64 || self.offered & (1 << i) != 0;
-            let named = |i: &usize| self.registered[*i].name() == spec.name;
-            let Some(i) = (0..self.registered.len()).find(|i| named(i) && offered(i)) else {
+            let offered = |i: &usize| i >= &64 || r.offered & (1 << i) != 0;
+            let named = |i: &usize| r.registered[*i].name() == spec.name;
+            let Some(i) = (0..r.registered.len()).find(|i| named(i) && offered(i)) else {
                 return Err(format!(
                     "Server sent an extension response for unknown extension \"{}\"",
                     spec.name
                 ));
             };
-            let bits = self.registered[i].rsv_bits();
+            let bits = r.registered[i].rsv_bits();
             for (n, owner) in owners.iter().enumerate() {
                 let bit = crate::frame::RSV1 >> n;
                 if let (true, Some(prev)) = (bits & bit != 0, owner) {
                     return Err(format!(
                         "Server sent two extension responses that use the RSV{} bit: \"{}\" and \"{}\"",
                         n + 1,
-                        self.registered[*prev].name(),
+                        r.registered[*prev].name(),
                         spec.name
                     ));
                 }
             }
-            self.registered[i].activate(spec).map_err(|_| {
+            r.registered[i].activate(spec).map_err(|_| {
                 format!(
                     "Server sent unacceptable extension parameters: {}",
                     spec.to_header()
@@ -131,7 +145,8 @@ impl Extensions {
                 }
             }
             self.owned_rsv |= bits;
-            self.active.push(i);
+            r.active.push(i);
+            self.any_active = true;
         }
         Ok(())
     }
@@ -143,9 +158,12 @@ impl Extensions {
             Some(h) => parse_header(h)?,
             None => return Ok(None),
         };
+        let Some(r) = self.list.as_deref_mut() else {
+            return Ok(None);
+        };
         let mut accepted = Vec::new();
         let mut used_rsv = 0u8;
-        for (i, ext) in self.registered.iter_mut().enumerate() {
+        for (i, ext) in r.registered.iter_mut().enumerate() {
             let offers: Vec<&ExtensionSpec> =
                 specs.iter().filter(|s| s.name == ext.name()).collect();
             if offers.is_empty() || used_rsv & ext.rsv_bits() != 0 {
@@ -153,7 +171,7 @@ impl Extensions {
             }
             if let Some(params) = ext.respond(&offers) {
                 used_rsv |= ext.rsv_bits();
-                self.active.push(i);
+                r.active.push(i);
                 accepted.push(
                     ExtensionSpec {
                         name: ext.name().to_owned(),
@@ -164,21 +182,26 @@ impl Extensions {
             }
         }
         self.owned_rsv = used_rsv;
+        self.any_active = !r.active.is_empty();
         Ok((!accepted.is_empty()).then(|| accepted.join(", ")))
     }
 
     /// Runs an incoming message through the active extensions, last first.
     pub fn incoming(&mut self, msg: &mut ExtMessage, max_length: u64) -> Result<(), Error> {
-        for &i in self.active.iter().rev() {
-            self.registered[i].incoming(msg, max_length)?;
+        if let Some(r) = self.list.as_deref_mut() {
+            for &i in r.active.iter().rev() {
+                r.registered[i].incoming(msg, max_length)?;
+            }
         }
         Ok(())
     }
 
     /// Runs an outgoing message through the active extensions, first first.
     pub fn outgoing(&mut self, msg: &mut ExtMessage) -> Result<(), Error> {
-        for &i in &self.active {
-            self.registered[i].outgoing(msg)?;
+        if let Some(r) = self.list.as_deref_mut() {
+            for &i in &r.active {
+                r.registered[i].outgoing(msg)?;
+            }
         }
         Ok(())
     }

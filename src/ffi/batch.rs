@@ -18,6 +18,15 @@ const ARENA: usize = 16384;
 /// the batch ends when they are all out.
 const KEPT: usize = 4;
 
+/// What the pull path's last answer points into: `ws_poll`'s payload or
+/// `ws_poll_many`'s batch.
+#[derive(Default)]
+pub(crate) struct Pull {
+    /// Payload of the action `ws_poll` handed out last.
+    pub polled: Option<Vec<u8>>,
+    pub batch: Batch,
+}
+
 /// What the actions of the last batch point into.
 #[derive(Default)]
 pub(crate) struct Batch {
@@ -121,11 +130,11 @@ pub extern "C" fn ws_poll_many(
             return h.fail(ws_result::InvalidArgument, "The capacity is too large.");
         }
         let mut core = h.core.borrow_mut();
-        if let Some(old) = h.polled.borrow_mut().take() {
+        let mut pull = h.pull.borrow_mut();
+        if let Some(old) = pull.polled.take() {
             core.recycle(old);
         }
-        let mut slot = h.batch.borrow_mut();
-        let batch = slot.get_or_insert_with(Box::default);
+        let batch = &mut pull.batch;
         batch.release(&mut core);
         let mut n = 0;
         while n < cap {

@@ -27,7 +27,7 @@ fn kind_of(message_kind: u32) -> Option<MessageKind> {
 
 /// Output for `ws_take_output` is waiting: a frame now would jump it.
 pub(crate) fn output_waiting(h: &Handle) -> bool {
-    h.output.borrow().len() != 0
+    h.output_len() != 0
 }
 
 fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {

@@ -7,7 +7,6 @@
 //! callback only enqueue, and this loop delivers their output in order.
 //! Actions reach C through [`convert`], as they do for `ws_poll`.
 
-use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void};
 
 use crate::event::Action;
@@ -17,6 +16,7 @@ use super::action::{
     WS_ACTION_PING, WS_ACTION_PING_ANSWERED, WS_ACTION_PONG, WS_ACTION_WRITE, convert,
 };
 use super::driver::{Handle, ws_driver};
+use super::handle::Lazy;
 use super::result::ws_result;
 
 /// A callback and its user pointer.
@@ -72,35 +72,33 @@ impl Callbacks {
 /// them so the two never collide.
 pub(crate) const INTERNAL_TOKEN: u64 = 1 << 63;
 
-/// `ws_ping`'s reply callbacks, by the token the core answers with.
-pub(crate) struct PongReplies {
-    replies: RefCell<Vec<(u64, Slot<EventFn>)>>,
-    next_token: Cell<u64>,
-}
+/// `ws_ping`'s reply callbacks, by the token the core answers with: one
+/// pointer until the first `ws_ping`.
+#[derive(Default)]
+pub(crate) struct PongReplies(Lazy<Waiting>);
 
-impl Default for PongReplies {
-    fn default() -> Self {
-        PongReplies {
-            replies: RefCell::new(Vec::new()),
-            next_token: Cell::new(INTERNAL_TOKEN),
-        }
-    }
+#[derive(Default)]
+struct Waiting {
+    replies: Vec<(u64, Slot<EventFn>)>,
+    /// Tokens issued so far.
+    issued: u64,
 }
 
 impl PongReplies {
     /// Remembers a `ws_ping` callback; returns its token.
     pub fn add(&self, cb: Option<EventFn>, user: *mut c_void) -> u64 {
-        let token = self.next_token.get();
-        self.next_token.set(INTERNAL_TOKEN | token.wrapping_add(1));
-        self.replies.borrow_mut().push((token, Slot { cb, user }));
+        let mut w = self.0.borrow_mut();
+        let token = INTERNAL_TOKEN | w.issued;
+        w.issued = w.issued.wrapping_add(1);
+        w.replies.push((token, Slot { cb, user }));
         token
     }
 
     /// Removes and returns the `ws_ping` callback for `token`.
     pub fn take(&self, token: u64) -> Option<Slot<EventFn>> {
-        let mut replies = self.replies.borrow_mut();
-        let i = replies.iter().position(|(t, _)| *t == token)?;
-        Some(replies.remove(i).1)
+        let mut w = self.0.get()?.borrow_mut();
+        let i = w.replies.iter().position(|(t, _)| *t == token)?;
+        Some(w.replies.remove(i).1)
     }
 }
 
@@ -161,7 +159,7 @@ pub(crate) fn parse_and_dispatch(h: &Handle, drv: *mut ws_driver, data: &[u8]) -
     let result = parse_loop(h, drv, data);
     h.parsing.set(false);
     // Input fed from callbacks after the loop's own input.
-    let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+    let nested = h.nested_input.take();
     if !nested.is_empty() {
         h.core.borrow_mut().parse(&nested);
     }
@@ -181,7 +179,7 @@ fn parse_loop(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
         }
         if rest.is_empty() {
             // Callbacks may have fed more input; parse it in this loop too.
-            let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+            let nested = h.nested_input.take();
             if nested.is_empty() {
                 return ws_result::Ok;
             }

@@ -2,7 +2,7 @@
 //!
 //! Commands are in [`super::commands`], queries in [`super::queries`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ffi::c_char;
 use std::rc::Rc;
 
@@ -14,7 +14,7 @@ use crate::options::Options;
 
 use super::boundary::{Guarded, free, guard};
 use super::dispatch::{Callbacks, PongReplies};
-use super::handle::{Castable, Guard, StringCache, array, c_str, into_c, payload, write_out};
+use super::handle::{Castable, Guard, Lazy, StringCache, array, c_str, into_c, payload, write_out};
 use super::options::{OptionsHandle, ws_options};
 use super::result::{self, ws_result};
 
@@ -70,24 +70,21 @@ pub(crate) struct Handle {
     pub guard: Guard,
     pub callbacks: Cell<Callbacks>,
     pub strings: StringCache,
-    /// Payload of the action `ws_poll` handed out last.
-    pub polled: RefCell<Option<Vec<u8>>>,
-    /// What `ws_poll_many`'s last batch points into.
-    pub batch: RefCell<Option<Box<super::batch::Batch>>>,
-    /// `ws_request_body`'s answer when it had to join two pieces.
-    pub body: RefCell<Vec<u8>>,
-    pub output: RefCell<Output>,
+    /// What `ws_poll` and `ws_poll_many` handed out last points into.
+    pub pull: Lazy<super::batch::Pull>,
+    pub output: Lazy<Output>,
     /// A `ws_parse` dispatch loop is running and still holds input of its
     /// own that the core has not seen.
     pub parsing: Cell<bool>,
     /// Input fed from inside callbacks while `parsing`: it goes to the core
     /// after the running loop's own input, so transport order is kept.
-    pub nested_input: RefCell<Vec<u8>>,
+    pub nested_input: Lazy<Vec<u8>>,
     /// `ws_ping` callbacks by token.
     pub pong_replies: PongReplies,
-    /// Shared with this driver's callback extensions: set once a free is
-    /// requested, after which their callbacks are no longer called.
-    pub stopped: Rc<Cell<bool>>,
+    /// Shared with this driver's callback extensions (made for the first):
+    /// set once a free is requested, after which their callbacks are no
+    /// longer called.
+    stopped: OnceCell<Rc<Cell<bool>>>,
 }
 
 impl Castable for Handle {
@@ -108,7 +105,9 @@ impl Guarded for Handle {
     }
 
     fn on_free_requested(&self) {
-        self.stopped.set(true);
+        if let Some(stopped) = self.stopped.get() {
+            stopped.set(true);
+        }
     }
 
     fn teardown(&self) {
@@ -130,15 +129,26 @@ impl Handle {
             guard: Guard::default(),
             callbacks: Cell::new(Callbacks::default()),
             strings: StringCache::default(),
-            polled: RefCell::new(None),
-            batch: RefCell::new(None),
-            body: RefCell::new(Vec::new()),
-            output: RefCell::new(Output::default()),
+            pull: Lazy::default(),
+            output: Lazy::default(),
             parsing: Cell::new(false),
-            nested_input: RefCell::new(Vec::new()),
+            nested_input: Lazy::default(),
             pong_replies: PongReplies::default(),
-            stopped: Rc::new(Cell::new(false)),
+            stopped: OnceCell::new(),
         }
+    }
+
+    /// The flag shared with callback extensions (see `stopped`).
+    pub fn stopped(&self) -> Rc<Cell<bool>> {
+        let flag = self
+            .stopped
+            .get_or_init(|| Rc::new(Cell::new(self.guard.free_requested.get())));
+        Rc::clone(flag)
+    }
+
+    /// Output waiting for `ws_take_output`, in bytes.
+    pub fn output_len(&self) -> usize {
+        self.output.get().map_or(0, |o| o.borrow().len())
     }
 
     /// Stores input without dispatching it, behind any input a running

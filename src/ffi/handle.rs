@@ -4,7 +4,7 @@
 //! All casts between C pointers and Rust references live here (rustls-ffi's
 //! `Castable`), so entry points never use `as`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::ffi::{CStr, CString, c_char};
 use std::slice;
 
@@ -128,7 +128,7 @@ pub(crate) struct Guard {
     pub free_requested: Cell<bool>,
     /// A call panicked: the object's state may be inconsistent.
     pub poisoned: Cell<bool>,
-    pub last_error: RefCell<Option<CString>>,
+    last_error: Lazy<Option<CString>>,
 }
 
 impl Guard {
@@ -138,26 +138,56 @@ impl Guard {
     }
 
     pub fn last_error(&self) -> *const c_char {
-        self.last_error
-            .borrow()
-            .as_ref()
-            .map_or(std::ptr::null(), |s| s.as_ptr())
+        self.last_error.get().map_or(std::ptr::null(), |e| {
+            e.borrow().as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+        })
+    }
+}
+
+/// A handle's field that most hosts never use: one pointer until first
+/// written, so an idle connection does not carry it.
+#[derive(Default)]
+pub(crate) struct Lazy<T>(OnceCell<Box<RefCell<T>>>);
+
+impl<T: Default> Lazy<T> {
+    /// Borrows the value mutably, creating it first.
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        self.0.get_or_init(Box::default).borrow_mut()
+    }
+
+    /// The value, if it was ever created.
+    pub fn get(&self) -> Option<&RefCell<T>> {
+        self.0.get().map(|b| &**b)
+    }
+
+    /// Takes the value out (the default if it was never created).
+    pub fn take(&self) -> T {
+        self.get()
+            .map(|c| std::mem::take(&mut *c.borrow_mut()))
+            .unwrap_or_default()
     }
 }
 
 /// Strings returned to C as `const char *`: kept until the next call that
 /// mutates the object. Equal strings share one entry, so repeated queries
-/// do not grow it.
+/// do not grow it. Also bytes a query had to join (`ws_request_body`).
 #[derive(Default)]
 pub(crate) struct StringCache {
-    strings: RefCell<Vec<CString>>,
+    kept: Lazy<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    strings: Vec<CString>,
+    bytes: Vec<u8>,
 }
 
 impl StringCache {
     /// A NUL-terminated copy of `s` owned by the cache; NULL if `s` holds a
     /// NUL byte (it cannot be returned as a C string).
     pub fn get(&self, s: &str) -> *const c_char {
-        let mut strings = self.strings.borrow_mut();
+        let mut kept = self.kept.borrow_mut();
+        let strings = &mut kept.strings;
         if let Some(found) = strings.iter().find(|c| c.as_bytes() == s.as_bytes()) {
             return found.as_ptr();
         }
@@ -174,7 +204,20 @@ impl StringCache {
     }
 
     pub fn clear(&self) {
-        self.strings.borrow_mut().clear();
+        if let Some(kept) = self.kept.get() {
+            let mut kept = kept.borrow_mut();
+            kept.strings.clear();
+            kept.bytes.clear();
+        }
+    }
+
+    /// `bytes`, kept like the strings; their address and length.
+    pub fn bytes(&self, bytes: Vec<u8>) -> (*const u8, usize) {
+        let mut kept = self.kept.borrow_mut();
+        if kept.bytes != bytes {
+            kept.bytes = bytes;
+        }
+        (kept.bytes.as_ptr(), kept.bytes.len())
     }
 }
 

@@ -67,7 +67,7 @@ pub extern "C" fn ws_parse_in_place(
         h.parsing.set(false);
         // Input fed from callbacks goes after this call's own, which is
         // then stored too so the order holds.
-        let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+        let nested = h.nested_input.take();
         if !nested.is_empty() {
             let mut core = h.core.borrow_mut();
             core.parse(&data[used..]);
@@ -161,7 +161,7 @@ fn in_place_loop(
         }
         if pos == len {
             // Callbacks may have fed more input; parse it in this loop too.
-            let nested = std::mem::take(&mut *h.nested_input.borrow_mut());
+            let nested = h.nested_input.take();
             if nested.is_empty() {
                 return (ws_result::Ok, pos);
             }
@@ -225,7 +225,8 @@ pub extern "C" fn ws_poll_in_place(
             );
         };
         let data = try_arg!(bytes_mut(data, len));
-        if let Some(old) = h.polled.borrow_mut().take() {
+        let polled = h.pull.borrow_mut().polled.take();
+        if let Some(old) = polled {
             h.core.borrow_mut().recycle(old);
         }
         let mut used = 0;
@@ -272,7 +273,7 @@ pub extern "C" fn ws_poll_in_place(
                 if a.kind == WS_ACTION_PING_ANSWERED {
                     h.pong_replies.take(a.token);
                 }
-                *h.polled.borrow_mut() = Some(bytes);
+                h.pull.borrow_mut().polled = Some(bytes);
                 a
             }
             Some(Found::InPlace(kind, at, n)) => {

@@ -93,7 +93,8 @@ fn poll_with(
                 "ws_action.struct_size is too small.",
             );
         };
-        if let Some(old) = h.polled.borrow_mut().take() {
+        let polled = h.pull.borrow_mut().polled.take();
+        if let Some(old) = polled {
             h.core.borrow_mut().recycle(old);
         }
         let action = next(&mut h.core.borrow_mut());
@@ -108,7 +109,7 @@ fn poll_with(
         if a.kind == WS_ACTION_PING_ANSWERED {
             h.pong_replies.take(a.token);
         }
-        *h.polled.borrow_mut() = Some(bytes);
+        h.pull.borrow_mut().polled = Some(bytes);
         write_action(out, a, size);
         ws_result::Ok
     })
@@ -144,11 +145,10 @@ pub extern "C" fn ws_take_output(
             // Poisoned, or freed from a callback: hand out nothing.
             return drained.result(h, ws_result::Empty);
         }
-        let mut output = h.output.borrow_mut();
-        if output.len() == 0 {
-            drop(output);
+        if h.output_len() == 0 {
             return drained.result(h, ws_result::Empty);
         }
+        let mut output = h.output.borrow_mut();
         if cap == 0 {
             return ws_result::BufferTooSmall;
         }
@@ -169,6 +169,6 @@ pub extern "C" fn ws_take_output(
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_buffered_amount(drv: *const ws_driver) -> usize {
     enter::<Handle, _>(drv, Access::Read, |h, _| {
-        h.output.borrow().len() + h.core.borrow().buffered_amount()
+        h.output_len() + h.core.borrow().buffered_amount()
     })
 }

@@ -176,13 +176,7 @@ pub extern "C" fn ws_request_body(
             // Owned by the core: valid until the next mutating call.
             Cow::Borrowed(b) => (b.as_ptr(), b.len()),
             // Pieces joined for this query: kept in the handle.
-            Cow::Owned(joined) => {
-                let mut cache = h.body.borrow_mut();
-                if *cache != joined {
-                    *cache = joined;
-                }
-                (cache.as_ptr(), cache.len())
-            }
+            Cow::Owned(joined) => h.strings.bytes(joined),
         };
         write_out(out_data, data);
         write_out(out_len, len);

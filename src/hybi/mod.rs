@@ -47,6 +47,9 @@ enum Stage {
     Done,
 }
 
+/// A ping awaiting its pong: payload and token.
+type Ping = (Vec<u8>, u64);
+
 pub(crate) struct Hybi {
     masking: bool,
     require_masking: bool,
@@ -61,14 +64,18 @@ pub(crate) struct Hybi {
     partial_len: u8,
     frame: FrameHeader,
     remaining: u64,
-    mask_offset: usize,
+    /// Where in the mask key the frame's next byte is (0..4; a byte keeps
+    /// the struct within 120 bytes, as every open connection holds one).
+    mask_offset: u8,
     /// The message being reassembled: its kind and first frame's RSV bits.
     message: Option<(MessageKind, u8)>,
     buffer: Vec<u8>,
     utf8: Utf8Stream,
     control: Vec<u8>,
     /// Pings waiting for their pong: payload and token.
-    pings: Vec<(Vec<u8>, u64)>,
+    /// Boxed when there are any: most connections never ping.
+    #[allow(clippy::box_collection)]
+    pings: Option<Box<Vec<Ping>>>,
     /// A text frame left incomplete in the caller's buffer (see
     /// `in_place`): its mask key, length, and payload bytes known valid.
     kept_text: ([u8; 4], u64, u64),
@@ -97,7 +104,7 @@ impl Hybi {
             buffer: Vec::new(),
             utf8: Utf8Stream::default(),
             control: Vec::new(),
-            pings: Vec::new(),
+            pings: None,
             kept_text: Default::default(),
         }
     }
@@ -458,7 +465,8 @@ impl Hybi {
         }
         match self.frame.mask {
             Some(key) => {
-                self.mask_offset = mask::append_masked(target, chunk, key, self.mask_offset)
+                let at = mask::append_masked(target, chunk, key, usize::from(self.mask_offset));
+                self.mask_offset = (at % 4) as u8;
             }
             None => target.extend_from_slice(chunk),
         }
@@ -486,13 +494,15 @@ impl Hybi {
             }
             opcode::PONG => {
                 let payload = self.control.clone();
-                let mut i = 0;
-                while i < self.pings.len() {
-                    if self.pings[i].0 == payload {
-                        let (_, token) = self.pings.remove(i);
-                        io.emit(Event::PingAnswered(token));
-                    } else {
-                        i += 1;
+                if let Some(pings) = self.pings.as_deref_mut() {
+                    let mut i = 0;
+                    while i < pings.len() {
+                        if pings[i].0 == payload {
+                            let (_, token) = pings.remove(i);
+                            io.emit(Event::PingAnswered(token));
+                        } else {
+                            i += 1;
+                        }
                     }
                 }
                 io.emit(Event::Pong(payload));
@@ -560,7 +570,7 @@ impl Hybi {
         self.message = None;
         self.buffer = Vec::new();
         self.control = Vec::new();
-        self.pings = Vec::new();
+        self.pings = None;
         if io.state == ReadyState::Open {
             let payload = close_payload(code, &reason);
             self.send_frame(io, opcode::CLOSE, 0, &payload);

@@ -44,10 +44,11 @@ impl Hybi {
         token: u64,
         limit: usize,
     ) -> Result<(), CommandError> {
-        if self.pings.len() >= limit {
+        let pings = self.pings.get_or_insert_default();
+        if pings.len() >= limit {
             return Err(CommandError::TooManyPings);
         }
-        self.pings.push((payload.to_vec(), token));
+        pings.push((payload.to_vec(), token));
         Ok(())
     }
 

@@ -444,7 +444,7 @@ pub extern "C" fn ws_add_extension(drv: *mut ws_driver, ext: *mut ws_extension) 
             return h.outcome(allowed);
         }
         state.added.set(true);
-        *state.stopped.borrow_mut() = Some(Rc::clone(&h.stopped));
+        *state.stopped.borrow_mut() = Some(h.stopped());
         let r = h
             .core
             .borrow_mut()
