@@ -37,6 +37,39 @@ fn a_framed_message_is_what_ws_binary_would_send() {
     ws_driver_free(b);
 }
 
+#[test]
+fn framed_messages_match_ws_binary_and_ws_text_for_every_length_class() {
+    let a = open_c_server();
+    let b = open_c_server();
+    for len in [0usize, 1, 125, 126, 65535, 65536, 70_000] {
+        let data = vec![b'a'; len];
+        for kind in [WS_MESSAGE_BINARY, WS_MESSAGE_TEXT] {
+            let queued = match kind {
+                WS_MESSAGE_TEXT => ws_text(a, data.as_ptr().cast(), len),
+                _ => ws_binary(a, data.as_ptr(), len),
+            };
+            assert_eq!(queued, ws_result::Ok);
+            let want = take_output(a);
+            let mut buf = vec![0u8; len + 14];
+            let mut n = 0;
+            let framed = ws_frame_message(
+                b,
+                kind,
+                data.as_ptr(),
+                len,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+            );
+            assert_eq!(framed, ws_result::Ok, "{len} bytes, kind {kind}");
+            assert_eq!(&buf[..n], &want[..], "{len} bytes, kind {kind}");
+        }
+    }
+    assert!(take_output(b).is_empty(), "nothing went through the driver");
+    ws_driver_free(a);
+    ws_driver_free(b);
+}
+
 /// `ws_frame_message` into an 8-byte buffer; `n` gets the size written or needed.
 fn frame8(d: *mut ws_driver, kind: u32, data: *const u8, len: usize, n: &mut usize) -> ws_result {
     let mut buf = [0u8; 8];

@@ -46,23 +46,52 @@ pub fn frame_len(len: usize, masked: bool) -> usize {
 /// length.
 #[inline]
 fn put_header(out: &mut [u8], op: u8, len: usize, key: Option<[u8; 4]>) -> usize {
-    let (head, n) = frame::header_bytes(&FrameHeader {
+    let header = message_header(op, len, key);
+    frame::write_header(out, &header).unwrap_or(0)
+}
+
+/// The header of a whole message (FIN, no RSV bits).
+#[inline(always)]
+fn message_header(op: u8, len: usize, mask: Option<[u8; 4]>) -> FrameHeader {
+    FrameHeader {
         fin: true,
         rsv: 0,
         opcode: op,
-        mask: key,
+        mask,
         len: len as u64,
-    });
-    // A fixed-size copy when there is room (the payload overwrites what
-    // follows the header).
-    match out.get_mut(..MAX_HEADER_LEN) {
-        Some(dst) => dst.copy_from_slice(&head),
-        None => out[..n].copy_from_slice(&head[..n]),
     }
-    n
 }
 
 impl Driver {
+    /// [`frame_message`](Self::frame_message)'s common case: a driver that
+    /// does not mask (a server), open, with no extension at work and nothing
+    /// queued, framing a binary or valid text message into a buffer with
+    /// room. `None` for anything else: `frame_message` then frames it or
+    /// says why. It changes nothing and cannot panic (no indexing, no
+    /// allocation): the C API runs it without its unwind frame.
+    #[inline(always)]
+    pub(crate) fn frame_plain(&self, text: bool, data: &[u8], out: &mut [u8]) -> Option<usize> {
+        let Proto::Hybi(h) = &self.proto else {
+            return None;
+        };
+        if self.io.state != ReadyState::Open
+            || h.masks()
+            || self.ext.any_active()
+            || !self.io.queue.is_empty()
+        {
+            return None;
+        }
+        let op = match text {
+            false => opcode::BINARY,
+            true if simdutf8::basic::from_utf8(data).is_ok() => opcode::TEXT,
+            true => return None,
+        };
+        let at = frame::write_header(out, &message_header(op, data.len(), None))?;
+        let end = at.checked_add(data.len())?;
+        out.get_mut(at..end)?.copy_from_slice(data);
+        Some(end)
+    }
+
     /// Frames one whole message into `out`, where the host sends it from,
     /// instead of queueing an `Action::Write`; returns the frame's length.
     /// A client masks it as [`binary`](Self::binary) would. Fails without
@@ -133,6 +162,13 @@ impl Driver {
             return Err(FrameError::Queued);
         }
         Ok(())
+    }
+
+    /// Whether this driver masks what it sends once open (clients, by
+    /// default), known from its creation.
+    pub(crate) fn will_mask(&self) -> bool {
+        let default = self.is_client();
+        self.opts.masking.unwrap_or(default)
     }
 
     /// Whether this driver masks what it sends (clients, by default).

@@ -10,7 +10,7 @@ use crate::frame::MAX_HEADER_LEN;
 use super::boundary::{Access, enter};
 use super::callbacks::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 use super::driver::{Handle, ws_driver};
-use super::handle::{payload, write_out};
+use super::handle::{PROBE_ABOVE, payload, try_ref, write_out};
 use super::result::ws_result;
 
 /// The longest frame header `ws_frame_header` writes, in bytes.
@@ -73,6 +73,12 @@ pub extern "C" fn ws_frame_message(
     cap: usize,
     out_len: *mut usize,
 ) -> ws_result {
+    if !out_len.is_null() {
+        if let Some(n) = frame_fast(drv, message_kind, data, len, buf, cap) {
+            write_out(out_len, n);
+            return ws_result::Ok;
+        }
+    }
     // `Read`: framing changes no answer of a query, so strings returned
     // earlier stay valid (and the hot path skips clearing them).
     enter::<Handle, _>(drv, Access::Read, |h, _| {
@@ -107,6 +113,56 @@ pub extern "C" fn ws_frame_message(
             Err(e) => refused(h, e, out_len),
         }
     })
+}
+
+/// `ws_frame_message`'s common case, without the boundary's unwind frame
+/// and depth count: a live, healthy driver whose core is not busy (not
+/// inside an extension callback), no output waiting, a binary or text
+/// message of at most 1 MiB (the size above which `payload` probes), and
+/// the core's [`frame_plain`](crate::driver::Driver::frame_plain). No
+/// callback runs and nothing here can panic (no indexing, no allocation),
+/// so there is nothing to catch or defer. `None` for anything else: the
+/// guarded path then does it or says why, with the same checks.
+#[inline(always)]
+fn frame_fast(
+    drv: *mut ws_driver,
+    message_kind: u32,
+    data: *const u8,
+    len: usize,
+    buf: *mut u8,
+    cap: usize,
+) -> Option<usize> {
+    let h = try_ref::<Handle>(drv)?;
+    if h.masks {
+        return None;
+    }
+    let text = match message_kind {
+        WS_MESSAGE_BINARY => false,
+        WS_MESSAGE_TEXT => true,
+        _ => return None,
+    };
+    if data.is_null()
+        || buf.is_null()
+        || len > PROBE_ABOVE
+        || isize::try_from(cap).is_err()
+        || h.guard.poisoned.get()
+        || h.guard.free_requested.get()
+        || output_waiting(h)
+    {
+        return None;
+    }
+    let core = h.core.try_borrow().ok()?;
+    // SAFETY: as in `payload` and below: the caller passes `len` readable
+    // bytes at `data` and `cap` writable ones at `buf`, not overlapping,
+    // untouched by anything else during the call; both non-NULL and within
+    // `isize::MAX` (checked above).
+    let (data, out) = unsafe {
+        (
+            std::slice::from_raw_parts(data, len),
+            std::slice::from_raw_parts_mut(buf, cap),
+        )
+    };
+    core.frame_plain(text, data, out)
 }
 
 /// A server's header for a `len`-byte message, for `writev` of the header

@@ -76,6 +76,10 @@ pub(crate) struct Handle {
     /// A `ws_parse` dispatch loop is running and still holds input of its
     /// own that the core has not seen.
     pub parsing: Cell<bool>,
+    /// The driver masks what it sends (fixed at creation): framing into
+    /// the host's buffer then takes the guarded path (the mask key's source
+    /// may fail).
+    pub masks: bool,
     /// Input fed from inside callbacks while `parsing`: it goes to the core
     /// after the running loop's own input, so transport order is kept.
     pub nested_input: Lazy<Vec<u8>>,
@@ -125,6 +129,7 @@ impl Guarded for Handle {
 impl Handle {
     fn new(core: Driver) -> Handle {
         Handle {
+            masks: core.will_mask(),
             core: RefCell::new(core),
             guard: Guard::default(),
             callbacks: Cell::new(Callbacks::default()),

@@ -46,7 +46,7 @@ pub(crate) unsafe fn free_box<T: Castable>(p: *mut T::C) {
 /// Above this many bytes, a payload's size is checked to be allocatable
 /// before the call copies it (below it, a failed allocation cannot be the
 /// caller's choice of size).
-const PROBE_ABOVE: usize = 1 << 20;
+pub(crate) const PROBE_ABOVE: usize = 1 << 20;
 
 /// An argument that `try_arg!` unwraps: a missing one is
 /// `WS_RESULT_NULL_PARAMETER`, a `Result` carries its own refusal.

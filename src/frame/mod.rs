@@ -106,30 +106,43 @@ pub fn decode(buf: &[u8]) -> Option<(FrameHeader, usize)> {
     Some((header, at))
 }
 
-/// The frame encoder: a header with the shortest length encoding (RFC
-/// 6455 §5.2) in a fixed array, and how many of its bytes it uses.
+/// The frame encoder: writes `h` at the start of `out` with the shortest
+/// length encoding (RFC 6455 §5.2) and returns its length; `None` when
+/// `out` is too short (nothing written then). Straight into the
+/// destination, and inlined, so framing a small message costs a few stores.
 #[inline(always)]
-pub fn header_bytes(h: &FrameHeader) -> ([u8; MAX_HEADER_LEN], usize) {
+pub fn write_header(out: &mut [u8], h: &FrameHeader) -> Option<usize> {
     let b0 = h.first_byte();
     let mbit = if h.mask.is_some() { 0x80 } else { 0 };
-    let mut head = [0u8; MAX_HEADER_LEN];
-    head[0] = b0;
-    let mut n = 2;
-    if h.len < 126 {
-        head[1] = mbit | h.len as u8;
-    } else if h.len <= u16::MAX as u64 {
-        head[1] = mbit | 126;
+    let key_len = if h.mask.is_some() { 4 } else { 0 };
+    let n = if h.len < 126 {
+        let head = out.get_mut(..2 + key_len)?;
+        head[..2].copy_from_slice(&[b0, mbit | h.len as u8]);
+        2
+    } else if h.len <= u64::from(u16::MAX) {
+        let head = out.get_mut(..4 + key_len)?;
+        head[..2].copy_from_slice(&[b0, mbit | 126]);
         head[2..4].copy_from_slice(&(h.len as u16).to_be_bytes());
-        n = 4;
+        4
     } else {
-        head[1] = mbit | 127;
+        let head = out.get_mut(..10 + key_len)?;
+        head[..2].copy_from_slice(&[b0, mbit | 127]);
         head[2..10].copy_from_slice(&h.len.to_be_bytes());
-        n = 10;
-    }
+        10
+    };
     if let Some(m) = h.mask {
-        head[n..n + 4].copy_from_slice(&m);
-        n += 4;
+        out.get_mut(n..n + 4)?.copy_from_slice(&m);
     }
+    Some(n + key_len)
+}
+
+/// A header in a fixed array (see [`write_header`]), and how many of its
+/// bytes it uses.
+#[inline(always)]
+pub fn header_bytes(h: &FrameHeader) -> ([u8; MAX_HEADER_LEN], usize) {
+    let mut head = [0u8; MAX_HEADER_LEN];
+    // Every header fits in MAX_HEADER_LEN bytes.
+    let n = write_header(&mut head, h).unwrap_or(0);
     (head, n)
 }
 

@@ -75,6 +75,7 @@ static void destructor_freeing_its_own_extension_is_a_no_op(void) {
 
 /* 4: on_message ran after the driver was freed from an extension callback. */
 static int messages;
+static ws_result framed;
 static int acc(void *u, const char *o, size_t n, ws_buffer *b) {
     (void)u; (void)o; (void)n; (void)b;
     return 0;
@@ -83,6 +84,11 @@ static int inc(void *u, uint32_t a, uint32_t t, const uint8_t *p, size_t n, ws_b
                uint32_t *r) {
     (void)u; (void)a; (void)t; (void)p; (void)n; (void)o; (void)r;
     seen = ws_text(drv, "x", 1); /* the driver is inside its core: refused */
+    {
+        uint8_t buf[16];
+        size_t len = 0;
+        framed = ws_frame_message(drv, WS_MESSAGE_BINARY, (const uint8_t *)"x", 1, buf, sizeof buf, &len);
+    }
     ws_driver_free(drv);         /* deferred to the end of ws_parse */
     return 0;
 }
@@ -107,6 +113,7 @@ static void no_callback_after_a_free_from_an_extension_callback(void) {
      * leak if it is not, a use after free if it is freed too early. */
     CHECK_RES(ws_parse(drv, MASKED_HI, sizeof MASKED_HI), WS_RESULT_OK);
     CHECK_RES(seen, WS_RESULT_INVALID_STATE);
+    CHECK_RES(framed, WS_RESULT_INVALID_STATE);
     CHECK_INT(messages, 0);
 }
 
