@@ -413,3 +413,44 @@ fn poll_ahead_takes_stored_messages_but_not_a_close() {
         ]
     );
 }
+
+#[test]
+fn input_deferred_while_a_reader_holds_its_rest_waits_behind_it() {
+    let mut d = srv();
+    let input = cat(&[&masked(1, b"m1"), &masked(1, b"m2")]);
+    let used = d.read(&input);
+    assert!(used < input.len(), "read stops at the first message");
+    assert_eq!(d.poll_action(), Some(text("m1")));
+    d.defer(&masked(1, b"m3"));
+    assert!(d.has_deferred());
+    assert_eq!(d.poll_action(), None, "m3 waits for the held m2");
+    let rest = &input[used..];
+    assert_eq!(d.read(rest), rest.len());
+    assert!(!d.has_deferred(), "the holder read all it held");
+    assert_eq!(drain(&mut d), [text("m2"), text("m3")]);
+}
+
+#[test]
+fn a_held_rest_given_back_with_parse_goes_before_deferred_input() {
+    let mut d = srv();
+    let input = cat(&[&masked(1, b"m1"), &masked(1, b"m2"), &masked(1, b"m3")]);
+    let used = d.read(&input);
+    d.defer(&masked(1, b"m4"));
+    d.parse(&input[used..]);
+    assert_eq!(
+        drain(&mut d),
+        [text("m1"), text("m2"), text("m3"), text("m4")]
+    );
+}
+
+#[test]
+fn released_deferred_input_is_parsed() {
+    let mut d = srv();
+    assert_eq!(d.read(&masked(1, b"m1")), masked(1, b"m1").len());
+    d.defer(&masked(1, b"m2"));
+    assert_eq!(d.poll_action(), Some(text("m1")));
+    assert_eq!(d.poll_action(), None, "deferred until released");
+    assert!(d.release());
+    assert_eq!(drain(&mut d), [text("m2")]);
+    assert!(!d.release(), "nothing left to release");
+}

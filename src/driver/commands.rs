@@ -75,8 +75,7 @@ impl Driver {
         if self.io.state != ReadyState::Closed {
             self.finish(Some(1006), String::new());
         }
-        self.inbox = Vec::new();
-        self.inbox_pos = 0;
+        self.clear_input();
     }
 
     // ---- internals ------------------------------------------------------

@@ -181,9 +181,7 @@ impl Driver {
                         // DATA that arrived before the answer is the first frames.
                         let early = s.take_body();
                         self.open();
-                        if !early.is_empty() {
-                            self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
-                        }
+                        self.put_front(early);
                         Ok(())
                     }
                     Err(refusal) => {

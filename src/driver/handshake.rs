@@ -155,9 +155,7 @@ impl Driver {
                 // Bytes that followed the request are the first frames.
                 let early = s.take_body();
                 self.open();
-                if !early.is_empty() {
-                    self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
-                }
+                self.put_front(early);
             }
         }
         Ok(())
@@ -177,9 +175,7 @@ impl Driver {
         self.io
             .write(hixie::challenge_answer(k1, k2, &key).to_vec());
         self.open();
-        if !early.is_empty() {
-            self.inbox.splice(self.inbox_pos..self.inbox_pos, early);
-        }
+        self.put_front(early);
     }
 
     /// Server handshake failure: 400 response, `error`, `close`.

@@ -62,7 +62,7 @@ impl Driver {
     #[inline(always)]
     pub fn read_in_place(&mut self, data: &mut [u8]) -> InPlace {
         if !matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
-            || self.inbox_pos < self.inbox.len()
+            || self.has_ready_input()
             || !self.io.queue.is_empty()
         {
             return InPlace::Other;

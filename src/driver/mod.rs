@@ -14,6 +14,7 @@ mod direct;
 mod extended_connect;
 mod handshake;
 mod in_place;
+mod input;
 mod queries;
 mod send_into;
 
@@ -138,9 +139,13 @@ pub struct Driver {
     /// Boxed when there are any: most connections send after opening.
     #[allow(clippy::box_collection)]
     pending: Option<Box<Vec<Pending>>>,
-    /// Input received but not parsed yet (parsing waits for events to be taken).
+    /// Input received but not parsed yet (parsing waits for events to be
+    /// taken): the one place unread input waits (see [`input`]).
     inbox: Vec<u8>,
     inbox_pos: usize,
+    /// All of `inbox[inbox_pos..]` was deferred behind input a caller of
+    /// `read` holds.
+    held: bool,
     started: bool,
     /// Opened, and what the handshake's actions left (spare buffers, the
     /// queue's overflow) not released yet: done when next idle.
@@ -247,6 +252,7 @@ impl Driver {
             pending: None,
             inbox: Vec::new(),
             inbox_pos: 0,
+            held: false,
             started: false,
             handshake_spares: false,
             deferred_start: false,
@@ -324,54 +330,6 @@ impl Driver {
         self.start_server()
     }
 
-    /// Feeds bytes received from the transport. Parsing happens as actions
-    /// are taken with [`poll_action`](Self::poll_action).
-    pub fn parse(&mut self, data: &[u8]) {
-        let mut rest = data;
-        if self.inbox_pos == self.inbox.len() {
-            while !rest.is_empty() && self.io.queue.is_empty() {
-                let n = self.step(rest);
-                rest = &rest[n..];
-            }
-        }
-        if !rest.is_empty() {
-            self.inbox.extend_from_slice(rest);
-        }
-    }
-
-    /// Zero-copy input: parses from `data` until an action is ready and
-    /// returns how many bytes were used; the caller keeps the rest, drains
-    /// [`poll_action`](Self::poll_action), and calls again. If actions or
-    /// earlier input are still waiting, all of `data` is stored instead.
-    pub fn read(&mut self, data: &[u8]) -> usize {
-        // The common case: an open hybi connection with nothing waiting.
-        // Framing stops after each event or at the end of the input, and
-        // nothing else reads input once open: one call does it all.
-        if matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
-            && self.inbox_pos >= self.inbox.len()
-            && self.io.queue.is_empty()
-        {
-            if let Proto::Hybi(h) = &mut self.proto {
-                return h.parse_next(data, &mut self.io, &mut self.ext);
-            }
-        }
-        if self.inbox_pos < self.inbox.len() || !self.io.queue.is_empty() {
-            self.inbox.extend_from_slice(data);
-            return data.len();
-        }
-        let mut used = 0;
-        while used < data.len() && self.io.queue.is_empty() {
-            used += self.step(&data[used..]);
-        }
-        if used < data.len() && self.awaits_start() {
-            // The request just completed: keep the rest of this input where
-            // `body()` can see it while `connect` is handled.
-            self.inbox.extend_from_slice(&data[used..]);
-            used = data.len();
-        }
-        used
-    }
-
     /// The next write or event, in order; `None` when there is nothing to do
     /// until more input arrives or a command is given.
     #[inline]
@@ -397,7 +355,7 @@ impl Driver {
         if let Some(action) = self.io.queue.pop() {
             return Some(action);
         }
-        if self.inbox_pos >= self.inbox.len()
+        if !self.has_ready_input()
             || !matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
         {
             return None;
@@ -416,45 +374,6 @@ impl Driver {
     #[inline]
     pub fn poll_queued(&mut self) -> Option<Action> {
         self.io.queue.pop()
-    }
-
-    /// Nothing queued and no input stored: gives back what grew past the
-    /// retained size.
-    #[inline]
-    fn idle(&mut self) {
-        if self.inbox.capacity() != 0 {
-            self.inbox.clear();
-            self.inbox_pos = 0;
-            self.io.trim(&mut self.inbox);
-        }
-        self.trim();
-    }
-
-    /// `poll_action` with an empty queue and stored input: parses it until
-    /// an action is ready or it runs out.
-    #[inline(never)]
-    fn poll_parse(&mut self) -> Option<Action> {
-        loop {
-            if self.inbox_pos >= self.inbox.len() {
-                if self.handshake_spares {
-                    // Once, when first idle after opening: an idle open
-                    // connection holds none of the handshake's buffers.
-                    self.handshake_spares = false;
-                    self.inbox = Vec::new();
-                    self.inbox_pos = 0;
-                    self.io.release_spares();
-                }
-                self.idle();
-                return None;
-            }
-            let inbox = std::mem::take(&mut self.inbox);
-            let used = self.step(&inbox[self.inbox_pos..]);
-            self.inbox = inbox;
-            self.inbox_pos += used.max(1).min(self.inbox.len() - self.inbox_pos);
-            if let Some(action) = self.io.queue.pop() {
-                return Some(action);
-            }
-        }
     }
 
     /// Returns a buffer taken from an action so its memory is reused.

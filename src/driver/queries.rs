@@ -70,7 +70,7 @@ impl Driver {
         let Side::Server(s) = &self.side else {
             return Cow::Borrowed(&[]);
         };
-        let unparsed = if self.awaits_start() {
+        let unparsed = if self.awaits_start() && !self.held {
             &self.inbox[self.inbox_pos..]
         } else {
             &[]

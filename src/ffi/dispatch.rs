@@ -158,32 +158,35 @@ pub(crate) fn parse_and_dispatch(h: &Handle, drv: *mut ws_driver, data: &[u8]) -
     h.parsing.set(true);
     let result = parse_loop(h, drv, data);
     h.parsing.set(false);
-    // Input fed from callbacks after the loop's own input.
-    let nested = h.nested_input.take();
-    if !nested.is_empty() {
-        h.core.borrow_mut().parse(&nested);
-    }
     result
 }
 
 fn parse_loop(h: &Handle, drv: *mut ws_driver, data: &[u8]) -> ws_result {
     let mut rest = data;
+    let mut core = h.core.borrow_mut();
+    if core.has_unread_input() {
+        // Stored input goes first, and `data` after it, before callbacks
+        // run: what they feed is deferred behind input this loop holds.
+        core.parse(rest);
+        rest = &[];
+    }
+    drop(core);
     loop {
         match drain(h, drv) {
             Drained::Done => {}
             Drained::Stopped => {
+                // Stored ahead of input callbacks fed.
                 h.core.borrow_mut().parse(rest);
                 return ws_result::CallbackStopped;
             }
             aborted @ Drained::Aborted => return aborted.result(h, ws_result::Ok),
         }
         if rest.is_empty() {
-            // Callbacks may have fed more input; parse it in this loop too.
-            let nested = h.nested_input.take();
-            if nested.is_empty() {
+            // Input callbacks fed waited behind this loop's own: parse it
+            // in this loop too.
+            if !h.core.borrow_mut().release() {
                 return ws_result::Ok;
             }
-            h.core.borrow_mut().parse(&nested);
             continue;
         }
         let used = h.core.borrow_mut().read(rest);

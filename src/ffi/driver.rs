@@ -73,16 +73,14 @@ pub(crate) struct Handle {
     /// What `ws_poll` and `ws_poll_many` handed out last points into.
     pub pull: Lazy<super::batch::Pull>,
     pub output: Lazy<Output>,
-    /// A `ws_parse` dispatch loop is running and still holds input of its
-    /// own that the core has not seen.
+    /// A `ws_parse` dispatch loop is running and may hold input of its own
+    /// that the core has not seen: input fed from its callbacks is
+    /// deferred behind it (`Driver::defer`).
     pub parsing: Cell<bool>,
     /// The driver masks what it sends (fixed at creation): framing into
     /// the host's buffer then takes the guarded path (the mask key's source
     /// may fail).
     pub masks: bool,
-    /// Input fed from inside callbacks while `parsing`: it goes to the core
-    /// after the running loop's own input, so transport order is kept.
-    pub nested_input: Lazy<Vec<u8>>,
     /// `ws_ping` callbacks by token.
     pub pong_replies: PongReplies,
     /// Shared with this driver's callback extensions (made for the first):
@@ -137,7 +135,6 @@ impl Handle {
             pull: Lazy::default(),
             output: Lazy::default(),
             parsing: Cell::new(false),
-            nested_input: Lazy::default(),
             pong_replies: PongReplies::default(),
             stopped: OnceCell::new(),
         }
@@ -156,13 +153,14 @@ impl Handle {
         self.output.get().map_or(0, |o| o.borrow().len())
     }
 
-    /// Stores input without dispatching it, behind any input a running
-    /// `ws_parse` loop still holds.
+    /// Hands input to the core without dispatching it, behind any input a
+    /// running `ws_parse` loop still holds.
     pub fn store_input(&self, data: &[u8]) {
+        let mut core = self.core.borrow_mut();
         if self.parsing.get() {
-            self.nested_input.borrow_mut().extend_from_slice(data);
+            core.defer(data);
         } else {
-            self.core.borrow_mut().parse(data);
+            core.parse(data);
         }
     }
 

@@ -159,13 +159,6 @@ impl<T: Default> Lazy<T> {
     pub fn get(&self) -> Option<&RefCell<T>> {
         self.0.get().map(|b| &**b)
     }
-
-    /// Takes the value out (the default if it was never created).
-    pub fn take(&self) -> T {
-        self.get()
-            .map(|c| std::mem::take(&mut *c.borrow_mut()))
-            .unwrap_or_default()
-    }
 }
 
 /// Strings returned to C as `const char *`: kept until the next call that

@@ -65,15 +65,18 @@ pub extern "C" fn ws_parse_in_place(
         h.parsing.set(true);
         let (result, mut used) = in_place_loop(h, drv, data, cap);
         h.parsing.set(false);
-        // Input fed from callbacks goes after this call's own, which is
-        // then stored too so the order holds.
-        let nested = h.nested_input.take();
-        if !nested.is_empty() {
-            let mut core = h.core.borrow_mut();
-            core.parse(&data[used..]);
-            core.parse(&nested);
-            used = len;
+        // Input fed from callbacks waits behind this call's own: the rest
+        // of that is then stored too, ahead of it, so the order holds.
+        let mut core = h.core.borrow_mut();
+        if core.has_deferred() {
+            if used < len {
+                core.parse(&data[used..]);
+                used = len;
+            } else {
+                core.release();
+            }
         }
+        drop(core);
         write_out(out_consumed, used);
         result
     })
@@ -107,6 +110,13 @@ fn in_place_loop(
 ) -> (ws_result, usize) {
     let len = data.len();
     let mut pos = 0;
+    let mut core = h.core.borrow_mut();
+    if core.has_unread_input() {
+        // As in `ws_parse`: stored input goes first, then all of `data`.
+        core.parse(data);
+        pos = len;
+    }
+    drop(core);
     // Whether the queue was drained since the core last ran.
     let mut drained = false;
     loop {
@@ -160,12 +170,11 @@ fn in_place_loop(
             }
         }
         if pos == len {
-            // Callbacks may have fed more input; parse it in this loop too.
-            let nested = h.nested_input.take();
-            if nested.is_empty() {
+            // Input callbacks fed waited behind this call's own: parse it
+            // in this loop too.
+            if !h.core.borrow_mut().release() {
                 return (ws_result::Ok, pos);
             }
-            h.core.borrow_mut().parse(&nested);
             drained = false;
             continue;
         }
