@@ -33,15 +33,17 @@ impl Driver {
             return data.len();
         }
         let used = self.advance(data);
-        if used == data.len() {
-            // Nothing held any more: deferred input may be parsed.
-            self.held = false;
-        } else if self.awaits_start() {
-            // The request just completed: keep the rest of this input where
-            // `body()` can see it while `connect` is handled.
-            self.keep(&data[used..]);
-            return data.len();
+        if used < data.len() {
+            if self.io.state == ReadyState::Connecting && self.awaits_start() {
+                // The request just completed: keep the rest of this input
+                // where `body()` can see it while `connect` is handled.
+                self.keep(&data[used..]);
+                return data.len();
+            }
+            return used;
         }
+        // Nothing held any more: deferred input may be parsed.
+        self.held = false;
         used
     }
 
@@ -88,6 +90,7 @@ impl Driver {
 
     /// Stores input that continues the stream where parsing stands: ahead
     /// of deferred input, which then no longer waits.
+    #[inline(never)]
     pub(super) fn keep(&mut self, data: &[u8]) {
         if std::mem::take(&mut self.held) {
             let at = self.inbox_pos;
@@ -116,7 +119,7 @@ impl Driver {
     /// The one parse path, for input from the caller and from the inbox:
     /// parses `input` until an action is queued or it runs out; returns
     /// the bytes used.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, input: &[u8]) -> usize {
         // The common case: an open hybi connection. Framing stops after
         // each event or at the end of the input, and nothing else reads
@@ -126,6 +129,13 @@ impl Driver {
         {
             return h.parse_next(input, &mut self.io, &mut self.ext);
         }
+        self.advance_step_by_step(input)
+    }
+
+    /// [`advance`](Self::advance) before the connection is open: the
+    /// handshake, then frames, one step at a time.
+    #[inline(never)]
+    fn advance_step_by_step(&mut self, input: &[u8]) -> usize {
         let mut used = 0;
         while used < input.len() && self.io.queue.is_empty() {
             let n = self.step(&input[used..]);

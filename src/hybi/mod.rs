@@ -112,7 +112,7 @@ impl Hybi {
     /// [`parse`](Self::parse) with its most common case first: `input`
     /// starts with a whole small message (see `whole_message`), taken
     /// without the general loop.
-    #[inline]
+    #[inline(always)]
     pub fn parse_next(&mut self, input: &[u8], io: &mut Io, ext: &mut Extensions) -> usize {
         if self.stage == Stage::Header
             && self.partial_len == 0
