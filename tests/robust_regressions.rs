@@ -170,3 +170,16 @@ fn bytes_after_the_request_in_the_same_read_wait_for_the_connect_reaction() {
         Some(Action::Event(Event::Close { code: Some(1009), reason })) if reason == "WebSocket frame length too large"
     ));
 }
+
+/// fuzz/artifacts/ffi/crash-e34c970adc8f5c97f71b5acc457c3d9bc99129b3: a
+/// callback frees the driver while `ws_parse` hands over input an in-place
+/// call left to the host; the harness went on with the freed handle (a
+/// harness bug, found by ASan; the library freed it as the callback rule says).
+#[test]
+fn ffi_driver_freed_while_in_place_leftovers_are_handed_over() {
+    harness::ffi(&[
+        0x0d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x35, 0xff, 0xff, 0xff, 0xff, 0x78, 0x2d,
+        0x66, 0x75, 0x7a, 0x7a, 0x3b, 0xdc, 0xd8, 0x3d, 0x5b, 0x20, 0x61, 0x32, 0xd8, 0x00, 0x00,
+        0x29,
+    ]);
+}

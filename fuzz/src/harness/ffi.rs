@@ -125,7 +125,8 @@ pub(crate) fn react(c: &mut Ctx) -> c_int {
 }
 
 /// Hands input an in-place call left to the host to the driver, before
-/// other input.
+/// other input. A callback may free the driver meanwhile: the caller checks
+/// `freed` before it uses the handle again.
 fn flush(d: *mut ws_driver, kept: &mut Vec<u8>) {
     if !kept.is_empty() {
         ok(ws_parse(d, kept.as_ptr(), kept.len()));
@@ -425,12 +426,18 @@ pub fn ffi(data: &[u8]) {
                     }
                 } else {
                     flush(d, &mut kept);
+                    if cx().freed {
+                        break;
+                    }
                     ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
                 }
             }
             2 => ok(ws_parse(d, std::ptr::null(), 0)),
             3 => {
                 flush(d, &mut kept);
+                if cx().freed {
+                    break;
+                }
                 let chunk = b.take_mod(256);
                 ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
             }
