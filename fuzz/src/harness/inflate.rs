@@ -76,6 +76,27 @@ fn deflate_config(f: u8) -> DeflateConfig {
 /// (compressing the payload itself when asked, so deep inflate paths are
 /// reached) and feeds to the server, masked; or a message the client sends
 /// through its compressor, which the server must receive intact.
+/// A client and a server, each with permessage-deflate added (not started);
+/// the client's mask keys are fixed so runs repeat.
+fn deflate_pair(
+    opts: &Options,
+    client: &DeflateConfig,
+    server: &DeflateConfig,
+) -> (Driver, Driver) {
+    let mut c = Driver::client_with_random(
+        "ws://example.com/",
+        opts.clone(),
+        Box::new(FixedRandom::new(&[7, 1, 2, 3])),
+    )
+    .expect("valid url");
+    c.add_extension(Box::new(PerMessageDeflate::new(client.clone())))
+        .unwrap();
+    let mut s = Driver::server(opts.clone());
+    s.add_extension(Box::new(PerMessageDeflate::new(server.clone())))
+        .unwrap();
+    (c, s)
+}
+
 pub fn inflate(data: &[u8]) {
     let mut b = Bytes::new(data);
     let cfg = b.byte();
@@ -86,19 +107,7 @@ pub fn inflate(data: &[u8]) {
         max_length: MAX_LENGTHS[(cfg & 7) as usize],
         ..Options::default()
     };
-    let mut client = Driver::client_with_random(
-        "ws://example.com/",
-        opts.clone(),
-        Box::new(FixedRandom::new(&[7, 1, 2, 3])),
-    )
-    .expect("valid url");
-    client
-        .add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())))
-        .unwrap();
-    let mut server = Driver::server(opts.clone());
-    server
-        .add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())))
-        .unwrap();
+    let (mut client, mut server) = deflate_pair(&opts, &client_cfg, &server_cfg);
     client.start().unwrap();
     let request: Vec<u8> = std::iter::from_fn(|| client.poll_action())
         .filter_map(|a| match a {
@@ -208,19 +217,7 @@ pub fn inflate(data: &[u8]) {
     // feeding: replay the whole exchange up to here is costly, so compare
     // whole vs split on fresh pairs only for the frames.
     let pair = || {
-        let mut client = Driver::client_with_random(
-            "ws://example.com/",
-            opts.clone(),
-            Box::new(FixedRandom::new(&[7, 1, 2, 3])),
-        )
-        .expect("valid url");
-        client
-            .add_extension(Box::new(PerMessageDeflate::new(client_cfg.clone())))
-            .unwrap();
-        let mut server = Driver::server(opts.clone());
-        server
-            .add_extension(Box::new(PerMessageDeflate::new(server_cfg.clone())))
-            .unwrap();
+        let (client, mut server) = deflate_pair(&opts, &client_cfg, &server_cfg);
         server.parse(&request);
         while server.poll_action().is_some() {}
         let _ = server.start(); // a refused offer shows in the events
