@@ -4,8 +4,7 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::boundary::{Access, enter};
-use super::dispatch::{Callbacks, Slot};
-use super::driver::{Handle, ws_driver};
+use super::driver::{Callbacks, Handle, Slot, ws_driver};
 use super::result::ws_result;
 
 /// `ws_message_cb`'s `kind` and `ws_action.message_kind`: a text message

@@ -13,8 +13,8 @@ use crate::error::CommandError;
 
 use super::boundary::{Access, enter};
 use super::callbacks::ws_pong_reply_cb;
-use super::dispatch::{INTERNAL_TOKEN, drain, parse_and_dispatch};
-use super::driver::{Handle, ws_driver};
+use super::dispatch::{drain, parse_and_dispatch};
+use super::driver::{Handle, INTERNAL_TOKEN, ws_driver};
 use super::handle::{c_str, payload};
 use super::result::ws_result;
 

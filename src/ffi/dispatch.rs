@@ -7,7 +7,7 @@
 //! callback only enqueue, and this loop delivers their output in order.
 //! Actions reach C through [`convert`], as they do for `ws_poll`.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_int, c_void};
 
 use crate::event::Action;
 
@@ -15,92 +15,8 @@ use super::action::{
     WS_ACTION_CLOSE, WS_ACTION_CONNECT, WS_ACTION_ERROR, WS_ACTION_MESSAGE, WS_ACTION_OPEN,
     WS_ACTION_PING, WS_ACTION_PING_ANSWERED, WS_ACTION_PONG, WS_ACTION_WRITE, convert,
 };
-use super::driver::{Handle, ws_driver};
-use super::handle::Lazy;
+use super::driver::{Handle, Slot, ws_driver};
 use super::result::ws_result;
-
-/// A callback and its user pointer.
-#[derive(Clone, Copy)]
-pub(crate) struct Slot<F> {
-    pub cb: Option<F>,
-    pub user: *mut c_void,
-}
-
-impl<F> Default for Slot<F> {
-    fn default() -> Self {
-        Slot {
-            cb: None,
-            user: std::ptr::null_mut(),
-        }
-    }
-}
-
-type WriteFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, *const u8, usize) -> c_int;
-type EventFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver) -> c_int;
-type MessageFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const u8, usize) -> c_int;
-type TextFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const c_char, usize) -> c_int;
-
-/// The driver's registered callbacks (`ws_on_*`).
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Callbacks {
-    pub write: Slot<WriteFn>,
-    pub connect: Slot<EventFn>,
-    pub open: Slot<EventFn>,
-    pub message: Slot<MessageFn>,
-    pub ping: Slot<WriteFn>,
-    pub pong: Slot<WriteFn>,
-    pub close: Slot<TextFn>,
-    pub error: Slot<TextFn>,
-}
-
-impl Callbacks {
-    /// Whether any callback is registered: then commands deliver their
-    /// output at once; otherwise it waits for `ws_poll`/`ws_take_output`.
-    pub fn any(&self) -> bool {
-        self.write.cb.is_some()
-            || self.connect.cb.is_some()
-            || self.open.cb.is_some()
-            || self.message.cb.is_some()
-            || self.ping.cb.is_some()
-            || self.pong.cb.is_some()
-            || self.close.cb.is_some()
-            || self.error.cb.is_some()
-    }
-}
-
-/// Tokens `ws_ping` assigns have the top bit set; `ws_ping_token` refuses
-/// them so the two never collide.
-pub(crate) const INTERNAL_TOKEN: u64 = 1 << 63;
-
-/// `ws_ping`'s reply callbacks, by the token the core answers with: one
-/// pointer until the first `ws_ping`.
-#[derive(Default)]
-pub(crate) struct PongReplies(Lazy<Waiting>);
-
-#[derive(Default)]
-struct Waiting {
-    replies: Vec<(u64, Slot<EventFn>)>,
-    /// Tokens issued so far.
-    issued: u64,
-}
-
-impl PongReplies {
-    /// Remembers a `ws_ping` callback; returns its token.
-    pub fn add(&self, cb: Option<EventFn>, user: *mut c_void) -> u64 {
-        let mut w = self.0.borrow_mut();
-        let token = INTERNAL_TOKEN | w.issued;
-        w.issued = w.issued.wrapping_add(1);
-        w.replies.push((token, Slot { cb, user }));
-        token
-    }
-
-    /// Removes and returns the `ws_ping` callback for `token`.
-    pub fn take(&self, token: u64) -> Option<Slot<EventFn>> {
-        let mut w = self.0.get()?.borrow_mut();
-        let i = w.replies.iter().position(|(t, _)| *t == token)?;
-        Some(w.replies.remove(i).1)
-    }
-}
 
 /// How a drain ended.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

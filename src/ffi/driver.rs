@@ -1,9 +1,13 @@
-//! `ws_driver`: the handle, its constructors and `ws_driver_free`.
+//! `ws_driver`: the handle, the state it owns (registered callbacks, `ws_ping`
+//! replies, output for `ws_take_output`), its constructors and
+//! `ws_driver_free`.
 //!
-//! Commands are in [`super::commands`], queries in [`super::queries`].
+//! The loop that runs on this state is in [`super::dispatch`] (which
+//! imports this module, never the other way); commands are in
+//! [`super::commands`], queries in [`super::queries`].
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int, c_void};
 use std::rc::Rc;
 
 use crate::driver::Driver;
@@ -13,7 +17,6 @@ use crate::http::Request;
 use crate::options::Options;
 
 use super::boundary::{Guarded, free, guard};
-use super::dispatch::{Callbacks, PongReplies};
 use super::handle::{Castable, Guard, Lazy, StringCache, array, c_str, into_c, payload, write_out};
 use super::options::{OptionsHandle, ws_options};
 use super::result::{self, ws_result};
@@ -59,6 +62,89 @@ impl Output {
             self.pos = 0;
         }
         n
+    }
+}
+
+/// A callback and its user pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot<F> {
+    pub cb: Option<F>,
+    pub user: *mut c_void,
+}
+
+impl<F> Default for Slot<F> {
+    fn default() -> Self {
+        Slot {
+            cb: None,
+            user: std::ptr::null_mut(),
+        }
+    }
+}
+
+type WriteFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, *const u8, usize) -> c_int;
+type EventFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver) -> c_int;
+type MessageFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const u8, usize) -> c_int;
+type TextFn = unsafe extern "C" fn(*mut c_void, *mut ws_driver, u32, *const c_char, usize) -> c_int;
+
+/// The driver's registered callbacks (`ws_on_*`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Callbacks {
+    pub write: Slot<WriteFn>,
+    pub connect: Slot<EventFn>,
+    pub open: Slot<EventFn>,
+    pub message: Slot<MessageFn>,
+    pub ping: Slot<WriteFn>,
+    pub pong: Slot<WriteFn>,
+    pub close: Slot<TextFn>,
+    pub error: Slot<TextFn>,
+}
+
+impl Callbacks {
+    /// Whether any callback is registered: then commands deliver their
+    /// output at once; otherwise it waits for `ws_poll`/`ws_take_output`.
+    pub fn any(&self) -> bool {
+        self.write.cb.is_some()
+            || self.connect.cb.is_some()
+            || self.open.cb.is_some()
+            || self.message.cb.is_some()
+            || self.ping.cb.is_some()
+            || self.pong.cb.is_some()
+            || self.close.cb.is_some()
+            || self.error.cb.is_some()
+    }
+}
+
+/// Tokens `ws_ping` assigns have the top bit set; `ws_ping_token` refuses
+/// them so the two never collide.
+pub(crate) const INTERNAL_TOKEN: u64 = 1 << 63;
+
+/// `ws_ping`'s reply callbacks, by the token the core answers with: one
+/// pointer until the first `ws_ping`.
+#[derive(Default)]
+pub(crate) struct PongReplies(Lazy<Waiting>);
+
+#[derive(Default)]
+struct Waiting {
+    replies: Vec<(u64, Slot<EventFn>)>,
+    /// Tokens issued so far.
+    issued: u64,
+}
+
+impl PongReplies {
+    /// Remembers a `ws_ping` callback; returns its token.
+    pub fn add(&self, cb: Option<EventFn>, user: *mut c_void) -> u64 {
+        let mut w = self.0.borrow_mut();
+        let token = INTERNAL_TOKEN | w.issued;
+        w.issued = w.issued.wrapping_add(1);
+        w.replies.push((token, Slot { cb, user }));
+        token
+    }
+
+    /// Removes and returns the `ws_ping` callback for `token`.
+    pub fn take(&self, token: u64) -> Option<Slot<EventFn>> {
+        let mut w = self.0.get()?.borrow_mut();
+        let i = w.replies.iter().position(|(t, _)| *t == token)?;
+        Some(w.replies.remove(i).1)
     }
 }
 

@@ -11,8 +11,7 @@ use super::action::{
     ws_action,
 };
 use super::boundary::{Access, Guarded, enter, free};
-use super::dispatch::Slot;
-use super::driver::{Handle, ws_driver};
+use super::driver::{Handle, Slot, ws_driver};
 use super::handle::{
     Castable, Guard, StringCache, c_str, header_out, into_c, opt_str, payload, write_out,
 };
