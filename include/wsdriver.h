@@ -44,17 +44,6 @@
 
 
 /**
- * `ws_message_cb`'s `kind` and `ws_action.message_kind`: a text message
- * (valid UTF-8).
- */
-#define WS_MESSAGE_TEXT 1
-
-/**
- * `ws_message_cb`'s `kind` and `ws_action.message_kind`: a binary message.
- */
-#define WS_MESSAGE_BINARY 2
-
-/**
  * `ws_driver_new`'s role: a server reading the raw HTTP request from
  * `ws_parse` (`url` and `request` NULL).
  */
@@ -85,6 +74,17 @@
  * RSV3, in frame-bit position.
  */
 #define WS_RSV3 16
+
+/**
+ * `ws_message_cb`'s `kind` and `ws_action.message_kind`: a text message
+ * (valid UTF-8).
+ */
+#define WS_MESSAGE_TEXT 1
+
+/**
+ * `ws_message_cb`'s `kind` and `ws_action.message_kind`: a binary message.
+ */
+#define WS_MESSAGE_BINARY 2
 
 /**
  * `ws_action.kind`: bytes to send (`data`, `len`).

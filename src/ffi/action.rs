@@ -5,8 +5,13 @@
 
 use crate::event::{Action, Event, MessageKind};
 
-use super::callbacks::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 use super::handle::write_out;
+
+/// `ws_message_cb`'s `kind` and `ws_action.message_kind`: a text message
+/// (valid UTF-8).
+pub const WS_MESSAGE_TEXT: u32 = 1;
+/// `ws_message_cb`'s `kind` and `ws_action.message_kind`: a binary message.
+pub const WS_MESSAGE_BINARY: u32 = 2;
 
 /// `ws_action.kind`: bytes to send (`data`, `len`).
 pub const WS_ACTION_WRITE: u32 = 1;

@@ -7,12 +7,6 @@ use super::boundary::{Access, enter};
 use super::driver::{Callbacks, Handle, Slot, ws_driver};
 use super::result::ws_result;
 
-/// `ws_message_cb`'s `kind` and `ws_action.message_kind`: a text message
-/// (valid UTF-8).
-pub const WS_MESSAGE_TEXT: u32 = 1;
-/// `ws_message_cb`'s `kind` and `ws_action.message_kind`: a binary message.
-pub const WS_MESSAGE_BINARY: u32 = 2;
-
 /// Bytes to send to the peer, in order. `data` is borrowed, valid only
 /// during this call: copy or write it before returning. Return 0 to go on,
 /// non-zero to stop dispatch (the call that was dispatching returns

@@ -7,8 +7,8 @@ use crate::driver::FrameError;
 use crate::event::MessageKind;
 use crate::frame::MAX_HEADER_LEN;
 
+use super::action::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 use super::boundary::{Access, enter};
-use super::callbacks::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 use super::driver::{Handle, ws_driver};
 use super::handle::{PROBE_ABOVE, payload, try_ref, write_out};
 use super::result::ws_result;

@@ -18,8 +18,9 @@ use crate::options::Options;
 
 use super::boundary::{Guarded, free, guard};
 use super::handle::{Castable, Guard, Lazy, StringCache, array, c_str, into_c, payload, write_out};
+use super::lent::Pull;
 use super::options::{OptionsHandle, ws_options};
-use super::result::{self, ws_result};
+use super::result::ws_result;
 
 /// One WebSocket connection's protocol state, from the opening handshake to
 /// the close: bytes from the transport go in (`ws_parse`), bytes to send and
@@ -157,7 +158,7 @@ pub(crate) struct Handle {
     pub callbacks: Cell<Callbacks>,
     pub strings: StringCache,
     /// What `ws_poll` and `ws_poll_many` handed out last points into.
-    pub pull: Lazy<super::batch::Pull>,
+    pub pull: Lazy<Pull>,
     pub output: Lazy<Output>,
     /// A `ws_parse` dispatch loop is running and may hold input of its own
     /// that the core has not seen: input fed from its callbacks is
@@ -258,7 +259,7 @@ impl Handle {
     /// A core command's outcome as a result (the reason of a refusal
     /// becomes `ws_last_error`).
     pub fn outcome(&self, r: Result<(), CommandError>) -> ws_result {
-        result::outcome(&self.guard, r)
+        self.guard.outcome(r)
     }
 }
 

@@ -8,6 +8,8 @@ use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::ffi::{CStr, CString, c_char};
 use std::slice;
 
+use crate::error::CommandError;
+
 use super::result::ws_result;
 
 /// A Rust type handed to C as `*mut Self::C`, owned through a `Box`.
@@ -135,6 +137,18 @@ impl Guard {
     pub fn set_error(&self, message: &str) {
         let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
         *self.last_error.borrow_mut() = Some(text);
+    }
+
+    /// A core command's outcome as a result; a refusal's reason becomes the
+    /// object's `ws_last_error`.
+    pub fn outcome(&self, r: Result<(), CommandError>) -> ws_result {
+        match r {
+            Ok(()) => ws_result::Ok,
+            Err(e) => {
+                self.set_error(&e.to_string());
+                e.into()
+            }
+        }
     }
 
     pub fn last_error(&self) -> *const c_char {

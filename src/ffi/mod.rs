@@ -25,6 +25,7 @@ pub mod driver_new;
 pub mod extended_connect;
 pub mod extensions;
 mod handle;
+mod lent;
 pub mod options;
 // Before `poll`: the header lists `ws_action` and its kinds there.
 pub mod action;

@@ -15,7 +15,7 @@ use super::driver::{Handle, Slot, ws_driver};
 use super::handle::{
     Castable, Guard, StringCache, c_str, header_out, into_c, opt_str, payload, write_out,
 };
-use super::result::{outcome, ws_result};
+use super::result::ws_result;
 
 /// An HTTP CONNECT exchange with a proxy, made for a client driver: start
 /// it, send its writes to the proxy, feed the proxy's reply to
@@ -194,7 +194,7 @@ pub extern "C" fn ws_proxy_set_header(
             return ws_result::InvalidArgument;
         };
         let r = p.core.borrow_mut().set_header(name, value);
-        outcome(&p.guard, r)
+        p.guard.outcome(r)
     })
 }
 
@@ -245,7 +245,7 @@ pub extern "C" fn ws_proxy_start(proxy: *mut ws_proxy) -> ws_result {
     enter::<ProxyHandle, _>(proxy, Access::Write, |p, outermost| {
         let r = p.core.borrow_mut().start();
         if r.is_err() {
-            return outcome(&p.guard, r);
+            return p.guard.outcome(r);
         }
         if outermost {
             if let Err(r) = drain(p, proxy) {

@@ -4,8 +4,6 @@ use std::ffi::c_char;
 
 use crate::error::CommandError;
 
-use super::handle::Guard;
-
 /// The outcome of a call. Values are fixed and only ever appended; a
 /// function that accepts a code takes `uint32_t`, never this enum.
 #[repr(u32)]
@@ -103,18 +101,6 @@ impl From<CommandError> for ws_result {
             | CommandError::DuplicateHeader => ws_result::InvalidArgument,
             CommandError::InvalidUtf8 => ws_result::InvalidUtf8,
             CommandError::QueueFull | CommandError::TooManyPings => ws_result::LimitExceeded,
-        }
-    }
-}
-
-/// A core command's outcome as a result; a refusal's reason becomes the
-/// object's `ws_last_error`.
-pub(crate) fn outcome(guard: &Guard, r: Result<(), CommandError>) -> ws_result {
-    match r {
-        Ok(()) => ws_result::Ok,
-        Err(e) => {
-            guard.set_error(&e.to_string());
-            e.into()
         }
     }
 }
