@@ -52,6 +52,7 @@ step "exported symbols" scripts/check-symbols.sh
 step "benchmark (one quick run)" cargo bench --bench throughput -- --quick
 step "C tests and examples" scripts/test-c.sh
 step "Ruby specs" bindings/ruby/run-specs.sh
+step "Ruby conformance specs (gem 0.8.2 and drop-in)" bindings/ruby/conformance/run.sh
 step "Ruby vs gem 0.8 (differential, 5,000 cases)" bindings/ruby/difftest/run.sh --cases 5000
 step "Ruby gem install, Bundler" scripts/test-gem.sh
 step "Python wheel and tests" scripts/test-python.sh
