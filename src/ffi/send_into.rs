@@ -2,7 +2,7 @@
 //! caller's buffer when it can go out at once (`Driver::frame_into`
 //! decides), else sent as by `ws_text`/`ws_binary`.
 
-use super::commands::{command, ws_binary, ws_text};
+use super::commands::command;
 use super::driver::ws_driver;
 use super::handle::{payload, write_out};
 use super::result::ws_result;
@@ -31,16 +31,18 @@ pub extern "C" fn ws_send_into(
     out_len: *mut usize,
 ) -> ws_result {
     check_out!(out_len);
-    if isize::try_from(cap).is_err() {
-        return ws_result::InvalidArgument;
-    }
-    let text = match kind {
-        WS_MESSAGE_TEXT => true,
-        WS_MESSAGE_BINARY => false,
-        _ => return ws_result::InvalidArgument,
-    };
     let mut framed = 0;
-    let fast = command(drv, |h| {
+    // One entry for both ways: the drain after a queued send may run a
+    // callback that frees the driver, so nothing may touch it afterwards.
+    let r = command(drv, |h| {
+        if isize::try_from(cap).is_err() {
+            return h.fail(ws_result::InvalidArgument, "The capacity is too large.");
+        }
+        let text = match kind {
+            WS_MESSAGE_TEXT => true,
+            WS_MESSAGE_BINARY => false,
+            _ => return h.fail(ws_result::InvalidArgument, "Unknown message kind."),
+        };
         let bytes = try_arg!(payload(data, len));
         let out: &mut [u8] = if cap == 0 || buf.is_null() {
             &mut []
@@ -49,26 +51,20 @@ pub extern "C" fn ws_send_into(
             // overlapping `data`, untouched by anything else during the call.
             unsafe { std::slice::from_raw_parts_mut(buf, cap) }
         };
-        if super::direct::output_waiting(h) {
-            // Bytes wait for ws_take_output: queue behind them.
-            return ws_result::Empty;
-        }
-        match h.core.borrow_mut().frame_into(text, bytes, out) {
-            Some(n) => {
+        // Bytes waiting for ws_take_output go first: queue behind them.
+        if !super::direct::output_waiting(h) {
+            if let Some(n) = h.core.borrow_mut().frame_into(text, bytes, out) {
                 framed = n;
-                ws_result::Ok
+                return ws_result::Ok;
             }
-            None => ws_result::Empty,
         }
+        let r = if text {
+            h.core.borrow_mut().text_bytes(bytes)
+        } else {
+            h.core.borrow_mut().binary(bytes)
+        };
+        h.outcome(r)
     });
-    if fast != ws_result::Empty {
-        write_out(out_len, framed);
-        return fast;
-    }
-    write_out(out_len, 0);
-    if text {
-        ws_text(drv, data.cast(), len)
-    } else {
-        ws_binary(drv, data, len)
-    }
+    write_out(out_len, framed);
+    r
 }
