@@ -1357,10 +1357,12 @@ int ws_is_websocket(const struct ws_driver *drv);
 
 /**
  * The detailed message for the last failed call on this driver (or its
- * last panic), NULL if none failed. Calls that fail with
- * `WS_RESULT_NULL_PARAMETER` say all there is to say in their result and
- * leave it unchanged. Owned by the driver; valid until the
- * next failing call on it or until it is freed. Works on poisoned drivers.
+ * last panic), NULL if none failed. Every result but `WS_RESULT_OK`,
+ * `WS_RESULT_EMPTY` and `WS_RESULT_CALLBACK_STOPPED` is a failure that
+ * sets it, except `WS_RESULT_NULL_PARAMETER`: those calls say all there is
+ * to say in their result and leave it unchanged. Owned by the driver;
+ * valid until the next failing call on it or until it is freed. Works on
+ * poisoned drivers.
  */
 const char *ws_last_error(const struct ws_driver *drv);
 

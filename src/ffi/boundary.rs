@@ -21,6 +21,11 @@ pub(crate) trait Neutral {
     fn panicked() -> Self;
     /// The object was freed from inside one of its callbacks.
     fn gone() -> Self;
+    /// The failure this value reports, for `ws_last_error`; `None` for
+    /// success and for results that are not a failure of the call.
+    fn failure(&self) -> Option<ws_result> {
+        None
+    }
 }
 
 impl Neutral for ws_result {
@@ -32,6 +37,15 @@ impl Neutral for ws_result {
     }
     fn gone() -> Self {
         ws_result::InvalidState
+    }
+    fn failure(&self) -> Option<ws_result> {
+        match self {
+            ws_result::Ok
+            | ws_result::NullParameter
+            | ws_result::CallbackStopped
+            | ws_result::Empty => None,
+            failed => Some(*failed),
+        }
     }
 }
 
@@ -122,6 +136,9 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
         return R::panicked();
     }
     if g.free_requested.get() {
+        g.set_error(
+            "This object is being freed (its *_free was called): no call on it is possible.",
+        );
         return R::gone();
     }
     if h.busy() {
@@ -130,6 +147,7 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
     }
     let outermost = g.depth.get() == 0;
     g.depth.set(g.depth.get() + 1);
+    let error_set_before = g.error_set.replace(false);
     let result = catch_unwind(AssertUnwindSafe(|| {
         if access == Access::Write && outermost {
             h.on_mutate();
@@ -142,6 +160,17 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
         g.set_error(&format!("panic: {}", panic_message(&*payload)));
         R::panicked()
     });
+    // Every failure leaves its own `ws_last_error`, never an older call's:
+    // refusals that found no handle to explain themselves (a length over
+    // PTRDIFF_MAX, say) get the result's description.
+    if let Some(failed) = result.failure() {
+        if !g.error_set.get() {
+            g.set_error(failed.detail());
+        }
+    }
+    if error_set_before {
+        g.error_set.set(true);
+    }
     if outermost && g.free_requested.get() {
         h.teardown();
         // SAFETY: `ptr` came from `into_c::<T>` (checked non-NULL above, and

@@ -34,7 +34,10 @@ fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {
     match e {
         FrameError::BufferTooSmall(need) => {
             write_out(out_len, need);
-            ws_result::BufferTooSmall
+            h.fail(
+                ws_result::BufferTooSmall,
+                &format!("The buffer is too small: the frame takes {need} bytes."),
+            )
         }
         FrameError::NotOpen => h.fail(ws_result::InvalidState, "The connection is not open."),
         FrameError::Queued => h.fail(

@@ -130,6 +130,8 @@ pub(crate) struct Guard {
     pub free_requested: Cell<bool>,
     /// A call panicked: the object's state may be inconsistent.
     pub poisoned: Cell<bool>,
+    /// `set_error` ran during the current entry point (see `enter`).
+    pub error_set: Cell<bool>,
     last_error: Lazy<Option<CString>>,
 }
 
@@ -137,6 +139,7 @@ impl Guard {
     pub fn set_error(&self, message: &str) {
         let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
         *self.last_error.borrow_mut() = Some(text);
+        self.error_set.set(true);
     }
 
     /// A core command's outcome as a result; a refusal's reason becomes the

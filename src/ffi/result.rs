@@ -67,6 +67,18 @@ impl ws_result {
     }
 
     /// Every result, in code order (for `ws_result_text`).
+    /// `ws_last_error` for a failure that set no message of its own.
+    pub(crate) fn detail(self) -> &'static str {
+        match self {
+            ws_result::InvalidArgument => {
+                "Invalid argument: a length or capacity over PTRDIFF_MAX or too large to copy, \
+                 an index out of range, or a value this call does not take."
+            }
+            ws_result::BufferTooSmall => "The buffer is too small.",
+            other => other.text().trim_end_matches('\0'),
+        }
+    }
+
     const ALL: [ws_result; 13] = [
         ws_result::Ok,
         ws_result::NullParameter,

@@ -53,7 +53,90 @@ static void send_into_survives_a_free_in_the_dispatch_it_resumes(void) {
     buf_free(&in);
 }
 
+/* Sets a known ws_last_error, makes a call that must fail, and checks that
+ * the call left a message of its own (refusals of impossible lengths used
+ * to leave the older call's text, naming a failure that did not happen). */
+#define SENTINEL "1 is not a close code that may be sent."
+#define CHECK_OWN_ERROR(d, call)                                                         \
+    do {                                                                                 \
+        uint32_t r_;                                                                     \
+        CHECK_RES(ws_close((d), 1, NULL, 0), WS_RESULT_INVALID_ARGUMENT);                \
+        CHECK_STR(ws_last_error(d), SENTINEL);                                           \
+        r_ = (call);                                                                     \
+        CHECK(r_ != WS_RESULT_OK && r_ != WS_RESULT_NULL_PARAMETER && r_ != WS_RESULT_EMPTY); \
+        CHECK(ws_last_error(d) != NULL);                                                 \
+        if (strcmp(ws_last_error(d), SENTINEL) == 0) {                                   \
+            harness_fail(__FILE__, __LINE__, "%s kept the older ws_last_error", #call);  \
+            return;                                                                      \
+        }                                                                                \
+    } while (0)
+
+static void every_failing_call_leaves_its_own_last_error(void) {
+    rec r;
+    ws_driver *d;
+    uint8_t bytes[16] = {0}, out[4];
+    size_t n, big = (size_t)-1;
+    const char *name, *value;
+    ws_action a;
+    memset(&r, 0, sizeof r);
+    d = open_server(&r, NULL);
+    CHECK(d != NULL);
+    a.struct_size = sizeof a;
+    CHECK_OWN_ERROR(d, ws_parse(d, bytes, big));
+    CHECK_OWN_ERROR(d, ws_feed(d, bytes, big));
+    CHECK_OWN_ERROR(d, ws_read(d, bytes, big, &n));
+    CHECK_OWN_ERROR(d, ws_text(d, "x", big));
+    CHECK_OWN_ERROR(d, ws_binary(d, bytes, big));
+    CHECK_OWN_ERROR(d, ws_ping(d, bytes, big, NULL, NULL));
+    CHECK_OWN_ERROR(d, ws_close(d, 1000, "r", big));
+    CHECK_OWN_ERROR(d, ws_take_output(d, out, big, &n));
+    CHECK_OWN_ERROR(d, ws_send_into(d, 9, bytes, 1, out, sizeof out, &n));
+    CHECK_OWN_ERROR(d, ws_send_into(d, WS_MESSAGE_BINARY, bytes, big, out, sizeof out, &n));
+    CHECK_OWN_ERROR(d, ws_frame_message(d, WS_MESSAGE_BINARY, bytes, 1, out, big, &n));
+    CHECK_OWN_ERROR(d, ws_frame_message(d, WS_MESSAGE_BINARY, bytes, 10, out, sizeof out, &n));
+    CHECK_OWN_ERROR(d, ws_header_at(d, 999, &name, &value));
+    CHECK_OWN_ERROR(d, ws_extended_field_at(d, 0, &name, &value));
+    CHECK_OWN_ERROR(d, ws_parse_in_place(d, bytes, big, 0, &n));
+    CHECK_OWN_ERROR(d, ws_poll_in_place(d, bytes, big, 0, &a, &n));
+    ws_driver_free(d);
+    rec_free(&r);
+}
+
+static uint32_t after_free_result;
+static const char *after_free_error;
+
+static int free_then_send(void *user, ws_driver *drv, uint32_t kind, const uint8_t *data,
+                          size_t len) {
+    (void)user, (void)kind, (void)data, (void)len;
+    ws_driver_free(drv);
+    after_free_result = ws_text(drv, "x", 1);
+    after_free_error = ws_last_error(drv);
+    return 0;
+}
+
+/* A call on a driver freed from inside its callback (still whole until the
+ * outer call returns) is refused, and says why. */
+static void a_call_after_a_deferred_free_says_why(void) {
+    rec r;
+    buf in;
+    ws_driver *d;
+    memset(&r, 0, sizeof r);
+    memset(&in, 0, sizeof in);
+    d = open_server(&r, NULL);
+    CHECK(d != NULL);
+    ws_on_message(d, free_then_send, NULL);
+    frame(&in, 1, 1, 1, "one", 3);
+    after_free_error = NULL;
+    CHECK_RES(ws_parse(d, in.data, in.len), WS_RESULT_OK);
+    CHECK_RES(after_free_result, WS_RESULT_INVALID_STATE);
+    CHECK(after_free_error != NULL);
+    rec_free(&r);
+    buf_free(&in);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"every_failing_call_leaves_its_own_last_error", every_failing_call_leaves_its_own_last_error},
+    {"a_call_after_a_deferred_free_says_why", a_call_after_a_deferred_free_says_why},
     {"send_into_survives_a_free_in_the_dispatch_it_resumes",
      send_into_survives_a_free_in_the_dispatch_it_resumes},
     {NULL, NULL},
