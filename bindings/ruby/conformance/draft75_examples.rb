@@ -67,6 +67,20 @@ RSpec.shared_examples_for 'draft-75 protocol' do
           buffer = [0x00, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0xff].pack('C*')
           expect { driver.parse buffer }.to raise_error(RuntimeError, 'an error')
         end
+
+        it 'parses text frames without dropping input' do
+          begin
+            driver.parse [0x00, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0xff, 0x00, 0x57].pack('C*')
+          rescue RuntimeError
+            nil
+          end
+          begin
+            driver.parse [0x6f, 0x72, 0x6c, 0x64, 0xff].pack('C*')
+          rescue RuntimeError
+            nil
+          end
+          expect(@messages).to eq %w[Hello World]
+        end
       end
     end
 

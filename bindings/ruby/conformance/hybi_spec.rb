@@ -470,6 +470,16 @@ RSpec.describe WebSocket::Driver::Hybi do
         expect(messages.first.encoding).to eq Encoding::BINARY
       end
 
+      it 'parses a frame fed one byte at a time' do
+        [0x81, 0x85, *mask, *mask_message(0x48, 0x65, 0x6c, 0x6c, 0x6f)].each { |b| driver.parse [b].pack('C') }
+        expect(@message).to eq 'Hello'
+      end
+
+      it 'parses frames with a 64-bit length' do
+        driver.parse ([0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70] + [0x61] * 70_000).pack('C*')
+        expect(@message).to eq 'a' * 70_000
+      end
+
       it 'returns an error for too-large frames' do
         driver.parse [0x81, 0x7f, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00].pack('C*')
         expect(@error.message).to eq 'WebSocket frame length too large'
@@ -549,6 +559,12 @@ RSpec.describe WebSocket::Driver::Hybi do
       it 'encodes medium-length strings using extra length bytes' do
         driver.frame 'Hello' * 40
         expect(@bytes).to eq [0x81, 0x7e, 0x00, 0xc8] + ([0x48, 0x65, 0x6c, 0x6c, 0x6f] * 40)
+      end
+
+      it 'encodes long strings using 64-bit length bytes' do
+        driver.frame 'a' * 70_000
+        expect(@bytes[0, 10]).to eq [0x81, 0x7f, 0, 0, 0, 0, 0, 1, 0x11, 0x70]
+        expect(@bytes.size).to eq 70_010
       end
 
       it 'encodes close frames with an error code' do
