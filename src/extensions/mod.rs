@@ -8,7 +8,7 @@
 pub mod deflate;
 pub mod params;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use params::{ExtensionSpec, ParamValue, parse_header};
 
 /// A message as extensions see it: the RSV bits of its first frame, whether
@@ -187,22 +187,45 @@ impl Extensions {
     }
 
     /// Runs an incoming message through the active extensions, last first.
+    /// No extension's output may be longer than `max_length` (the limit
+    /// holds after extensions, whatever they are), and each may change
+    /// only its own RSV bits.
     pub fn incoming(&mut self, msg: &mut ExtMessage, max_length: u64) -> Result<(), Error> {
         if let Some(r) = self.list.as_deref_mut() {
             for &i in r.active.iter().rev() {
-                r.registered[i].incoming(msg, max_length)?;
+                let ext = &mut r.registered[i];
+                let rsv = msg.rsv;
+                ext.incoming(msg, max_length)?;
+                msg.rsv = own_bits_only(rsv, msg.rsv, ext.rsv_bits());
+                if msg.data.len() as u64 > max_length {
+                    return Err(Error::new(
+                        ErrorKind::TooLarge,
+                        "WebSocket message length too large after extensions",
+                    ));
+                }
             }
         }
         Ok(())
     }
 
-    /// Runs an outgoing message through the active extensions, first first.
+    /// Runs an outgoing message through the active extensions, first first;
+    /// each may change only its own RSV bits.
     pub fn outgoing(&mut self, msg: &mut ExtMessage) -> Result<(), Error> {
         if let Some(r) = self.list.as_deref_mut() {
             for &i in &r.active {
-                r.registered[i].outgoing(msg)?;
+                let ext = &mut r.registered[i];
+                let rsv = msg.rsv;
+                ext.outgoing(msg)?;
+                msg.rsv = own_bits_only(rsv, msg.rsv, ext.rsv_bits());
             }
         }
         Ok(())
     }
+}
+
+/// RSV bits after an extension ran: its own bits as it left them, the
+/// others as they were (an extension setting a bit it does not own would
+/// put frames on the wire that the peer must fail).
+fn own_bits_only(before: u8, after: u8, own: u8) -> u8 {
+    (before & !own) | (after & own)
 }

@@ -413,10 +413,9 @@ impl Hybi {
             if let Err(e) = ext.incoming(&mut msg, self.max_length) {
                 return self.fail(e, io);
             }
-            if rsv != 0
-                && kind == MessageKind::Text
-                && simdutf8::basic::from_utf8(&msg.data).is_err()
-            {
+            // Checked again whatever the RSV bits: any extension (a C
+            // callback's included) may have rewritten the payload.
+            if kind == MessageKind::Text && simdutf8::basic::from_utf8(&msg.data).is_err() {
                 return self.fail(encoding_error(), io);
             }
             msg.data

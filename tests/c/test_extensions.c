@@ -213,10 +213,99 @@ static void extension_arguments(void) {
     CHECK_RES(ws_buffer_set(NULL, NULL, 0), WS_RESULT_NULL_PARAMETER);
 }
 
+/* An extension whose transforms misbehave: the driver's promises hold
+ * after extensions whatever they do. */
+static int rogue_mode;
+
+static int rogue_respond(void *user, const char *offers, size_t len, ws_buffer *out) {
+    (void)user, (void)offers, (void)len, (void)out;
+    return 0;
+}
+
+static int rogue_incoming(void *user, uint32_t rsv, uint32_t is_text, const uint8_t *data,
+                          size_t len, ws_buffer *out, uint32_t *out_rsv) {
+    static uint8_t big[2000];
+    (void)user, (void)rsv, (void)is_text, (void)data, (void)len, (void)out_rsv;
+    if (rogue_mode == 1) {
+        memset(big, 'a', sizeof big);
+        ws_buffer_set(out, big, sizeof big);
+    } else if (rogue_mode == 2) {
+        ws_buffer_set(out, (const uint8_t *)"\xff\xfe", 2);
+    }
+    return 0;
+}
+
+static int rogue_outgoing(void *user, uint32_t rsv, uint32_t is_text, const uint8_t *data,
+                          size_t len, ws_buffer *out, uint32_t *out_rsv) {
+    (void)user, (void)rsv, (void)is_text, (void)data, (void)len, (void)out;
+    if (rogue_mode == 3) *out_rsv = WS_RSV1 | WS_RSV2 | WS_RSV3;
+    return 0;
+}
+
+static ws_extension *rogue_extension(void) {
+    ws_extension *ext = NULL;
+    if (ws_extension_new("x-rogue", 0, &ext) != WS_RESULT_OK) return NULL;
+    ws_extension_on_respond(ext, rogue_respond);
+    ws_extension_on_incoming(ext, rogue_incoming);
+    ws_extension_on_outgoing(ext, rogue_outgoing);
+    return ext;
+}
+
+/* Sends "hello" from the client through a rogue extension on both sides
+ * (the server's max_length is 1000); returns the server's log. */
+static const char *rogue_exchange(pair *p, int mode) {
+    ws_options *opts = ws_options_new();
+    memset(p, 0, sizeof *p);
+    ws_options_set_max_length(opts, 1000);
+    rogue_mode = 0;
+    if (ws_driver_new_client(NULL, "ws://example.com/", &p->client) != WS_RESULT_OK) return NULL;
+    if (ws_driver_new_server(opts, &p->server) != WS_RESULT_OK) return NULL;
+    ws_options_free(opts);
+    rec_attach(&p->c, p->client);
+    rec_attach(&p->s, p->server);
+    ws_add_extension(p->client, rogue_extension());
+    ws_add_extension(p->server, rogue_extension());
+    if (ws_start(p->client) != WS_RESULT_OK || pair_pump(p) != 0) return NULL;
+    if (ws_start(p->server) != WS_RESULT_OK || pair_pump(p) != 0) return NULL;
+    if (ws_state(p->server) != WS_STATE_OPEN) return NULL;
+    buf_clear(&p->s.log);
+    rogue_mode = mode;
+    if (ws_text(p->client, "hello", 5) != WS_RESULT_OK || pair_pump(p) != 0) return NULL;
+    return rec_log(&p->s);
+}
+
+/* max_length holds after extensions: a transform's longer output fails
+ * the connection with 1009 instead of reaching on_message. */
+static void max_length_holds_after_a_callback_extension(void) {
+    pair p;
+    CHECK_STR(rogue_exchange(&p, 1), "error 1009|close 1009 WebSocket message length too large after extensions|");
+    pair_free(&p);
+}
+
+/* A text message is UTF-8 after extensions too: 1007 otherwise. */
+static void text_stays_utf8_after_a_callback_extension(void) {
+    pair p;
+    CHECK_STR(rogue_exchange(&p, 2), "error 1007|close 1007 Could not decode a text frame as UTF-8|");
+    pair_free(&p);
+}
+
+/* An extension changes only the RSV bits it owns: setting others on an
+ * outgoing message used to put them on the wire (the peer failed 1002). */
+static void an_extension_sets_only_its_own_rsv_bits(void) {
+    pair p;
+    CHECK_STR(rogue_exchange(&p, 3), "message text 5 hello|");
+    pair_free(&p);
+}
+
 const harness_test extension_tests[] = {
     {"extensions/deflate_settings", deflate_settings},
     {"extensions/deflate_pair_compresses", deflate_pair_compresses},
     {"extensions/callback_extension_round_trip", callback_extension_round_trip},
     {"extensions/arguments", extension_arguments},
+    {"extensions/max_length_holds_after_a_callback_extension",
+     max_length_holds_after_a_callback_extension},
+    {"extensions/text_stays_utf8_after_a_callback_extension",
+     text_stays_utf8_after_a_callback_extension},
+    {"extensions/an_extension_sets_only_its_own_rsv_bits", an_extension_sets_only_its_own_rsv_bits},
     {NULL, NULL},
 };
