@@ -43,7 +43,9 @@ static int buffer_append(ws_socket *s, const uint8_t *data, size_t len) {
         s->head = 0;
     }
     if (s->cap - s->len < len) {
-        size_t want = s->len + len;
+        size_t want;
+        if (len > ((size_t)-1) - s->len) return -1;
+        want = s->len + len;
         size_t cap = s->cap ? s->cap : 4096;
         uint8_t *nb;
         while (cap < want) {
@@ -91,6 +93,8 @@ static void fail_write(ws_socket *s) {
 int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len) {
     size_t n = 0;
     if (s == NULL || (data == NULL && len > 0)) return -1;
+    /* No object is that large: refused, and the transport stays usable. */
+    if (len > PTRDIFF_MAX) return -1;
     if (s->write_failed || s->fd < 0) return -1;
     if (len == 0) return 0;
     if (pending(s) == 0) {

@@ -101,7 +101,9 @@ ws_socket_status ws_socket_flush(ws_socket *s);
  * Queues raw bytes for the fd exactly as the driver's writes are queued
  * (written now if possible, buffered otherwise): for plain HTTP responses
  * a server sends to non-WebSocket requests. Returns 0, or -1 if the
- * transport already failed or memory ran out.
+ * transport already failed or memory ran out, and for NULL arguments or a
+ * `len` over PTRDIFF_MAX (then nothing is written and the transport stays
+ * as it was).
  */
 int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len);
 

@@ -3,10 +3,15 @@
  * reads ws_last_error after every kind of refusal. Library-side memory
  * errors show under valgrind (scripts/test-c.sh) and under a library built
  * with -Zsanitizer=address; the checks below hold either way. */
+#define _GNU_SOURCE
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "util.h"
+#include "wsdriver_socket.h"
 
 static int send_into_frees;
 
@@ -134,7 +139,38 @@ static void a_call_after_a_deferred_free_says_why(void) {
     buf_free(&in);
 }
 
+/* ws_socket_write with a length no buffer has: refused, nothing written,
+ * the transport still usable (SIZE_MAX used to overflow the helper's
+ * buffer arithmetic and memcpy SIZE_MAX bytes once output was buffered). */
+static void socket_write_refuses_impossible_lengths(void) {
+    static uint8_t junk[65536];
+    int sv[2], i;
+    ws_driver *d = NULL;
+    ws_socket *s;
+    size_t before;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+    CHECK_RES(ws_driver_new_server(NULL, &d), WS_RESULT_OK);
+    s = ws_socket_new(d, sv[0], WS_SOCKET_OWN_FD | WS_SOCKET_OWN_DRIVER);
+    CHECK(s != NULL);
+    /* Nothing buffered yet. */
+    CHECK_INT(ws_socket_write(s, junk, SIZE_MAX), -1);
+    CHECK_INT(ws_socket_write(s, junk, (size_t)PTRDIFF_MAX + 1), -1);
+    /* With output buffered (the peer reads nothing). */
+    for (i = 0; i < 1000 && ws_socket_buffered(s) == 0; i++)
+        CHECK_INT(ws_socket_write(s, junk, sizeof junk), 0);
+    before = ws_socket_buffered(s);
+    CHECK(before > 0);
+    CHECK_INT(ws_socket_write(s, junk, SIZE_MAX), -1);
+    CHECK_INT(ws_socket_write(s, junk, (size_t)PTRDIFF_MAX + 1), -1);
+    CHECK_INT(ws_socket_buffered(s), before);
+    CHECK_INT(ws_socket_write(s, junk, 10), 0);
+    CHECK_INT(ws_socket_buffered(s), before + 10);
+    ws_socket_free(s);
+    close(sv[1]);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"socket_write_refuses_impossible_lengths", socket_write_refuses_impossible_lengths},
     {"every_failing_call_leaves_its_own_last_error", every_failing_call_leaves_its_own_last_error},
     {"a_call_after_a_deferred_free_says_why", a_call_after_a_deferred_free_says_why},
     {"send_into_survives_a_free_in_the_dispatch_it_resumes",
