@@ -518,12 +518,14 @@ extern "C" {
  * written). `status` is 200–599; `header_names[i]`/`header_values[i]` for
  * `i < header_count` are its headers (the arrays may be NULL when the
  * count is 0); `body`/`body_len` its body (`(NULL, 0)` for none).
- * `Content-Length` is added unless given. All inputs are copied.
+ * `Content-Length` is added unless given; a given one must be the body's
+ * length, and a `Transfer-Encoding` is refused (the body goes out as
+ * given). All inputs are copied.
  *
  * Returns `WS_RESULT_INVALID_STATE` before the request head arrived, for a
  * client, or once the handshake was answered; `WS_RESULT_INVALID_ARGUMENT`
- * for a status out of range or a header that is not UTF-8, is invalid or
- * repeated.
+ * for a status out of range, a header that is not UTF-8, is invalid or
+ * repeated, and a `Content-Length` or `Transfer-Encoding` as above.
  */
 ws_result ws_reject(struct ws_driver *drv,
                     uint32_t status,

@@ -22,6 +22,10 @@ pub enum AnswerError {
     BadStatus,
     /// `reject`: a header name or value is invalid or repeated.
     BadHeader,
+    /// `reject`: a `Content-Length` other than the body's length, or a
+    /// `Transfer-Encoding` (the body goes out as given): the response would
+    /// not say where it ends.
+    BadFraming,
     /// `select_protocol`: the client did not offer this subprotocol.
     NotOffered,
 }
@@ -33,6 +37,10 @@ impl fmt::Display for AnswerError {
             AnswerError::AlreadyAnswered => "The handshake was already answered.",
             AnswerError::BadStatus => "A rejection's status must be between 200 and 599.",
             AnswerError::BadHeader => "A header is invalid or repeated.",
+            AnswerError::BadFraming => {
+                "A rejection's Content-Length must be its body's length, and it cannot have a \
+                 Transfer-Encoding."
+            }
             AnswerError::NotOffered => "The client did not offer this subprotocol.",
         })
     }
@@ -76,8 +84,16 @@ impl Driver {
                 return Err(AnswerError::BadHeader);
             }
         }
-        if !fields.contains("Content-Length") {
-            fields.set("Content-Length", &body.len().to_string());
+        let length = body.len().to_string();
+        match fields.get("Content-Length") {
+            Some(given) if given.trim() != length => return Err(AnswerError::BadFraming),
+            Some(_) => {}
+            None => {
+                fields.set("Content-Length", &length);
+            }
+        }
+        if fields.contains("Transfer-Encoding") {
+            return Err(AnswerError::BadFraming);
         }
         self.started = true;
         if self.extended_reject(status, &fields) {
@@ -221,6 +237,30 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
         assert_eq!(client.reject(401, &[], b""), Err(AnswerError::NoRequest));
         d.start().unwrap();
         assert_eq!(d.reject(401, &[], b""), Err(AnswerError::AlreadyAnswered));
+    }
+
+    #[test]
+    fn reject_refuses_framing_headers_that_disagree_with_the_body() {
+        let mut d = server_with_request(&[]);
+        for wrong in [
+            ("Content-Length", "100"),
+            ("content-length", "6"),
+            ("Transfer-Encoding", "chunked"),
+        ] {
+            assert_eq!(
+                d.reject(403, &[wrong], b"go away"),
+                Err(AnswerError::BadFraming),
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(d.state(), ReadyState::Connecting);
+        d.reject(403, &[("Content-Length", "7")], b"go away")
+            .unwrap();
+        let (out, _) = drain(&mut d);
+        assert_eq!(
+            out,
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\n\r\ngo away"
+        );
     }
 
     #[test]
