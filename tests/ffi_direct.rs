@@ -7,6 +7,7 @@ mod common;
 use std::ptr::{null, null_mut};
 
 use wsdriver::ffi::*;
+use wsdriver::frame_len;
 
 use common::c_api::{open_c_server, take_output};
 
@@ -74,6 +75,32 @@ fn framed_messages_match_ws_binary_and_ws_text_for_every_length_class() {
 fn frame8(d: *mut ws_driver, kind: u32, data: *const u8, len: usize, n: &mut usize) -> ws_result {
     let mut buf = [0u8; 8];
     ws_frame_message(d, kind, data, len, buf.as_mut_ptr(), buf.len(), n)
+}
+
+#[test]
+fn a_buffer_too_small_is_left_as_it_was() {
+    let d = open_c_server();
+    let data = [7u8; 200];
+    for (len, cap) in [(7usize, 8usize), (200, 203)] {
+        let mut buf = [0xAAu8; 203];
+        let mut n = 0;
+        let r = ws_frame_message(
+            d,
+            WS_MESSAGE_BINARY,
+            data.as_ptr(),
+            len,
+            buf.as_mut_ptr(),
+            cap,
+            &mut n,
+        );
+        assert_eq!(r, ws_result::BufferTooSmall);
+        assert_eq!(n, frame_len(len, false), "the size needed");
+        assert!(
+            buf.iter().all(|&b| b == 0xAA),
+            "len {len}: buffer untouched"
+        );
+    }
+    ws_driver_free(d);
 }
 
 #[test]

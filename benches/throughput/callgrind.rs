@@ -17,9 +17,10 @@ const INSTR_WORKLOADS: [&str; 10] = [
     "encode-server-65536",
     "encode-client-16",
 ];
-pub const INSTR_CONTENDERS: [&str; 13] = [
+pub const INSTR_CONTENDERS: [&str; 14] = [
     "wsdriver",
     "wsdriver-in-place",
+    "wsdriver-into",
     "wsdriver-c",
     "wsdriver-c-in-place",
     "wsdriver-c-pull",

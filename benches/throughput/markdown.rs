@@ -67,8 +67,9 @@ pub fn markdown(
          contender's output lands in a reused host buffer, as a socket write would take it \
          (copied there, or framed there). wsdriver: `binary` + `poll_action` + `recycle`, then \
          a copy; wsdriver-c: `ws_binary` with `ws_on_write` copying; wsdriver-c-pull: \
-         `ws_binary` + `ws_poll_many`, copying the write; wsdriver-c-into: `ws_frame_message` \
-         straight into the host buffer; tungstenite `send`; fastwebsockets `write_frame` \
+         `ws_binary` + `ws_poll_many`, copying the write; wsdriver-into: `Driver::frame_message` \
+         straight into the host buffer; wsdriver-c-into: `ws_frame_message` into it the same \
+         way; tungstenite `send`; fastwebsockets `write_frame` \
          (writev above 1 KiB: header and payload copied into the host buffer); wslay \
          `queue_msg` + `send`.\n- **decode, pull path** (wsdriver-c-pull): `ws_feed` of each \
          socket read, then `ws_poll_many` (64 actions per call) until empty."

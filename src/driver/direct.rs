@@ -66,8 +66,9 @@ impl Driver {
     /// [`frame_message`](Self::frame_message)'s common case: a driver that
     /// does not mask (a server), open, with no extension at work and nothing
     /// queued, framing a binary or valid text message into a buffer with
-    /// room. `None` for anything else: `frame_message` then frames it or
-    /// says why. It changes nothing and cannot panic (no indexing, no
+    /// room for it and the longest header. `None` for anything else:
+    /// `frame_message` then frames it or says why. It changes nothing (not
+    /// even `out` when it declines) and cannot panic (no indexing, no
     /// allocation): the C API runs it without its unwind frame.
     #[inline(always)]
     pub(crate) fn frame_plain(&self, text: bool, data: &[u8], out: &mut [u8]) -> Option<usize> {
@@ -86,8 +87,14 @@ impl Driver {
             true if simdutf8::basic::from_utf8(data).is_ok() => opcode::TEXT,
             true => return None,
         };
+        // Room for the longest header first, so a buffer too small is left
+        // as it was (the checked path then tells the exact size). A slice
+        // holds at most `isize::MAX` bytes: the sum cannot wrap.
+        if data.len() + MAX_HEADER_LEN > out.len() {
+            return None;
+        }
         let at = frame::write_header(out, &message_header(op, data.len(), None))?;
-        let end = at.checked_add(data.len())?;
+        let end = at + data.len();
         out.get_mut(at..end)?.copy_from_slice(data);
         Some(end)
     }
@@ -97,8 +104,42 @@ impl Driver {
     /// A client masks it as [`binary`](Self::binary) would. Fails without
     /// any effect (see [`FrameError`]); `BufferTooSmall` tells the size
     /// needed, which [`frame_len`] also gives.
+    ///
+    /// The common case (a server, open, nothing queued, room in `out`)
+    /// takes [`frame_plain`](Self::frame_plain), as `ws_frame_message` does.
     #[inline]
     pub fn frame_message(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, FrameError> {
+        if self.masks() {
+            return self.frame_checked(kind, data, out);
+        }
+        match self.frame_plain(kind == MessageKind::Text, data, out) {
+            Some(n) => Ok(n),
+            None => self.frame_declined(kind, data, out),
+        }
+    }
+
+    /// Why [`frame_plain`](Self::frame_plain) declined, out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn frame_declined(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, FrameError> {
+        self.frame_checked(kind, data, out)
+    }
+
+    /// [`frame_message`](Self::frame_message) with every check: a client's
+    /// masked frame, or why the message cannot be framed. The C API calls
+    /// it after its own [`frame_plain`](Self::frame_plain) declined.
+    #[inline]
+    pub(crate) fn frame_checked(
         &mut self,
         kind: MessageKind,
         data: &[u8],

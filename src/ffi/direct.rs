@@ -107,7 +107,8 @@ pub extern "C" fn ws_frame_message(
             // not overlap `data`).
             unsafe { std::slice::from_raw_parts_mut(buf, cap) }
         };
-        let r = h.core.borrow_mut().frame_message(kind, data, dst);
+        // `frame_fast` tried the common case already.
+        let r = h.core.borrow_mut().frame_checked(kind, data, dst);
         match r {
             Ok(n) => {
                 write_out(out_len, n);

@@ -9,7 +9,9 @@ pub mod wslay;
 use crate::contenders::in_place::{WsCInPlace, WsCPullInPlace, WsRustInPlace};
 use crate::contenders::limits::{CopyXor, Ideal, Memcpy, ideal_callback};
 use crate::contenders::peers::{FastWs, Tungstenite};
-use crate::contenders::wsdriver_apis::{WsC, WsCInto, WsCPull, WsRust, open_client, open_server};
+use crate::contenders::wsdriver_apis::{
+    WsC, WsCInto, WsCPull, WsRust, WsRustInto, open_client, open_server,
+};
 use crate::contenders::wslay::Wslay;
 use crate::transport::Host;
 use crate::workload::{Input, Kind, Op, build_input, payload};
@@ -59,9 +61,10 @@ pub const HANDSHAKE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrad
 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 pub const CLIENT_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
-pub const CONTENDERS: [&str; 13] = [
+pub const CONTENDERS: [&str; 14] = [
     "wsdriver",
     "wsdriver-in-place",
+    "wsdriver-into",
     "wsdriver-c",
     "wsdriver-c-in-place",
     "wsdriver-c-pull",
@@ -84,6 +87,10 @@ pub fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
             Host::default(),
         )),
         ("wsdriver-in-place", Op::Decode(_)) => Box::new(WsRustInPlace::new()),
+        ("wsdriver-into", Op::Encode(_)) => Box::new(WsRustInto(
+            if client { open_client() } else { open_server() },
+            Host::default(),
+        )),
         ("wsdriver-c", Op::Encode(true)) => Box::new(WsC::client()),
         ("wsdriver-c", _) => Box::new(WsC::new()),
         ("wsdriver-c-in-place", Op::Decode(_)) => Box::new(WsCInPlace::new()),

@@ -1,10 +1,11 @@
-//! This crate as a contender: the Rust API and the C API (callbacks, pull, frame-into).
+//! This crate as a contender: the Rust API (queued, frame-into) and the C API
+//! (callbacks, pull, frame-into).
 
 use std::ffi::{c_int, c_void};
 use std::hint::black_box;
 
 use wsdriver::ffi as c;
-use wsdriver::{Action, Driver, Event, Options};
+use wsdriver::{Action, Driver, Event, FrameError, MessageKind, Options};
 
 use crate::contenders::{CLIENT_KEY, Contender, HANDSHAKE, Work};
 use crate::transport::Host;
@@ -86,6 +87,30 @@ impl Contender for WsRust {
                     }
                 }
             }
+        }
+        seen
+    }
+}
+
+/// The Rust API's send path without the driver's queue:
+/// `Driver::frame_message` straight into the host buffer (server and client
+/// alike), as `wsdriver-c-into` does through the C API.
+pub struct WsRustInto(pub Driver, pub Host);
+
+impl Contender for WsRustInto {
+    fn run(&mut self, w: &Work) -> (usize, usize) {
+        let mut seen = (0, 0);
+        let (d, p) = (&mut self.0, &w.payload);
+        for _ in 0..w.count {
+            let n = self
+                .1
+                .write_with(|buf| match d.frame_message(MessageKind::Binary, p, buf) {
+                    Ok(n) => Ok(n),
+                    Err(FrameError::BufferTooSmall(need)) => Err(need),
+                    Err(other) => panic!("frame_message: {other:?}"),
+                });
+            seen.0 += 1;
+            seen.1 += n;
         }
         seen
     }
