@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Contenders: this crate through the Rust API (`Driver::read` +
-//! `poll_action` + `recycle`) and through the C API with callbacks
+//! `poll_action` + `recycle`, `read_in_place`, `frame_message` into the
+//! host's buffer) and through the C API with callbacks
 //! (`ws_parse` + `ws_on_message`, called as `extern "C"` functions) and
 //! without callbacks (`ws_feed` + `ws_poll_many`, the bindings' path),
 //! tungstenite (`WebSocket::read` over an in-memory `Read + Write` stream),
@@ -54,7 +55,7 @@ use crate::memory::{
     footprint_capi, footprint_capi_in_place, footprint_fastws, footprint_tungstenite,
     footprint_wsdriver, footprint_wslay,
 };
-use crate::report::{print_cell, targets};
+use crate::report::{Rated, print_cell, targets};
 use crate::run::{Config, run_cell};
 use crate::workload::{Kind, Op, QUICK_SIZES, SIZES};
 
@@ -132,14 +133,21 @@ fn main() {
             m.name, m.created, m.open, m.after_1mib, m.note
         );
     }
-    println!("\ntargets:");
+    println!("\ntargets (each API's fastest path):");
     for t in targets(&cells) {
+        let rated = |r: &Option<Rated>| {
+            r.as_ref().map_or("—".to_owned(), |r| {
+                let met = if t.met(r) { "met" } else { "NOT MET" };
+                format!("{:.2} {} {met}", r.value, r.path)
+            })
+        };
         println!(
-            "  {:<60} {:>6.2} (≥ {}) {}",
-            t.what,
-            t.value,
-            t.goal,
-            if t.value >= t.goal { "met" } else { "NOT MET" }
+            "  {:<18} {:<40} {:<7} Rust {:<32} C {}",
+            t.cell,
+            t.ratio,
+            t.goal_text(),
+            rated(&t.rust),
+            rated(&t.c)
         );
     }
     let secs = t0.elapsed().as_secs_f64();

@@ -100,9 +100,9 @@ pub fn make(name: &str, op: Op) -> Option<Box<dyn Contender>> {
         ("tungstenite", _) => Box::new(Tungstenite::new(client)),
         ("fastwebsockets", _) => Box::new(FastWs::new(client)),
         ("wslay", _) => Box::new(Wslay::new(client)?),
-        ("memcpy", _) => Box::new(Memcpy(Vec::with_capacity(cap))),
+        ("memcpy", _) => Box::new(Memcpy(Vec::with_capacity(cap), Host::default())),
         ("copy+xor", Op::Encode(false)) => return None,
-        ("copy+xor", _) => Box::new(CopyXor(Vec::with_capacity(cap))),
+        ("copy+xor", _) => Box::new(CopyXor(Vec::with_capacity(cap), Host::default())),
         ("ideal", Op::Decode(_)) => Box::new(Ideal {
             buf: Vec::with_capacity(cap),
             cb: ideal_callback,
