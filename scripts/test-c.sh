@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds libwsdriver and runs everything C:
-#   1. tests/c against the .so, against the .a, under ASan+UBSan (debug
-#      build), and once under valgrind (leak-check=full, errors fail);
+#   1. tests/c against the .so, against the .a, under ASan+UBSan (the
+#      debug library built with -Zsanitizer=address too, so a use after free
+#      inside it is caught), and once under valgrind (leak-check=full,
+#      errors fail);
 #   1b. the heap one idle server connection holds (tests/c/footprint.c,
 #      glibc's mallinfo2 with the tcache off; fails above issue 15's limits);
 #   2. the header compiled as C89 -pedantic, under clang -Weverything and
@@ -57,8 +59,12 @@ need clang clang || true   # the header's -Weverything check is skipped without 
 echo "==> cargo build --release"
 cargo build --release --quiet
 if ((ASAN)); then
-  echo "==> cargo build (debug, for the sanitizer run)"
-  cargo build --quiet
+  # Stable Rust with RUSTC_BOOTSTRAP=1 for -Zsanitizer (as scripts/fuzz.sh);
+  # --target keeps build scripts uninstrumented.
+  echo "==> cargo build (debug, ASan-instrumented, for the sanitizer run)"
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address" \
+    cargo build --quiet --lib --target "$host" --target-dir target/asan
 fi
 
 step "tests/c (shared)" make -s -C tests/c MODE=shared run

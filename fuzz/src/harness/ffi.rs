@@ -107,11 +107,13 @@ pub(crate) fn react(c: &mut Ctx) -> c_int {
         10 => ok(ws_ping(d, b"x".as_ptr(), 1, Some(pong_reply), c.me)),
         11 => ok(ws_transport_closed(d)),
         12 => ok(ws_start(d)),
+        13 if op & 0x80 != 0 => framing(d, c.next(), b"hello"),
         13 => {
             let mut buf = [0u8; 64];
             let mut n = 0usize;
             ok(ws_take_output(d, buf.as_mut_ptr(), buf.len(), &mut n));
         }
+        14 if op & 0x80 != 0 => answer(d, c.next()),
         14 => queries(d),
         _ => {
             let mut a = ws_action::empty();
@@ -171,6 +173,104 @@ pub(crate) fn queries(d: *mut ws_driver) {
     let (mut p, mut l) = (std::ptr::null(), 0usize);
     ok(ws_request_body(d, &mut p, &mut l));
     std::hint::black_box(ws_is_websocket(d));
+}
+
+/// Framing into the host's buffer and the batched pull, picked by `sel`:
+/// `ws_send_into`, `ws_frame_message`, `ws_frame_header`, `ws_poll_many`
+/// (then `ws_poll_queued`). Bytes framed into the buffer must be a whole
+/// frame of the right kind.
+pub(crate) fn framing(d: *mut ws_driver, sel: u8, payload: &[u8]) {
+    let kind = if sel & 0x10 != 0 {
+        WS_MESSAGE_BINARY
+    } else {
+        WS_MESSAGE_TEXT
+    };
+    let mut buf = [0u8; 512];
+    let cap = [0, 2, 64, buf.len()][(sel >> 2 & 3) as usize];
+    let mut n = usize::MAX;
+    let check = |buf: &[u8], n: usize| {
+        if n > 0 {
+            assert!(n >= 2 && n <= cap, "framed {n} bytes into {cap}");
+            assert_eq!(u32::from(buf[0] & 0x0f), kind, "framed the wrong opcode");
+        }
+    };
+    match sel % 4 {
+        0 => {
+            let r = ws_send_into(
+                d,
+                kind,
+                payload.as_ptr(),
+                payload.len(),
+                buf.as_mut_ptr(),
+                cap,
+                &mut n,
+            );
+            ok(r);
+            assert!(n <= cap);
+            check(&buf, n);
+        }
+        1 => {
+            let r = ws_frame_message(
+                d,
+                kind,
+                payload.as_ptr(),
+                payload.len(),
+                buf.as_mut_ptr(),
+                cap,
+                &mut n,
+            );
+            ok(r);
+            if r as u32 == 0 {
+                check(&buf, n);
+            }
+        }
+        2 => {
+            let r = ws_frame_header(d, kind, payload.len() as u64, buf.as_mut_ptr(), &mut n);
+            ok(r);
+            if r as u32 == 0 {
+                assert!(
+                    (2..=WS_FRAME_HEADER_MAX).contains(&n),
+                    "header of {n} bytes"
+                );
+            }
+        }
+        _ => {
+            let mut out = [ws_action::empty(); 8];
+            let cap = 1 + (sel >> 2 & 7) as usize;
+            let mut count = usize::MAX;
+            let r = ws_poll_many(d, out.as_mut_ptr(), cap, &mut count);
+            ok(r);
+            if r as u32 == 0 {
+                assert!((1..=cap).contains(&count), "{count} actions for {cap}");
+                out[..count].iter().for_each(touch);
+            }
+            let mut a = ws_action::empty();
+            ok(ws_poll_queued(d, &mut a));
+            touch(&a);
+        }
+    }
+}
+
+/// A server's own answer: `ws_reject` or `ws_select_protocol`.
+pub(crate) fn answer(d: *mut ws_driver, sel: u8) {
+    match sel % 3 {
+        0 => {
+            let names = [c"X-Why".as_ptr(), c"Content-Length".as_ptr()];
+            let values = [c"no".as_ptr(), c"2".as_ptr()];
+            let count = 1 + (sel >> 7) as usize;
+            ok(ws_reject(
+                d,
+                400 + u32::from(sel >> 2),
+                names.as_ptr(),
+                values.as_ptr(),
+                count,
+                b"no".as_ptr(),
+                2,
+            ));
+        }
+        1 => ok(ws_select_protocol(d, c"chat".as_ptr())),
+        _ => ok(ws_select_protocol(d, std::ptr::null())),
+    }
 }
 
 unsafe extern "C" fn on_write(
@@ -439,7 +539,16 @@ pub fn ffi(data: &[u8]) {
                     break;
                 }
                 let chunk = b.take_mod(256);
-                ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
+                if op & 0x80 != 0 {
+                    let mut used = usize::MAX;
+                    ok(ws_read(d, chunk.as_ptr(), chunk.len(), &mut used));
+                    if !cx().freed {
+                        assert!(used <= chunk.len(), "ws_read used more than given");
+                        kept.extend_from_slice(&chunk[used..]);
+                    }
+                } else {
+                    ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
+                }
             }
             4 => {
                 let mut a = ws_action::empty();
@@ -487,7 +596,13 @@ pub fn ffi(data: &[u8]) {
                 ok(ws_close(d, code, t.as_ptr() as *const c_char, t.len()));
             }
             12 => ok(ws_transport_closed(d)),
+            13 if op & 0x80 != 0 => answer(d, b.byte()),
             13 => ok(ws_start(d)),
+            14 if op & 0x80 != 0 => {
+                let sel = b.byte();
+                let t = b.take_mod(300);
+                framing(d, sel, t);
+            }
             14 => ok(ws_set_header(d, c"X-Fuzz".as_ptr(), c"1".as_ptr())),
             15 => queries(d),
             16 => {
