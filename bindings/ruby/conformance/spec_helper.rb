@@ -39,7 +39,9 @@ KNOWN_DIFFERENT = {
   'WebSocket::Driver::Hybi in the :connecting state parse parses frames before start' =>
     'README "Frames before start are held" until the handshake is answered',
   'WebSocket::Driver::Server receiving the request keeps its own state, :connecting, after the handshake' =>
-    'README "Server#state follows the connection"'
+    'README "Server#state follows the connection"',
+  'WebSocket::Driver details hybi events frames text that is not valid UTF-8 as text' =>
+    'README "text refuses a String that is not UTF-8"'
 }.freeze
 
 RSpec.configure do |config|

@@ -19,6 +19,7 @@ require 'uri'
 
 require 'websocket/extensions'
 
+require_relative 'mask'
 require_relative '../wsdriver/version'
 require_relative '../wsdriver/native'
 require_relative '../wsdriver/permessage_deflate'

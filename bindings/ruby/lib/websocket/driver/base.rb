@@ -104,16 +104,31 @@ module WebSocket
       ok?(send_message(N::MESSAGE_BINARY, message))
     end
 
+    # A pending ping's callback and payload (the pong answers its token).
+    PingCallback = Struct.new(:payload, :block) do
+      def call = block.call
+    end
+    private_constant :PingCallback
+
     # A ping with a callback waits for its pong (and counts against the
     # core's max_pending_pings); one without is only sent, as in the gem,
-    # where nothing limits them.
+    # where nothing limits them. The gem keeps one callback per payload: a
+    # ping with the payload of a pending one replaces that callback (and is
+    # sent untracked), so one pong runs only the latest.
     def ping(message = '', &callback)
       message = payload(message)
       result = command do
         next N.ws_ping_untracked(@handle, message, message.bytesize, nil, nil) unless callback
 
+        bytes = message.b
+        pending = @ping_callbacks.each_value.find { |cb| cb.payload == bytes }
+        if pending
+          sent = N.ws_ping_untracked(@handle, message, message.bytesize, nil, nil)
+          pending.block = callback if sent == N::OK
+          next sent
+        end
         token = (@ping_token += 1)
-        @ping_callbacks[token] = callback
+        @ping_callbacks[token] = PingCallback.new(bytes, callback)
         sent = N.ws_ping_token(@handle, message, message.bytesize, token)
         @ping_callbacks.delete(token) unless sent == N::OK
         sent
