@@ -542,6 +542,20 @@ RSpec.describe WebSocket::Driver::Client do
       expect(driver.state).to eq :closed
     end
 
+    it 'completes a closing handshake it started' do
+      driver.close
+      expect(unmask(@bytes)).to eq [0x88, [0x03, 0xe8]]
+      expect(@close).to eq false
+      driver.parse [0x88, 0x02, 0x03, 0xe9].pack('C*')
+      expect(@close).to eq [1001, '']
+      expect(driver.state).to eq :closed
+    end
+
+    it 'accepts masked frames from the server, as the gem does' do
+      driver.parse [0x81, 0x82, 0, 0, 0, 0, 0x48, 0x69].pack('C*')
+      expect(@message).to eq 'Hi'
+    end
+
     it 'ignores input once closed' do
       driver.parse [0x88, 0x00].pack('C*')
       driver.parse [0x81, 0x02, 0x48, 0x69].pack('C*')
