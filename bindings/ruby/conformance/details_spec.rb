@@ -126,6 +126,15 @@ RSpec.describe 'WebSocket::Driver details' do
       expect(calls).to eq [2]
     end
 
+    it 'replaces the callback of a pending ping even when the ping is refused' do
+      calls = []
+      driver.ping('x') { calls << 1 }
+      driver.close
+      expect(driver.ping('x') { calls << 2 }).to eq false
+      driver.parse [0x8a, 0x01, 0x78].pack('C*')
+      expect(calls).to eq [2]
+    end
+
     it 'runs the callback of a ping queued before open' do
       fresh = record(WebSocket::Driver::Hybi.new(socket, masking: false))
       called = false

@@ -123,9 +123,8 @@ module WebSocket
         bytes = message.b
         pending = @ping_callbacks.each_value.find { |cb| cb.payload == bytes }
         if pending
-          sent = N.ws_ping_untracked(@handle, message, message.bytesize, nil, nil)
-          pending.block = callback if sent == N::OK
-          next sent
+          pending.block = callback # even if the send is refused, as in the gem
+          next N.ws_ping_untracked(@handle, message, message.bytesize, nil, nil)
         end
         token = (@ping_token += 1)
         @ping_callbacks[token] = PingCallback.new(bytes, callback)
