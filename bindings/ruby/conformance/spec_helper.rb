@@ -33,6 +33,7 @@ end
 # - what only the pure-Ruby implementation can have (its internals);
 # - the deliberate differences listed in bindings/ruby/README.md "Where it
 #   differs from the 0.8.2 gem" (the item is named).
+CMDS = 'WebSocket::Driver commands the gem sends as given '
 KNOWN_DIFFERENT = {
   'WebSocket::Driver::Hybi in the :connecting state start with an unsupported version writes a handshake error response' =>
     'README "Sec-WebSocket-Key must be 16 bytes of base64": hybi versions 7-13 are accepted',
@@ -41,7 +42,18 @@ KNOWN_DIFFERENT = {
   'WebSocket::Driver::Server receiving the request keeps its own state, :connecting, after the handshake' =>
     'README "Server#state follows the connection"',
   'WebSocket::Driver details hybi events frames text that is not valid UTF-8 as text' =>
-    'README "text refuses a String that is not UTF-8"'
+    'README "text refuses a String that is not UTF-8"',
+  "#{CMDS}once open sends a close code reserved by RFC 6455 (1005)" => 'README "close codes that may not be sent"',
+  "#{CMDS}once open sends a close code below 1000" => 'README "close codes that may not be sent"',
+  "#{CMDS}once open sends a close reason longer than 123 bytes" => 'README "control frames over 125 bytes"',
+  "#{CMDS}once open sends a ping longer than 125 bytes" => 'README "control frames over 125 bytes"',
+  "#{CMDS}before the handshake queues any number of messages" => 'README "at most max_queued messages"',
+  "#{CMDS}before the handshake sends a header value with a line break as two lines" =>
+    'README "set_header refuses line breaks"',
+  "#{CMDS}before the handshake lets a header set first replace the handshake header" =>
+    'README "the handshake headers are the driver\'s"',
+  "#{CMDS}before the handshake sends a header name that is not an HTTP token" =>
+    'README "the handshake headers are the driver\'s"'
 }.freeze
 
 RSpec.configure do |config|
