@@ -240,6 +240,19 @@ RSpec.describe WebSocket::Driver::Client do
       proxy.start
     end
 
+    it 'sends the userinfo of the proxy URL as given, percent-encoded' do
+      proxy = driver.proxy('http://user:p%40ss@proxy.example.com')
+      expect(socket).to receive(:write).with(
+        "CONNECT www.example.com:80 HTTP/1.1\r\n" \
+        "Host: www.example.com\r\n" \
+        "Connection: keep-alive\r\n" \
+        "Proxy-Connection: keep-alive\r\n" \
+        "Proxy-Authorization: Basic dXNlcjpwJTQwc3M=\r\n" \
+        "\r\n"
+      )
+      proxy.start
+    end
+
     it 'sends a CONNECT request with custom headers' do
       proxy = driver.proxy('http://proxy.example.com')
       expect(proxy.set_header('User-Agent', 'Chrome')).to eq true
@@ -304,6 +317,20 @@ RSpec.describe WebSocket::Driver::Client do
         expect(@connect).to eq nil
         proxy.parse("\r\n")
         expect(@connect).to eq true
+      end
+
+      it 'emits nothing for a response that is not HTTP' do
+        proxy.parse("garbage\r\n\r\n")
+        expect(@connect).to eq nil
+        expect(@error).to eq false
+      end
+
+      it "emits 'connect' again on a later parse" do
+        count = 0
+        proxy.on(:connect) { count += 1 }
+        proxy.parse("HTTP/1.1 200 OK\r\n\r\n")
+        proxy.parse("HTTP/1.1 200 OK\r\n\r\n")
+        expect(count).to eq 2
       end
 
       it "emits an 'error' event if the proxy does not connect" do
