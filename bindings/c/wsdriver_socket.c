@@ -9,9 +9,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+/* Bytes read at once into the stack (no heap per idle connection). */
 #define WS_SOCKET_CHUNK 65536
+/* The largest frame completed in the socket's own read buffer (a 1 MiB
+ * message and its header); a larger one is copied into the driver while it
+ * arrives, as ws_parse does. */
+#define WS_SOCKET_KEEP_MAX (1024u * 1024u + WS_FRAME_HEADER_MAX)
+/* Room past a kept frame's end in the read buffer. */
+#define WS_SOCKET_SLACK 4096u
+/* ws_socket_send frames messages up to this size into a stack buffer and
+ * writes one contiguous frame; larger ones go out with writev. */
+#define WS_SOCKET_SEND_COPY 4096
 #define WS_SOCKET_DEFAULT_HIGH_WATER (4u * 1024u * 1024u)
 
 struct ws_socket {
@@ -21,6 +32,15 @@ struct ws_socket {
     /* Output the kernel has not taken yet: buf[head..len). */
     uint8_t *buf;
     size_t head, len, cap;
+    /* Input: a message frame not whole yet, in[0..in_len), completed here
+     * by the next reads and unmasked in place (NULL while there is none). */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    /* Size of the last frame that had to be kept (0 after small input):
+     * the next read goes straight into a heap buffer that large, so the
+     * next such message is read whole, without the move from the stack
+     * (one malloc per large message; none held between messages). */
+    size_t in_hint;
     size_t high_water;
     int err;              /* errno that ended the transport */
     uint32_t last_result; /* last unexpected ws_parse result */
@@ -112,6 +132,68 @@ int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len) {
     return 0;
 }
 
+/* Queues a then b as ws_socket_write would, with one writev while nothing
+ * is buffered. Failures are reported by the next read/flush. */
+static void write_two(ws_socket *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+    if (s->write_failed || s->fd < 0) return;
+    while (pending(s) == 0 && alen + blen > 0) {
+        struct iovec iov[2];
+        ssize_t n;
+        size_t done;
+        iov[0].iov_base = (void *)a;
+        iov[0].iov_len = alen;
+        iov[1].iov_base = (void *)b;
+        iov[1].iov_len = blen;
+        n = writev(s->fd, alen ? iov : iov + 1, alen ? 2 : 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) {
+            s->err = n < 0 ? errno : EPIPE;
+            fail_write(s);
+            return;
+        }
+        done = (size_t)n;
+        if (done >= alen) {
+            b += done - alen;
+            blen -= done - alen;
+            alen = 0;
+        } else {
+            a += done;
+            alen -= done;
+        }
+    }
+    if ((alen && buffer_append(s, a, alen) != 0) || (blen && buffer_append(s, b, blen) != 0)) {
+        s->err = ENOMEM;
+        fail_write(s);
+    }
+}
+
+uint32_t ws_socket_send(ws_socket *s, uint32_t kind, const uint8_t *data, size_t len) {
+    uint8_t head[WS_FRAME_HEADER_MAX];
+    size_t head_len = 0;
+    uint32_t r;
+    if (s == NULL || s->drv == NULL || (data == NULL && len > 0)) return WS_RESULT_NULL_PARAMETER;
+    if (len <= WS_SOCKET_SEND_COPY) {
+        uint8_t frame[WS_SOCKET_SEND_COPY + WS_FRAME_HEADER_MAX];
+        size_t frame_len = 0;
+        r = ws_send_into(s->drv, kind, data, len, frame, sizeof frame, &frame_len);
+        if (r == WS_RESULT_OK && frame_len > 0) (void)ws_socket_write(s, frame, frame_len);
+        return r;
+    }
+    /* A length over PTRDIFF_MAX goes to the driver, which refuses it. */
+    r = len > PTRDIFF_MAX ? WS_RESULT_INVALID_ARGUMENT
+                          : ws_frame_header(s->drv, kind, (uint64_t)len, head, &head_len);
+    if (r == WS_RESULT_OK) {
+        write_two(s, head, head_len, data, len);
+        return WS_RESULT_OK;
+    }
+    /* Not framed here (not open, writes waiting, an extension, hixie, a
+     * client): the driver sends it its own way and says why it cannot. */
+    if (kind == WS_MESSAGE_TEXT) return ws_text(s->drv, (const char *)data, len);
+    if (kind == WS_MESSAGE_BINARY) return ws_binary(s->drv, data, len);
+    return r;
+}
+
 static int on_write(void *user, ws_driver *drv, const uint8_t *data, size_t len) {
     (void)drv;
     /* Failures are reported by the next read/flush (ws_transport_closed runs
@@ -146,6 +228,7 @@ static void really_free(ws_socket *s) {
     }
     if ((s->flags & WS_SOCKET_OWN_FD) && s->fd >= 0) close(s->fd);
     free(s->buf);
+    free(s->in);
     free(s);
 }
 
@@ -183,13 +266,64 @@ static ws_socket_status transport_gone(ws_socket *s) {
     return WS_SOCKET_EOF;
 }
 
-/* Feeds one chunk (or resumes with an empty one) and classifies the result.
- * Whole messages are decoded in place in the chunk (on_message points into
- * it); what a stopping callback leaves is stored in the driver, as
- * ws_parse would. */
-static int parse(ws_socket *s, uint8_t *data, size_t len, ws_socket_status *st) {
+static void drop_input(ws_socket *s) {
+    free(s->in);
+    s->in = NULL;
+    s->in_len = s->in_cap = 0;
+}
+
+/* The length of the hybi frame at the start of p (header + payload), or 0
+ * while its header is cut short. Only sizes the read buffer: what is kept
+ * is the driver's decision (ws_parse_in_place left this frame, so it is a
+ * plain message frame of at most WS_SOCKET_KEEP_MAX bytes). */
+static size_t frame_len(const uint8_t *p, size_t len) {
+    size_t head, n, i;
+    if (len < 2) return 0;
+    head = 2 + ((p[1] & 0x80) ? 4 : 0);
+    n = p[1] & 0x7F;
+    if (n == 126 || n == 127) {
+        size_t bytes = n == 126 ? 2 : 8;
+        uint64_t v = 0;
+        if (len < 2 + bytes) return 0;
+        for (i = 0; i < bytes; i++) v = v << 8 | p[2 + i];
+        if (v > WS_SOCKET_KEEP_MAX) return 0;
+        n = (size_t)v;
+        head += bytes;
+    }
+    return head + n;
+}
+
+/* Room in the read buffer for the `len` kept bytes at `frame` and what
+ * completes their frame, plus some slack: a read that completes it is
+ * short then, so the loop knows the kernel's buffer is empty. Doubles
+ * while the header is cut short. 0, or -1 when out of memory. */
+static int reserve_input(ws_socket *s, const uint8_t *frame, size_t len) {
+    size_t want = frame_len(frame, len);
+    uint8_t *nb;
+    if (want > len)
+        want += WS_SOCKET_SLACK;
+    else
+        want = s->in_cap > len ? 2 * s->in_cap : 2 * len + WS_SOCKET_SLACK;
+    if (want > WS_SOCKET_KEEP_MAX + WS_SOCKET_SLACK) want = WS_SOCKET_KEEP_MAX + WS_SOCKET_SLACK;
+    if (want <= len) return -1;
+    if (want <= s->in_cap) return 0;
+    nb = realloc(s->in, want);
+    if (nb == NULL) return -1;
+    s->in = nb;
+    s->in_cap = want;
+    return 0;
+}
+
+/* Parses data[0..len) in place (callbacks run from here): whole messages
+ * are unmasked where they lie and on_message points there. A message frame
+ * the data ends inside is kept in s->in to be completed by the next reads
+ * (data may be s->in itself); if that cannot be, the driver takes it (and
+ * copies it) as ws_parse would. What a stopping callback leaves is handed
+ * to the driver in order (ws_feed). Returns 1 with *st set when reading
+ * must stop. */
+static int parse(ws_socket *s, uint8_t *data, size_t len, size_t cap, ws_socket_status *st) {
     size_t used = 0;
-    uint32_t r = ws_parse_in_place(s->drv, data, len, 0, &used);
+    uint32_t r = ws_parse_in_place(s->drv, data, len, cap, &used);
     if (s->free_pending) {
         *st = WS_SOCKET_FREED;
         return 1;
@@ -197,7 +331,31 @@ static int parse(ws_socket *s, uint8_t *data, size_t len, ws_socket_status *st) 
     if (r == WS_RESULT_CALLBACK_STOPPED && used < len) {
         uint32_t f = ws_feed(s->drv, data + used, len - used);
         if (f != WS_RESULT_OK) r = f;
+        used = len;
     }
+    if (r == WS_RESULT_OK && used < len) {
+        size_t rest = len - used;
+        if (data == s->in) {
+            if (used > 0) memmove(s->in, s->in + used, rest);
+            s->in_len = rest;
+            /* Room for the whole frame now (if that fails, the read loop
+             * hands it to the driver once the buffer is full). */
+            (void)reserve_input(s, s->in, rest);
+        } else if (reserve_input(s, data + used, rest) == 0) {
+            memcpy(s->in, data + used, rest);
+            s->in_len = rest;
+            s->in_hint = s->in_cap;
+        } else {
+            /* No memory for it: the driver stores the frame instead. */
+            return parse(s, data + used, rest, 0, st);
+        }
+    } else {
+        /* Small input read into the heap buffer: back to the stack. */
+        if (data == s->in && data != NULL && len < WS_SOCKET_CHUNK) s->in_hint = 0;
+        s->in_len = 0;
+    }
+    /* Nothing kept: give the buffer back (no heap held between messages). */
+    if (s->in_len == 0 && s->in != NULL) drop_input(s);
     if (r == WS_RESULT_CALLBACK_STOPPED) {
         s->stopped = 1;
         *st = WS_SOCKET_STOPPED;
@@ -220,23 +378,51 @@ ws_socket_status ws_socket_read(ws_socket *s) {
     uint8_t chunk[WS_SOCKET_CHUNK];
     ws_socket_status st = WS_SOCKET_OK;
     if (s == NULL) return WS_SOCKET_ERROR;
-    if (s->eof || s->fd < 0) return WS_SOCKET_EOF;
+    if (s->depth > 0) {
+        /* From a callback of this socket: its read buffer is in use. */
+        s->last_result = WS_RESULT_INVALID_STATE;
+        return WS_SOCKET_ERROR;
+    }
+    if (s->eof || s->fd < 0) {
+        drop_input(s);
+        return WS_SOCKET_EOF;
+    }
     s->depth++;
     if (s->write_failed) return leave(s, transport_gone(s));
-    if (s->stopped && parse(s, NULL, 0, &st)) return leave(s, st);
+    if (s->stopped && parse(s, NULL, 0, 0, &st)) return leave(s, st);
     for (;;) {
+        uint8_t *into = chunk;
+        size_t have = 0, room = sizeof chunk;
         ssize_t n;
         if (s->high_water && pending(s) > s->high_water) {
             st = WS_SOCKET_AGAIN;
             break;
         }
-        n = read(s->fd, chunk, sizeof chunk);
+        if (s->in == NULL && s->in_hint > 0) {
+            /* The last large frame came over several reads: read this
+             * input straight into a buffer of its size. */
+            s->in_cap = s->in_hint + WS_SOCKET_CHUNK;
+            s->in = malloc(s->in_cap);
+            if (s->in == NULL) s->in_cap = s->in_hint = 0;
+        }
+        if (s->in != NULL) {
+            /* A frame is partly here (or expected): read right after it. */
+            if (s->in_len == s->in_cap && reserve_input(s, s->in, s->in_len) != 0) {
+                /* Cannot grow: the driver takes what is kept (cap 0). */
+                if (parse(s, s->in, s->in_len, 0, &st)) break;
+                continue;
+            }
+            into = s->in;
+            have = s->in_len;
+            room = s->in_cap - s->in_len;
+        }
+        n = read(s->fd, into + have, room);
         if (n > 0) {
-            if (parse(s, chunk, (size_t)n, &st)) break;
+            if (parse(s, into, have + (size_t)n, WS_SOCKET_KEEP_MAX, &st)) break;
             /* A short read emptied the kernel's buffer: the next bytes wake
              * the poller again (level or edge), so skip the read that would
              * only say EAGAIN: one syscall less per message. */
-            if ((size_t)n < sizeof chunk) break;
+            if ((size_t)n < room) break;
         } else if (n == 0) {
             st = transport_gone(s);
             break;
@@ -251,6 +437,9 @@ ws_socket_status ws_socket_read(ws_socket *s) {
             break;
         }
     }
+    /* A frame not whole yet stays for the next read; an empty buffer (an
+     * EAGAIN) or the input of a dead connection goes. */
+    if (s->in_len == 0 || st == WS_SOCKET_EOF || st == WS_SOCKET_ERROR) drop_input(s);
     return leave(s, st);
 }
 

@@ -5,14 +5,23 @@
  * the core already does:
  *   - ws_socket_read():  read() until EAGAIN or a short read (the kernel's
  *                        buffer is empty; the poller reports the next
- *                        bytes), each chunk into ws_parse_in_place()
- *                        (whole messages are unmasked where they were
- *                        read; on_message points into the read chunk);
+ *                        bytes), each read into ws_parse_in_place():
+ *                        whole messages are unmasked where they were read
+ *                        and on_message points there. Reads go to a 64 KiB
+ *                        stack chunk; a message frame (up to 1 MiB) that
+ *                        a read ends inside moves to a heap buffer sized
+ *                        for it, the next reads complete it there, and the
+ *                        buffer is freed once it is parsed (no heap is
+ *                        held between messages). Larger frames, fragments,
+ *                        control frames and extensions' frames are
+ *                        copied into the driver as ws_parse does.
  *                        EOF or a read error -> ws_transport_closed().
  *   - the driver's on_write callback: write() straight to the fd while the
  *     kernel takes it, buffer the rest on EAGAIN;
  *   - ws_socket_flush(): write buffered bytes once the fd is writable;
  *     ws_socket_buffered() tells how many are waiting (backpressure).
+ *   - ws_socket_send(): a whole message written without the driver's
+ *     copy (ws_send_into / ws_frame_header + writev) when it can be;
  *   - ws_socket_close(): close the fd.
  *
  * The helper installs the driver's on_write callback (ws_on_write with the
@@ -82,11 +91,16 @@ void ws_socket_free(ws_socket *s);
 /*
  * Reads until EAGAIN or a short read (nothing left in the kernel's buffer:
  * call again when the poller reports the fd readable, level- or
- * edge-triggered) and parses every chunk (callbacks run from here).
- * On EOF or a read error calls ws_transport_closed() and returns
- * WS_SOCKET_EOF. Stops early with WS_SOCKET_AGAIN once more than the
- * high-water mark (ws_socket_set_high_water) is buffered for writing.
- * Also resumes a parse a callback stopped before.
+ * edge-triggered) and parses what was read (callbacks run from here;
+ * on_message's data points into the socket's read buffer, valid for that
+ * call). On EOF or a read error calls ws_transport_closed() and returns
+ * WS_SOCKET_EOF (a frame not whole yet is dropped). Stops early with
+ * WS_SOCKET_AGAIN once more than the high-water mark
+ * (ws_socket_set_high_water) is buffered for writing. Also resumes a parse
+ * a callback stopped before (what that callback left was handed to the
+ * driver, in order). Called from inside a callback of this socket's own
+ * read, returns WS_SOCKET_ERROR (ws_socket_last_result:
+ * WS_RESULT_INVALID_STATE) without reading: the read buffer is in use.
  */
 ws_socket_status ws_socket_read(ws_socket *s);
 
@@ -106,6 +120,23 @@ ws_socket_status ws_socket_flush(ws_socket *s);
  * as it was).
  */
 int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len);
+
+/*
+ * Sends a whole message (`kind` WS_MESSAGE_TEXT or WS_MESSAGE_BINARY) on
+ * the socket, like ws_text/ws_binary but without the driver's copy and
+ * queue when the driver can frame it for the host (open, no extension
+ * active, nothing waiting to be sent, a server for large messages): up to
+ * 4 KiB the frame is built on the stack with ws_send_into and written;
+ * above, ws_frame_header gives the header and header + `data` go out with
+ * one writev. What the kernel does not take is buffered as the driver's
+ * writes are. Otherwise the message goes through ws_text/ws_binary.
+ * Returns the driver's ws_result (WS_RESULT_OK when sent or queued); a
+ * failed write is reported by the next read/flush, as for the driver's
+ * writes. Text must be UTF-8: above 4 KiB it is not checked here (the
+ * header does not see the payload), so pass text wsdriver delivered or
+ * checked. May be called from the driver's callbacks.
+ */
+uint32_t ws_socket_send(ws_socket *s, uint32_t kind, const uint8_t *data, size_t len);
 
 /* Bytes written by the driver but not yet accepted by the kernel. */
 size_t ws_socket_buffered(const ws_socket *s);

@@ -38,6 +38,7 @@ extern const harness_test pull_tests[];
 extern const harness_test proxy_tests[];
 extern const harness_test hixie_tests[];
 extern const harness_test socket_tests[];
+extern const harness_test socket_frame_tests[];
 extern const harness_test extension_tests[];
 extern const harness_test batch_tests[];
 extern const harness_test direct_tests[];
@@ -51,7 +52,7 @@ static const harness_test *const suites[] = {
     basic_tests, server_tests, client_tests, pair_tests, reentrancy_tests,
     pull_tests,  proxy_tests,  hixie_tests,  socket_tests, extension_tests,
     batch_tests, direct_tests, in_place_tests, callback_rule_tests, length_tests, contract_tests,
-    hostile_host_tests,
+    hostile_host_tests, socket_frame_tests,
 };
 
 int main(int argc, char **argv) {

@@ -1,5 +1,6 @@
 /* bindings/c/wsdriver_socket over a socketpair: read loop, direct and
- * buffered writes, flush, EOF, free from a callback. */
+ * buffered writes, flush, EOF, free from a callback. Large frames and
+ * ws_socket_send: test_socket_frames.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
