@@ -1385,8 +1385,9 @@ const char *ws_result_text(uint32_t code);
  * frame is at most `len + 14` bytes. `buf` may be NULL when `cap` is 0.
  *
  * Returns `WS_RESULT_NULL_PARAMETER` for a NULL `out_len` (or data with a
- * length), `WS_RESULT_INVALID_ARGUMENT` for another `kind`, and otherwise
- * what `ws_text` / `ws_binary` return.
+ * length), `WS_RESULT_INVALID_ARGUMENT` for another `kind` or a
+ * `buf[0..cap]` that overlaps `data[0..len]` (nothing is sent), and
+ * otherwise what `ws_text` / `ws_binary` return.
  */
 ws_result ws_send_into(struct ws_driver *drv,
                        uint32_t kind,
@@ -1440,7 +1441,9 @@ ws_result ws_poll_many(struct ws_driver *drv, struct ws_action *out, size_t cap,
  * or when writes wait to be taken, `WS_RESULT_NOT_SUPPORTED` on hixie
  * drivers or when an extension (permessage-deflate) is active (use
  * `ws_binary` there), `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_ARGUMENT`
- * for another `message_kind`, and `WS_RESULT_NULL_PARAMETER`.
+ * for another `message_kind` or a `buf[0..cap]` that overlaps
+ * `data[0..len]` (to send a payload from where it lies, use
+ * `ws_frame_header`), and `WS_RESULT_NULL_PARAMETER`.
  */
 ws_result ws_frame_message(struct ws_driver *drv,
                            uint32_t message_kind,

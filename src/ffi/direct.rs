@@ -10,7 +10,7 @@ use crate::frame::MAX_HEADER_LEN;
 use super::action::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 use super::boundary::{Access, enter};
 use super::driver::{Handle, ws_driver};
-use super::handle::{PROBE_ABOVE, payload, try_ref, write_out};
+use super::handle::{PROBE_ABOVE, overlaps, payload, try_ref, write_out};
 use super::result::ws_result;
 
 /// The longest frame header `ws_frame_header` writes, in bytes.
@@ -29,6 +29,9 @@ fn kind_of(message_kind: u32) -> Option<MessageKind> {
 pub(crate) fn output_waiting(h: &Handle) -> bool {
     h.output_len() != 0
 }
+
+/// `ws_last_error` for a `buf` that overlaps `data`.
+pub(crate) const OVERLAP: &str = "buf[0..cap] overlaps the message, data[0..len].";
 
 fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {
     match e {
@@ -65,7 +68,9 @@ fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {
 /// or when writes wait to be taken, `WS_RESULT_NOT_SUPPORTED` on hixie
 /// drivers or when an extension (permessage-deflate) is active (use
 /// `ws_binary` there), `WS_RESULT_INVALID_UTF8`, `WS_RESULT_INVALID_ARGUMENT`
-/// for another `message_kind`, and `WS_RESULT_NULL_PARAMETER`.
+/// for another `message_kind` or a `buf[0..cap]` that overlaps
+/// `data[0..len]` (to send a payload from where it lies, use
+/// `ws_frame_header`), and `WS_RESULT_NULL_PARAMETER`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_frame_message(
     drv: *mut ws_driver,
@@ -92,6 +97,9 @@ pub extern "C" fn ws_frame_message(
         }
         if isize::try_from(cap).is_err() {
             return ws_result::InvalidArgument;
+        }
+        if overlaps(data.as_ptr(), data.len(), buf, cap) {
+            return h.fail(ws_result::InvalidArgument, OVERLAP);
         }
         let Some(kind) = kind_of(message_kind) else {
             return h.fail(ws_result::InvalidArgument, "Unknown message kind.");
@@ -149,6 +157,7 @@ fn frame_fast(
         || buf.is_null()
         || len > PROBE_ABOVE
         || isize::try_from(cap).is_err()
+        || overlaps(data, len, buf, cap)
         || h.guard.poisoned.get()
         || h.guard.free_requested.get()
         || output_waiting(h)

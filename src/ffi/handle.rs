@@ -99,6 +99,15 @@ pub(crate) fn payload<'a>(p: *const u8, len: usize) -> Result<&'a [u8], ws_resul
     array(p, len)
 }
 
+/// Whether `len` bytes at `a` and `cap` bytes at `b` share memory: a
+/// caller's output buffer must not overlap its input (Rust may not even
+/// form the two slices then, and the copy would read bytes it already
+/// overwrote). Empty ranges overlap nothing.
+pub(crate) fn overlaps(a: *const u8, len: usize, b: *const u8, cap: usize) -> bool {
+    let (a, b) = (a.addr(), b.addr());
+    len != 0 && cap != 0 && a < b.saturating_add(cap) && b < a.saturating_add(len)
+}
+
 /// A NUL-terminated string argument; `None` for NULL.
 pub(crate) fn c_str<'a>(p: *const c_char) -> Option<&'a CStr> {
     if p.is_null() {

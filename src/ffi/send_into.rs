@@ -4,7 +4,7 @@
 
 use super::commands::command;
 use super::driver::ws_driver;
-use super::handle::{payload, write_out};
+use super::handle::{overlaps, payload, write_out};
 use super::result::ws_result;
 use crate::ffi::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 
@@ -18,8 +18,9 @@ use crate::ffi::{WS_MESSAGE_BINARY, WS_MESSAGE_TEXT};
 /// frame is at most `len + 14` bytes. `buf` may be NULL when `cap` is 0.
 ///
 /// Returns `WS_RESULT_NULL_PARAMETER` for a NULL `out_len` (or data with a
-/// length), `WS_RESULT_INVALID_ARGUMENT` for another `kind`, and otherwise
-/// what `ws_text` / `ws_binary` return.
+/// length), `WS_RESULT_INVALID_ARGUMENT` for another `kind` or a
+/// `buf[0..cap]` that overlaps `data[0..len]` (nothing is sent), and
+/// otherwise what `ws_text` / `ws_binary` return.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_send_into(
     drv: *mut ws_driver,
@@ -44,6 +45,9 @@ pub extern "C" fn ws_send_into(
             _ => return h.fail(ws_result::InvalidArgument, "Unknown message kind."),
         };
         let bytes = try_arg!(payload(data, len));
+        if !buf.is_null() && overlaps(bytes.as_ptr(), bytes.len(), buf, cap) {
+            return h.fail(ws_result::InvalidArgument, super::direct::OVERLAP);
+        }
         let out: &mut [u8] = if cap == 0 || buf.is_null() {
             &mut []
         } else {

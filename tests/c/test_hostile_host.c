@@ -169,7 +169,40 @@ static void socket_write_refuses_impossible_lengths(void) {
     close(sv[1]);
 }
 
+/* Framing into a buffer that holds the message itself (the payload written
+ * after room for a header): refused, not a memcpy over its own source
+ * that sent a corrupted payload. Adjacent buffers are fine. */
+static void framing_refuses_a_buffer_that_overlaps_the_message(void) {
+    rec r;
+    ws_driver *d;
+    uint8_t buf[64];
+    size_t n = 99;
+    memset(&r, 0, sizeof r);
+    d = open_server(&r, NULL);
+    CHECK(d != NULL);
+    memcpy(buf + 1, "0123456789", 10);
+    CHECK_RES(ws_frame_message(d, WS_MESSAGE_BINARY, buf + 1, 10, buf, sizeof buf, &n),
+              WS_RESULT_INVALID_ARGUMENT);
+    CHECK(ws_last_error(d) != NULL && strstr(ws_last_error(d), "overlaps") != NULL);
+    CHECK_RES(ws_frame_message(d, WS_MESSAGE_BINARY, buf + 40, 10, buf + 30, 20, &n),
+              WS_RESULT_INVALID_ARGUMENT);
+    CHECK_RES(ws_send_into(d, WS_MESSAGE_BINARY, buf + 1, 10, buf, sizeof buf, &n),
+              WS_RESULT_INVALID_ARGUMENT);
+    CHECK_INT(n, 0);
+    CHECK_INT(r.out.len, 0); /* nothing was sent either way */
+    /* Side by side: framed. */
+    memcpy(buf + 52, "0123456789", 10);
+    CHECK_RES(ws_frame_message(d, WS_MESSAGE_BINARY, buf + 52, 10, buf, 52, &n), WS_RESULT_OK);
+    CHECK_INT(n, 12);
+    CHECK_INT(buf[0], 0x82);
+    CHECK(memcmp(buf + 2, "0123456789", 10) == 0);
+    ws_driver_free(d);
+    rec_free(&r);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"framing_refuses_a_buffer_that_overlaps_the_message",
+     framing_refuses_a_buffer_that_overlaps_the_message},
     {"socket_write_refuses_impossible_lengths", socket_write_refuses_impossible_lengths},
     {"every_failing_call_leaves_its_own_last_error", every_failing_call_leaves_its_own_last_error},
     {"a_call_after_a_deferred_free_says_why", a_call_after_a_deferred_free_says_why},
