@@ -295,14 +295,19 @@ static size_t frame_len(const uint8_t *p, size_t len) {
 
 /* Room in the read buffer for the `len` kept bytes at `frame` and what
  * completes their frame, plus some slack: a read that completes it is
- * short then, so the loop knows the kernel's buffer is empty. Doubles
- * while the header is cut short. 0, or -1 when out of memory. */
+ * short then, so the loop knows the kernel's buffer is empty. Grows with
+ * the bytes that arrived (at most 8 times them), never to the length the
+ * peer announces: a 14-byte header claiming 1 MiB held 1 MiB per
+ * connection. Doubles while the header is cut short. 0, or -1 when out of
+ * memory. */
 static int reserve_input(ws_socket *s, const uint8_t *frame, size_t len) {
     size_t want = frame_len(frame, len);
+    size_t earned = len < WS_SOCKET_SLACK / 8 ? WS_SOCKET_SLACK : 8 * len;
     uint8_t *nb;
-    if (want > len)
+    if (want > len) {
+        if (want > earned) want = earned;
         want += WS_SOCKET_SLACK;
-    else
+    } else
         want = s->in_cap > len ? 2 * s->in_cap : 2 * len + WS_SOCKET_SLACK;
     if (want > WS_SOCKET_KEEP_MAX + WS_SOCKET_SLACK) want = WS_SOCKET_KEEP_MAX + WS_SOCKET_SLACK;
     if (want <= len) return -1;
