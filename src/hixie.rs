@@ -136,7 +136,7 @@ impl Hixie {
             io.write(vec![0xFF, 0x00]);
         }
         self.stop();
-        io.state = ReadyState::Closed;
+        io.set_closed();
         io.emit(Event::Close {
             code: None,
             reason: String::new(),

@@ -91,6 +91,11 @@ pub(crate) struct Io {
     /// `None` until randomness is first needed: then the operating
     /// system's generator, so drivers that never mask hold no pool.
     pub rng: Option<Box<dyn RandomSource>>,
+    /// The spare buffers, the queue's overflow and the driver's emptied
+    /// input buffer go back when the driver is next idle: set once open
+    /// (after the handshake's burst of actions) and once closed (after the
+    /// closing one), so neither an idle nor a closed connection keeps them.
+    pub release_when_idle: bool,
 }
 
 impl Io {
@@ -101,6 +106,7 @@ impl Io {
             pool: Vec::new(),
             retained: u32::try_from(retained).unwrap_or(u32::MAX),
             rng,
+            release_when_idle: false,
         }
     }
 
@@ -162,8 +168,15 @@ impl Io {
         self.pool.push(buf);
     }
 
+    /// The connection is closed; what it kept for sending goes back when
+    /// next idle (see `release_when_idle`).
+    pub fn set_closed(&mut self) {
+        self.state = ReadyState::Closed;
+        self.release_when_idle = true;
+    }
+
     /// Releases the spare buffers and the queue's empty overflow storage
-    /// (once the handshake's burst of actions is over).
+    /// (once the handshake's or the close's burst of actions is over).
     pub fn release_spares(&mut self) {
         self.pool = Vec::new();
         self.queue.release_rest();

@@ -112,7 +112,7 @@ impl Driver {
             h.stop();
         }
         self.pending = None;
-        self.io.state = ReadyState::Closed;
+        self.io.set_closed();
         self.io.emit(Event::Close {
             code: None,
             reason: String::new(),

@@ -96,7 +96,7 @@ impl Driver {
             Proto::Undecided => (code, reason),
         };
         self.pending = None;
-        self.io.state = ReadyState::Closed;
+        self.io.set_closed();
         self.io.emit(Event::Close { code, reason });
     }
 

@@ -169,10 +169,11 @@ impl Driver {
         }
         loop {
             if self.inbox_pos >= self.inbox.len() {
-                if self.handshake_spares {
-                    // Once, when first idle after opening: an idle open
-                    // connection holds none of the handshake's buffers.
-                    self.handshake_spares = false;
+                if self.io.release_when_idle {
+                    // When first idle after opening or closing: an idle open
+                    // or closed connection holds none of the buffers of the
+                    // burst of actions before.
+                    self.io.release_when_idle = false;
                     self.inbox = Vec::new();
                     self.inbox_pos = 0;
                     self.io.release_spares();

@@ -147,9 +147,6 @@ pub struct Driver {
     /// `read` holds.
     held: bool,
     started: bool,
-    /// Opened, and what the handshake's actions left (spare buffers, the
-    /// queue's overflow) not released yet: done when next idle.
-    handshake_spares: bool,
     /// Server: `start` was called before the request was complete.
     deferred_start: bool,
 }
@@ -254,7 +251,6 @@ impl Driver {
             inbox_pos: 0,
             held: false,
             started: false,
-            handshake_spares: false,
             deferred_start: false,
         }
     }
@@ -336,7 +332,7 @@ impl Driver {
     pub fn poll_action(&mut self) -> Option<Action> {
         match self.io.queue.pop() {
             Some(action) => Some(action),
-            None if self.inbox_pos >= self.inbox.len() && !self.handshake_spares => {
+            None if self.inbox_pos >= self.inbox.len() && !self.io.release_when_idle => {
                 self.idle();
                 None
             }
@@ -401,7 +397,7 @@ impl Driver {
             let _ = self.send_now(p.op, &p.data, p.token);
         }
         self.io.emit(Event::Open);
-        self.handshake_spares = true;
+        self.io.release_when_idle = true;
     }
 
     fn limits(&self) -> HeadLimits {
@@ -505,7 +501,7 @@ impl Driver {
             h.stop();
         }
         self.pending = None;
-        self.io.state = ReadyState::Closed;
+        self.io.set_closed();
         self.io.emit(Event::Error(e));
         self.io.emit(Event::Close {
             code,

@@ -454,7 +454,7 @@ impl Hybi {
             let payload = close_payload(code, &reason);
             self.send_frame(io, opcode::CLOSE, 0, &payload);
         }
-        io.state = ReadyState::Closed;
+        io.set_closed();
         if let Some(e) = error {
             io.emit(Event::Error(e));
         }
