@@ -134,6 +134,41 @@ fn an_open_idle_server_keeps_its_request_but_no_handshake_buffers() {
 }
 
 #[test]
+fn a_closed_connection_keeps_no_more_than_an_open_idle_one() {
+    // Masked close frame from the client, code 1000.
+    let key = [1u8, 2, 3, 4];
+    let close: Vec<u8> = [0x88, 0x82]
+        .into_iter()
+        .chain(key)
+        .chain([0x03u8 ^ key[0], 0xe8 ^ key[1]])
+        .collect();
+    for server_first in [true, false] {
+        let base = live();
+        let mut d = open_server(Options::default());
+        let open = live() - base;
+        if server_first {
+            d.close(Some(1000), "").unwrap();
+            drain(&mut d);
+        }
+        d.parse(&close);
+        drain(&mut d);
+        assert_eq!(d.state(), ReadyState::Closed);
+        let closed = live() - base;
+        assert!(
+            closed <= open,
+            "closed {closed} bytes, open idle {open} (server closed first: {server_first})"
+        );
+        assert_eq!(
+            d.request().unwrap().path(),
+            "/chat",
+            "the queries still answer"
+        );
+        drop(d);
+        assert_eq!(live(), base, "everything is freed with the driver");
+    }
+}
+
+#[test]
 fn memory_goes_back_to_the_retained_size_after_a_large_message() {
     for retained in [0, 8 * 1024, 64 * 1024] {
         let opts = Options {
