@@ -135,15 +135,21 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
     if g.poisoned.get() {
         return R::panicked();
     }
+    // Refused before it runs: the message is this call's, and the flag of
+    // a call it is nested in stays as it was.
+    let refuse = |message: &str| {
+        let flag = g.error_set.get();
+        g.set_error(message);
+        g.error_set.set(flag);
+        R::gone()
+    };
     if g.free_requested.get() {
-        g.set_error(
+        return refuse(
             "This object is being freed (its *_free was called): no call on it is possible.",
         );
-        return R::gone();
     }
     if h.busy() {
-        g.set_error("This driver cannot be called from inside an extension callback.");
-        return R::gone();
+        return refuse("This driver cannot be called from inside an extension callback.");
     }
     let outermost = g.depth.get() == 0;
     g.depth.set(g.depth.get() + 1);
@@ -163,14 +169,15 @@ pub(crate) fn enter<T: Guarded, R: Neutral>(
     // Every failure leaves its own `ws_last_error`, never an older call's:
     // refusals that found no handle to explain themselves (a length over
     // PTRDIFF_MAX, say) get the result's description.
+    // A poisoned object keeps its panic's message.
     if let Some(failed) = result.failure() {
-        if !g.error_set.get() {
+        if !g.error_set.get() && !g.poisoned.get() {
             g.set_error(failed.detail());
         }
     }
-    if error_set_before {
-        g.error_set.set(true);
-    }
+    // Back to the caller's own flag: a message a nested call (from a
+    // callback) set is not the caller's, whose failure gets its own.
+    g.error_set.set(error_set_before);
     if outermost && g.free_requested.get() {
         h.teardown();
         // SAFETY: `ptr` came from `into_c::<T>` (checked non-NULL above, and

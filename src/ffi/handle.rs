@@ -139,7 +139,8 @@ pub(crate) struct Guard {
     pub free_requested: Cell<bool>,
     /// A call panicked: the object's state may be inconsistent.
     pub poisoned: Cell<bool>,
-    /// `set_error` ran during the current entry point (see `enter`).
+    /// `set_error` ran during the current entry point, not counting nested
+    /// ones (see `enter`).
     pub error_set: Cell<bool>,
     last_error: Lazy<Option<CString>>,
 }

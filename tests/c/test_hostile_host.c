@@ -264,7 +264,43 @@ static void socket_read_memory_follows_the_bytes_that_arrived(void) {
     rec_free(&r);
 }
 
+static int stops_left;
+
+static int fail_inside(void *user, ws_driver *drv, uint32_t kind, const uint8_t *data, size_t len) {
+    (void)user, (void)kind, (void)data, (void)len;
+    if (stops_left-- > 0) return 1;
+    /* A failing call from inside the callback: its message is its own. */
+    return ws_close(drv, 1, NULL, 0) != WS_RESULT_INVALID_ARGUMENT;
+}
+
+/* A call that runs callbacks and then fails reports its own failure in
+ * ws_last_error, not one a callback's nested call left. */
+static void a_failure_after_callbacks_reports_its_own_error(void) {
+    buf in;
+    ws_driver *d = NULL;
+    uint8_t out[1];
+    size_t n = 0;
+    memset(&in, 0, sizeof in);
+    CHECK_RES(ws_driver_new_server(NULL, &d), WS_RESULT_OK);
+    ws_on_message(d, fail_inside, NULL); /* no write callback: output waits */
+    CHECK_RES(ws_parse(d, (const uint8_t *)HYBI_REQUEST, strlen(HYBI_REQUEST)), WS_RESULT_OK);
+    CHECK_RES(ws_start(d), WS_RESULT_OK);
+    frame(&in, 1, 1, 1, "one", 3);
+    frame(&in, 1, 1, 1, "two", 3);
+    stops_left = 1;
+    CHECK_RES(ws_parse(d, in.data, in.len), WS_RESULT_CALLBACK_STOPPED);
+    /* Delivers "two" (whose callback makes a failing call), then finds the
+     * 101 response waiting for a buffer of 0 bytes. */
+    CHECK_RES(ws_take_output(d, out, 0, &n), WS_RESULT_BUFFER_TOO_SMALL);
+    CHECK(ws_last_error(d) != NULL);
+    CHECK(strstr(ws_last_error(d), "close code") == NULL);
+    ws_driver_free(d);
+    buf_free(&in);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"a_failure_after_callbacks_reports_its_own_error",
+     a_failure_after_callbacks_reports_its_own_error},
     {"socket_read_memory_follows_the_bytes_that_arrived",
      socket_read_memory_follows_the_bytes_that_arrived},
     {"framing_refuses_a_buffer_that_overlaps_the_message",
