@@ -475,7 +475,11 @@ typedef struct ws_action {
   /**
    * The write's bytes, the message or ping/pong payload, the close
    * reason or the error message; borrowed from the driver (or proxy),
-   * valid until the next call on it that changes it. Never NULL.
+   * valid until the next call on it that takes actions (`ws_poll`,
+   * `ws_poll_queued`, `ws_poll_many`, `ws_poll_in_place`;
+   * `ws_proxy_poll`) or frees it: commands given in reaction, such as
+   * `ws_text(drv, (const char *)a.data, a.len)` to echo it, leave it
+   * valid. Never NULL.
    */
   const uint8_t *data;
   /**
@@ -1122,8 +1126,8 @@ ws_result ws_read(struct ws_driver *drv, const uint8_t *data, size_t len, size_t
 /**
  * Takes the next write or event, in order, without calling any callback
  * (for hosts that register none). On success fills `*out` (see
- * `ws_action`; its `data` stays valid until the next call that changes
- * this driver). Returns `WS_RESULT_EMPTY` when there is nothing to do until
+ * `ws_action`; its `data` stays valid until the next `ws_poll*` call on
+ * this driver or its free). Returns `WS_RESULT_EMPTY` when there is nothing to do until
  * more input arrives or a command is given, `WS_RESULT_NULL_PARAMETER` for
  * NULL pointers, and `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size`
  * is too small. A pong answering `ws_ping` (with a callback) comes out as
@@ -1408,8 +1412,9 @@ const char *ws_version(void);
  * Takes up to `cap` writes and events at once, in order, into
  * `out[0..*out_count]`: the batched `ws_poll`. Set `out[0].struct_size` to
  * `sizeof(ws_action)` (the array's stride); the other elements' fields are
- * written, not read. Every `data` stays valid until the next call that
- * changes this driver.
+ * written, not read. Every `data` stays valid until the next `ws_poll*`
+ * call on this driver or its free, so the batch's messages can be echoed
+ * one by one (`ws_text`, `ws_binary`) before the next batch is taken.
  *
  * A batch holds what is already queued plus the whole data messages
  * stored input starts with; it stops before any frame that could do more
@@ -1520,7 +1525,7 @@ ws_result ws_parse_in_place(struct ws_driver *drv,
  * `out_consumed` or a NULL `data` with a non-zero `len`;
  * `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size` is too small or
  * `len` is over `PTRDIFF_MAX`. An action's `data` from the driver stays
- * valid until the next call that changes this driver.
+ * valid until the next `ws_poll*` call on this driver or its free.
  */
 ws_result ws_poll_in_place(struct ws_driver *drv,
                            uint8_t *data,

@@ -56,7 +56,11 @@ pub struct ws_action {
     pub code: u32,
     /// The write's bytes, the message or ping/pong payload, the close
     /// reason or the error message; borrowed from the driver (or proxy),
-    /// valid until the next call on it that changes it. Never NULL.
+    /// valid until the next call on it that takes actions (`ws_poll`,
+    /// `ws_poll_queued`, `ws_poll_many`, `ws_poll_in_place`;
+    /// `ws_proxy_poll`) or frees it: commands given in reaction, such as
+    /// `ws_text(drv, (const char *)a.data, a.len)` to echo it, leave it
+    /// valid. Never NULL.
     pub data: *const u8,
     /// Bytes at `data` (without the NUL after a reason or message).
     pub len: usize,

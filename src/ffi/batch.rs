@@ -29,8 +29,9 @@ fn put_action(dst: *mut u8, mut a: ws_action, their: u32) {
 /// Takes up to `cap` writes and events at once, in order, into
 /// `out[0..*out_count]`: the batched `ws_poll`. Set `out[0].struct_size` to
 /// `sizeof(ws_action)` (the array's stride); the other elements' fields are
-/// written, not read. Every `data` stays valid until the next call that
-/// changes this driver.
+/// written, not read. Every `data` stays valid until the next `ws_poll*`
+/// call on this driver or its free, so the batch's messages can be echoed
+/// one by one (`ws_text`, `ws_binary`) before the next batch is taken.
 ///
 /// A batch holds what is already queued plus the whole data messages
 /// stored input starts with; it stops before any frame that could do more

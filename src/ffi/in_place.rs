@@ -215,7 +215,7 @@ enum Found {
 /// `out_consumed` or a NULL `data` with a non-zero `len`;
 /// `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size` is too small or
 /// `len` is over `PTRDIFF_MAX`. An action's `data` from the driver stays
-/// valid until the next call that changes this driver.
+/// valid until the next `ws_poll*` call on this driver or its free.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_poll_in_place(
     drv: *mut ws_driver,

@@ -57,8 +57,8 @@ pub extern "C" fn ws_read(
 
 /// Takes the next write or event, in order, without calling any callback
 /// (for hosts that register none). On success fills `*out` (see
-/// `ws_action`; its `data` stays valid until the next call that changes
-/// this driver). Returns `WS_RESULT_EMPTY` when there is nothing to do until
+/// `ws_action`; its `data` stays valid until the next `ws_poll*` call on
+/// this driver or its free). Returns `WS_RESULT_EMPTY` when there is nothing to do until
 /// more input arrives or a command is given, `WS_RESULT_NULL_PARAMETER` for
 /// NULL pointers, and `WS_RESULT_INVALID_ARGUMENT` when `out->struct_size`
 /// is too small. A pong answering `ws_ping` (with a callback) comes out as
