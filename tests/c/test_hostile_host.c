@@ -347,7 +347,42 @@ static void a_batch_stays_valid_while_its_messages_are_echoed(void) {
     buf_free(&out);
 }
 
+static int depth_now, depth_max, refeeds;
+static buf refeed_frame;
+
+static int refeed_message(void *user, ws_driver *drv, uint32_t kind, const uint8_t *data,
+                          size_t len) {
+    (void)user, (void)kind, (void)data, (void)len;
+    if (++depth_now > depth_max) depth_max = depth_now;
+    /* Every message feeds the next one (and parses nothing in here). */
+    if (refeeds++ < 10000) ws_parse(drv, refeed_frame.data, refeed_frame.len);
+    depth_now--;
+    return 0;
+}
+
+/* A host whose every message feeds another (a peer and a reentrant host
+ * together): 10,000 messages run one after the other at callback depth 1,
+ * not nested, so no stack grows with them. */
+static void input_fed_from_callbacks_never_nests_them(void) {
+    rec r;
+    ws_driver *d;
+    memset(&r, 0, sizeof r);
+    memset(&refeed_frame, 0, sizeof refeed_frame);
+    d = open_server(&r, NULL);
+    CHECK(d != NULL);
+    frame(&refeed_frame, 1, 1, 1, "again", 5);
+    ws_on_message(d, refeed_message, NULL);
+    depth_now = depth_max = refeeds = 0;
+    CHECK_RES(ws_parse(d, refeed_frame.data, refeed_frame.len), WS_RESULT_OK);
+    CHECK_INT(refeeds, 10001);
+    CHECK_INT(depth_max, 1);
+    ws_driver_free(d);
+    rec_free(&r);
+    buf_free(&refeed_frame);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"input_fed_from_callbacks_never_nests_them", input_fed_from_callbacks_never_nests_them},
     {"a_batch_stays_valid_while_its_messages_are_echoed",
      a_batch_stays_valid_while_its_messages_are_echoed},
     {"a_failure_after_callbacks_reports_its_own_error",
