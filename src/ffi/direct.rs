@@ -37,9 +37,12 @@ fn refused(h: &Handle, e: FrameError, out_len: *mut usize) -> ws_result {
     match e {
         FrameError::BufferTooSmall(need) => {
             write_out(out_len, need);
+            // One text for every size (`*out_len` tells it): a host that
+            // frames into a buffer that fills up now and then gets this
+            // answer often, and it allocates nothing the second time.
             h.fail(
                 ws_result::BufferTooSmall,
-                &format!("The buffer is too small: the frame takes {need} bytes."),
+                "The buffer is too small: *out_len tells the size the frame takes.",
             )
         }
         FrameError::NotOpen => h.fail(ws_result::InvalidState, "The connection is not open."),

@@ -147,9 +147,17 @@ pub(crate) struct Guard {
 
 impl Guard {
     pub fn set_error(&self, message: &str) {
-        let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
-        *self.last_error.borrow_mut() = Some(text);
         self.error_set.set(true);
+        let mut last = self.last_error.borrow_mut();
+        // The same text again (a host framing into a buffer that is full
+        // now and then): kept as it is, nothing allocated.
+        if last
+            .as_ref()
+            .is_some_and(|s| s.to_bytes() == message.as_bytes())
+        {
+            return;
+        }
+        *last = Some(CString::new(message.replace('\0', " ")).unwrap_or_default());
     }
 
     /// A core command's outcome as a result; a refusal's reason becomes the
