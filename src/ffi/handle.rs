@@ -275,3 +275,28 @@ pub(crate) fn header_out(
     write_out(out_value, v);
     ws_result::Ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::overlaps;
+
+    #[test]
+    fn overlap_is_shared_memory_and_empty_ranges_share_none() {
+        let base = 1000usize;
+        for a in 0..12 {
+            for len in 0..6 {
+                for b in 0..12 {
+                    for cap in 0..6 {
+                        let shared = (a..a + len).any(|i| (b..b + cap).contains(&i));
+                        let p = |x: usize| std::ptr::without_provenance::<u8>(base + x);
+                        assert_eq!(
+                            overlaps(p(a), len, p(b), cap),
+                            shared,
+                            "{a}+{len} {b}+{cap}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
