@@ -424,9 +424,10 @@ ws_socket_status ws_socket_read(ws_socket *s) {
         n = read(s->fd, into + have, room);
         if (n > 0) {
             if (parse(s, into, have + (size_t)n, WS_SOCKET_KEEP_MAX, &st)) break;
-            /* A short read emptied the kernel's buffer: the next bytes wake
-             * the poller again (level or edge), so skip the read that would
-             * only say EAGAIN: one syscall less per message. */
+            /* A short read emptied the kernel's buffer: the next bytes (or
+             * an EOF that came with these, level-triggered) wake the poller
+             * again, so skip the read that would only say EAGAIN: one
+             * syscall less per message. */
             if ((size_t)n < room) break;
         } else if (n == 0) {
             st = transport_gone(s);

@@ -90,8 +90,8 @@ void ws_socket_free(ws_socket *s);
 
 /*
  * Reads until EAGAIN or a short read (nothing left in the kernel's buffer:
- * call again when the poller reports the fd readable, level- or
- * edge-triggered) and parses what was read (callbacks run from here;
+ * call again when the poller reports the fd readable) and parses what was
+ * read (callbacks run from here;
  * on_message's data points into the socket's read buffer, valid for that
  * call). On EOF or a read error calls ws_transport_closed() and returns
  * WS_SOCKET_EOF (a frame not whole yet is dropped). Stops early with
@@ -101,6 +101,9 @@ void ws_socket_free(ws_socket *s);
  * driver, in order). Called from inside a callback of this socket's own
  * read, returns WS_SOCKET_ERROR (ws_socket_last_result:
  * WS_RESULT_INVALID_STATE) without reading: the read buffer is in use.
+ * Poll level-triggered: the read that would only say EAGAIN after a short
+ * one is skipped, so with edge-triggered polling an EOF that arrived with
+ * the last bytes would never be reported (no new edge comes).
  */
 ws_socket_status ws_socket_read(ws_socket *s);
 
