@@ -319,6 +319,21 @@ static int reserve_input(ws_socket *s, const uint8_t *frame, size_t len) {
     return 0;
 }
 
+/* A buffer larger than its kept bytes have earned (reserve_input's bound)
+ * shrinks: a read into the buffer sized for the last large message that
+ * brought only the start of the next frame does not hold that size while
+ * the peer takes its time. */
+static void fit_input(ws_socket *s) {
+    size_t len = s->in_len;
+    size_t earned = (len < WS_SOCKET_SLACK / 8 ? WS_SOCKET_SLACK : 8 * len) + WS_SOCKET_SLACK;
+    uint8_t *nb;
+    if (s->in_cap <= earned) return;
+    nb = realloc(s->in, earned);
+    if (nb == NULL) return; /* keeping the larger buffer is fine */
+    s->in = nb;
+    s->in_cap = earned;
+}
+
 /* Parses data[0..len) in place (callbacks run from here): whole messages
  * are unmasked where they lie and on_message points there. A message frame
  * the data ends inside is kept in s->in to be completed by the next reads
@@ -343,6 +358,7 @@ static int parse(ws_socket *s, uint8_t *data, size_t len, size_t cap, ws_socket_
         if (data == s->in) {
             if (used > 0) memmove(s->in, s->in + used, rest);
             s->in_len = rest;
+            fit_input(s);
             /* Room for the whole frame now (if that fails, the read loop
              * hands it to the driver once the buffer is full). */
             (void)reserve_input(s, s->in, rest);
