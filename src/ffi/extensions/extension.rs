@@ -42,8 +42,11 @@ pub type ws_ext_respond_cb = Option<
 /// Transforms a whole message. `rsv` holds the RSV bits in frame position
 /// (`WS_RSV1` = 0x40, 0x20, 0x10) and `is_text` is 1 for text. Write the
 /// new payload to `out_data` (leave it unset to keep the payload) and the
-/// new RSV bits to `*out_rsv` (preset to `rsv`). Non-zero fails the
-/// connection (close 1010) with `out_data` as the error text.
+/// new RSV bits to `*out_rsv` (preset to `rsv`; only the extension's own
+/// `rsv_bits` change, the others keep their value). Non-zero fails the
+/// connection (close 1010) with `out_data` as the error text. An incoming
+/// result longer than `max_length` fails it with 1009, and text that is
+/// not UTF-8 with 1007.
 pub type ws_ext_message_cb = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
