@@ -381,7 +381,31 @@ static void input_fed_from_callbacks_never_nests_them(void) {
     buf_free(&refeed_frame);
 }
 
+/* An array with a count of 0 is not looked at, whatever its pointer: a
+ * misaligned one used to abort the process in debug builds (a Rust
+ * precondition check on the slice made from it). */
+static void a_zero_count_ignores_its_pointer(void) {
+    const char *const *odd = (const char *const *)(uintptr_t)3;
+    ws_driver *d = NULL, *other = NULL;
+    CHECK_RES(ws_driver_new_rack(NULL, "GET", "/", odd, odd, 0, NULL, 0, NULL, &other),
+              WS_RESULT_OK);
+    ws_driver_free(other);
+    other = NULL;
+    CHECK_RES(ws_driver_new_extended_server(NULL, odd, odd, 0, &other), WS_RESULT_OK);
+    ws_driver_free(other);
+    other = NULL;
+    CHECK_RES(ws_driver_new_extended_client(NULL, "wss://example.com/", &other), WS_RESULT_OK);
+    CHECK_RES(ws_start(other), WS_RESULT_OK);
+    CHECK_RES(ws_extended_response(other, odd, odd, 0), WS_RESULT_HANDSHAKE_FAILED);
+    ws_driver_free(other);
+    CHECK_RES(ws_driver_new_server(NULL, &d), WS_RESULT_OK);
+    CHECK_RES(ws_parse(d, (const uint8_t *)HYBI_REQUEST, strlen(HYBI_REQUEST)), WS_RESULT_OK);
+    CHECK_RES(ws_reject(d, 403, odd, odd, 0, (const uint8_t *)(uintptr_t)1, 0), WS_RESULT_OK);
+    ws_driver_free(d);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"a_zero_count_ignores_its_pointer", a_zero_count_ignores_its_pointer},
     {"input_fed_from_callbacks_never_nests_them", input_fed_from_callbacks_never_nests_them},
     {"a_batch_stays_valid_while_its_messages_are_echoed",
      a_batch_stays_valid_while_its_messages_are_echoed},
