@@ -1468,7 +1468,8 @@ ws_result ws_frame_message(struct ws_driver *drv,
  * payload must follow it on the wire before anything else is sent on this
  * connection or taken from this driver; a text payload must be UTF-8 (it
  * is not seen here). Same conditions as `ws_frame_message`; a driver that
- * masks (a client) returns `WS_RESULT_NOT_SUPPORTED`.
+ * masks (a client) returns `WS_RESULT_NOT_SUPPORTED`, and a `len` over
+ * `PTRDIFF_MAX` is `WS_RESULT_INVALID_ARGUMENT`.
  */
 ws_result ws_frame_header(struct ws_driver *drv,
                           uint32_t message_kind,

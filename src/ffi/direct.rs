@@ -187,7 +187,8 @@ fn frame_fast(
 /// payload must follow it on the wire before anything else is sent on this
 /// connection or taken from this driver; a text payload must be UTF-8 (it
 /// is not seen here). Same conditions as `ws_frame_message`; a driver that
-/// masks (a client) returns `WS_RESULT_NOT_SUPPORTED`.
+/// masks (a client) returns `WS_RESULT_NOT_SUPPORTED`, and a `len` over
+/// `PTRDIFF_MAX` is `WS_RESULT_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_frame_header(
     drv: *mut ws_driver,
@@ -201,7 +202,12 @@ pub extern "C" fn ws_frame_header(
         let Some(kind) = kind_of(message_kind) else {
             return h.fail(ws_result::InvalidArgument, "Unknown message kind.");
         };
-        let Ok(len) = usize::try_from(len) else {
+        // Over PTRDIFF_MAX no payload exists (and from 2^63 on the header
+        // would break RFC 6455 §5.2, which keeps the top bit 0).
+        let Some(len) = usize::try_from(len)
+            .ok()
+            .filter(|&l| isize::try_from(l).is_ok())
+        else {
             return h.fail(
                 ws_result::InvalidArgument,
                 "The length does not fit in memory.",

@@ -56,6 +56,17 @@ static void every_length_argument_refuses_impossible_sizes(void) {
               WS_RESULT_INVALID_ARGUMENT);
     CHECK_RES(ws_frame_message(drv, WS_MESSAGE_BINARY, bytes, 1, out, (size_t)-1, &n),
               WS_RESULT_INVALID_ARGUMENT);
+    /* ws_frame_header's length is a u64: over PTRDIFF_MAX is no payload
+     * (2^63 and up wrote a header with the top length bit set). */
+    {
+        size_t hn = 0;
+        uint8_t head[WS_FRAME_HEADER_MAX];
+        CHECK_RES(ws_frame_header(drv, WS_MESSAGE_BINARY, (uint64_t)PTRDIFF_MAX + 1, head, &hn),
+                  WS_RESULT_INVALID_ARGUMENT);
+        CHECK_RES(ws_frame_header(drv, WS_MESSAGE_BINARY, UINT64_MAX, head, &hn),
+                  WS_RESULT_INVALID_ARGUMENT);
+        CHECK_INT(hn, 0);
+    }
     /* The driver is untouched: it still works. */
     CHECK_INT(ws_buffered_amount(drv), 0);
     CHECK_RES(ws_text(drv, "x", 1), WS_RESULT_OK);
