@@ -20,8 +20,8 @@
 #define WS_SOCKET_KEEP_MAX (1024u * 1024u + WS_FRAME_HEADER_MAX)
 /* Room past a kept frame's end in the read buffer. */
 #define WS_SOCKET_SLACK 4096u
-/* ws_socket_send frames messages up to this size into a stack buffer and
- * writes one contiguous frame; larger ones go out with writev. */
+/* ws_socket_send copies messages up to this size after their header on the
+ * stack and writes one contiguous frame; larger ones go out with writev. */
 #define WS_SOCKET_SEND_COPY 4096
 #define WS_SOCKET_DEFAULT_HIGH_WATER (4u * 1024u * 1024u)
 
@@ -169,22 +169,21 @@ static void write_two(ws_socket *s, const uint8_t *a, size_t alen, const uint8_t
 }
 
 uint32_t ws_socket_send(ws_socket *s, uint32_t kind, const uint8_t *data, size_t len) {
-    uint8_t head[WS_FRAME_HEADER_MAX];
+    uint8_t frame[WS_FRAME_HEADER_MAX + WS_SOCKET_SEND_COPY];
     size_t head_len = 0;
     uint32_t r;
     if (s == NULL || s->drv == NULL || (data == NULL && len > 0)) return WS_RESULT_NULL_PARAMETER;
-    if (len <= WS_SOCKET_SEND_COPY) {
-        uint8_t frame[WS_SOCKET_SEND_COPY + WS_FRAME_HEADER_MAX];
-        size_t frame_len = 0;
-        r = ws_send_into(s->drv, kind, data, len, frame, sizeof frame, &frame_len);
-        if (r == WS_RESULT_OK && frame_len > 0) (void)ws_socket_write(s, frame, frame_len);
-        return r;
-    }
     /* A length over PTRDIFF_MAX goes to the driver, which refuses it. */
     r = len > PTRDIFF_MAX ? WS_RESULT_INVALID_ARGUMENT
-                          : ws_frame_header(s->drv, kind, (uint64_t)len, head, &head_len);
+                          : ws_frame_header(s->drv, kind, (uint64_t)len, frame, &head_len);
+    if (r == WS_RESULT_OK && len <= WS_SOCKET_SEND_COPY) {
+        /* Small: one contiguous frame, one write. */
+        if (len > 0) memcpy(frame + head_len, data, len);
+        (void)ws_socket_write(s, frame, head_len + len);
+        return WS_RESULT_OK;
+    }
     if (r == WS_RESULT_OK) {
-        write_two(s, head, head_len, data, len);
+        write_two(s, frame, head_len, data, len);
         return WS_RESULT_OK;
     }
     /* Not framed here (not open, writes waiting, an extension, hixie, a

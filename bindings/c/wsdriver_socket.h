@@ -21,7 +21,7 @@
  *   - ws_socket_flush(): write buffered bytes once the fd is writable;
  *     ws_socket_buffered() tells how many are waiting (backpressure).
  *   - ws_socket_send(): a whole message written without the driver's
- *     copy (ws_send_into / ws_frame_header + writev) when it can be;
+ *     copy and queue (ws_frame_header, then write/writev) when it can be;
  *   - ws_socket_close(): close the fd.
  *
  * The helper installs the driver's on_write callback (ws_on_write with the
@@ -127,17 +127,17 @@ int ws_socket_write(ws_socket *s, const uint8_t *data, size_t len);
 /*
  * Sends a whole message (`kind` WS_MESSAGE_TEXT or WS_MESSAGE_BINARY) on
  * the socket, like ws_text/ws_binary but without the driver's copy and
- * queue when the driver can frame it for the host (open, no extension
- * active, nothing waiting to be sent, a server for large messages): up to
- * 4 KiB the frame is built on the stack with ws_send_into and written;
- * above, ws_frame_header gives the header and header + `data` go out with
- * one writev. What the kernel does not take is buffered as the driver's
- * writes are. Otherwise the message goes through ws_text/ws_binary.
+ * queue when the driver can give its header (ws_frame_header: a server,
+ * open, no extension active, nothing waiting to be sent): up to 4 KiB the
+ * payload is copied after the header on the stack and written at once;
+ * above, header and `data` go out with one writev. What the kernel does
+ * not take is buffered as the driver's writes are. Otherwise the message
+ * goes through ws_text/ws_binary, which say why it cannot be sent.
  * Returns the driver's ws_result (WS_RESULT_OK when sent or queued); a
  * failed write is reported by the next read/flush, as for the driver's
- * writes. Text must be UTF-8: above 4 KiB it is not checked here (the
- * header does not see the payload), so pass text wsdriver delivered or
- * checked. May be called from the driver's callbacks.
+ * writes. Text must be UTF-8 and is not checked on the direct path (the
+ * header does not see the payload): pass text wsdriver delivered or that
+ * you checked. May be called from the driver's callbacks.
  */
 uint32_t ws_socket_send(ws_socket *s, uint32_t kind, const uint8_t *data, size_t len);
 
