@@ -173,9 +173,7 @@ uint32_t ws_socket_send(ws_socket *s, uint32_t kind, const uint8_t *data, size_t
     size_t head_len = 0;
     uint32_t r;
     if (s == NULL || s->drv == NULL || (data == NULL && len > 0)) return WS_RESULT_NULL_PARAMETER;
-    /* A length over PTRDIFF_MAX goes to the driver, which refuses it. */
-    r = len > PTRDIFF_MAX ? WS_RESULT_INVALID_ARGUMENT
-                          : ws_frame_header(s->drv, kind, (uint64_t)len, frame, &head_len);
+    r = ws_frame_header(s->drv, kind, (uint64_t)len, frame, &head_len);
     if (r == WS_RESULT_OK && len <= WS_SOCKET_SEND_COPY) {
         /* Small: one contiguous frame, one write. */
         if (len > 0) memcpy(frame + head_len, data, len);
