@@ -7,10 +7,13 @@
  * Conventions: every symbol starts with ws_. Fallible functions return
  * ws_result; a NULL required pointer gives WS_RESULT_NULL_PARAMETER, and
  * functions without a result return NULL/0 instead. Payloads are
- * (const uint8_t *data, size_t len), and (NULL, 0) is an empty payload.
+ * (const uint8_t *data, size_t len), and (NULL, 0) is an empty payload;
+ * with a length or count of 0 the pointer is never read.
  * Returned strings are owned by the object and valid until the next call
- * that changes it. Objects are not thread-safe. A call that panics poisons
- * its object. A length over PTRDIFF_MAX is WS_RESULT_INVALID_ARGUMENT.
+ * that changes it. Objects are not thread-safe, except that a ws_options
+ * or ws_deflate that no thread changes may be passed (as const) by many
+ * threads at once. A call that panics poisons its object. A length over
+ * PTRDIFF_MAX is WS_RESULT_INVALID_ARGUMENT.
  *
  * The callback rule, for every function pointer the library calls (ws_on_*
  * and ws_proxy_on_* callbacks, ws_ping's reply, extension callbacks and
@@ -244,7 +247,8 @@ typedef struct ws_buffer ws_buffer;
 /**
  * permessage-deflate settings (RFC 7692). Create with `ws_deflate_new`,
  * adjust with `ws_deflate_set_*`, enable on a driver with `ws_add_deflate`
- * (which copies the settings), free with `ws_deflate_free`.
+ * (which copies the settings; several threads may do so at once while no
+ * thread changes them), free with `ws_deflate_free`.
  */
 typedef struct ws_deflate ws_deflate;
 
@@ -270,7 +274,8 @@ typedef struct ws_extension ws_extension;
  * Driver options. Create with `ws_options_new`, change with the
  * `ws_options_set_*`/`ws_options_add_*` functions, pass to a
  * `ws_driver_new_*` constructor (which copies it, so one options object
- * can configure many drivers), and free with `ws_options_free`.
+ * can configure many drivers, from several threads at once while no
+ * thread changes it), and free with `ws_options_free`.
  */
 typedef struct ws_options ws_options;
 

@@ -3,7 +3,7 @@
 #   1. tests/c against the .so, against the .a, under ASan+UBSan (the
 #      debug library built with -Zsanitizer=address too, so a use after free
 #      inside it is caught), and once under valgrind (leak-check=full,
-#      errors fail);
+#      errors fail), and its threaded tests under helgrind (races fail);
 #   1b. the heap one idle server connection holds (tests/c/footprint.c,
 #      glibc's mallinfo2 with the tcache off; fails above issue 15's limits);
 #   2. the header compiled as C89 -pedantic, under clang -Weverything and
@@ -71,6 +71,7 @@ step "tests/c (shared)" make -s -C tests/c MODE=shared run
 step "tests/c (static)" make -s -C tests/c MODE=static run
 ((ASAN)) && step "tests/c (ASan+UBSan)" make -s -C tests/c MODE=asan run
 ((VALGRIND)) && step "tests/c (valgrind)" make -s -C tests/c MODE=shared valgrind
+((VALGRIND)) && step "tests/c threads (helgrind)" make -s -C tests/c MODE=shared helgrind
 step "footprint (heap per connection, mallinfo2)" make -s -C tests/c MODE=shared footprint
 step "header (C89 -pedantic, clang -Weverything, C++11)" make -s -C tests/c MODE=shared header
 step "examples/c (build + smoke)" make -s -C examples/c test

@@ -56,15 +56,16 @@ pub extern "C" fn ws_poll_many(
 ) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         check_out!(out, out_count);
+        // Before `out` is read: with a capacity of 0 there is no element.
+        if cap == 0 {
+            return h.fail(ws_result::InvalidArgument, "The capacity is 0.");
+        }
         let Some(size) = their_size(out) else {
             return h.fail(
                 ws_result::InvalidArgument,
                 "ws_action.struct_size is too small.",
             );
         };
-        if cap == 0 {
-            return h.fail(ws_result::InvalidArgument, "The capacity is 0.");
-        }
         let stride = usize::try_from(size).unwrap_or(usize::MAX);
         if cap
             .checked_mul(stride)

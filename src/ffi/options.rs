@@ -17,7 +17,8 @@ use super::result::ws_result;
 /// Driver options. Create with `ws_options_new`, change with the
 /// `ws_options_set_*`/`ws_options_add_*` functions, pass to a
 /// `ws_driver_new_*` constructor (which copies it, so one options object
-/// can configure many drivers), and free with `ws_options_free`.
+/// can configure many drivers, from several threads at once while no
+/// thread changes it), and free with `ws_options_free`.
 pub struct ws_options {
     _private: [u8; 0],
 }
@@ -31,8 +32,20 @@ impl Castable for OptionsHandle {
 }
 
 impl OptionsHandle {
+    /// A copy, read without touching the `RefCell`'s borrow count: the
+    /// constructors take `const ws_options *`, and C hosts create drivers
+    /// from one options object on several threads at once. A counted
+    /// borrow would be a data race there.
     pub fn get(&self) -> Options {
-        self.opts.borrow().clone()
+        // SAFETY: the reference lives only for the clone below. The only
+        // writers are the `ws_options_set_*` calls, whose mutable borrow
+        // ends before they return and which run no callback, so no writer
+        // can run during this read on this thread; on other threads, a
+        // writer at the same time is the host breaking "not thread-safe"
+        // (reading from many threads is allowed), and then this is the
+        // refusal: an error panic caught at the boundary.
+        let opts = unsafe { self.opts.try_borrow_unguarded() };
+        opts.expect("the options are being changed").clone()
     }
 }
 

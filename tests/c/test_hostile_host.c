@@ -5,6 +5,7 @@
  * with -Zsanitizer=address; the checks below hold either way. */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -401,10 +402,48 @@ static void a_zero_count_ignores_its_pointer(void) {
     CHECK_RES(ws_driver_new_server(NULL, &d), WS_RESULT_OK);
     CHECK_RES(ws_parse(d, (const uint8_t *)HYBI_REQUEST, strlen(HYBI_REQUEST)), WS_RESULT_OK);
     CHECK_RES(ws_reject(d, 403, odd, odd, 0, (const uint8_t *)(uintptr_t)1, 0), WS_RESULT_OK);
+    {
+        /* No element to read the stride from: refused before reading it. */
+        size_t count = 99;
+        CHECK_RES(ws_poll_many(d, (ws_action *)(uintptr_t)8, 0, &count), WS_RESULT_INVALID_ARGUMENT);
+    }
     ws_driver_free(d);
 }
 
+static ws_options *shared_opts;
+static ws_deflate *shared_deflate;
+
+static void *make_drivers(void *arg) {
+    int i, *failures = arg;
+    for (i = 0; i < 2000; i++) {
+        ws_driver *d = NULL;
+        if (ws_driver_new_server(shared_opts, &d) != WS_RESULT_OK ||
+            ws_add_deflate(d, shared_deflate) != WS_RESULT_OK)
+            (*failures)++;
+        ws_driver_free(d);
+    }
+    return NULL;
+}
+
+/* One options object and one deflate object, read (as const) by four
+ * threads creating drivers at once: every creation works (reading them
+ * used to bump a non-atomic borrow count, a data race). */
+static void options_read_by_many_threads_at_once(void) {
+    pthread_t t[4];
+    int failures[4] = {0, 0, 0, 0}, i;
+    shared_opts = ws_options_new();
+    shared_deflate = ws_deflate_new();
+    CHECK(shared_opts != NULL && shared_deflate != NULL);
+    CHECK_RES(ws_options_set_max_length(shared_opts, 1000), WS_RESULT_OK);
+    for (i = 0; i < 4; i++) CHECK(pthread_create(&t[i], NULL, make_drivers, &failures[i]) == 0);
+    for (i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    for (i = 0; i < 4; i++) CHECK_INT(failures[i], 0);
+    ws_deflate_free(shared_deflate);
+    ws_options_free(shared_opts);
+}
+
 const harness_test hostile_host_tests[] = {
+    {"options_read_by_many_threads_at_once", options_read_by_many_threads_at_once},
     {"a_zero_count_ignores_its_pointer", a_zero_count_ignores_its_pointer},
     {"input_fed_from_callbacks_never_nests_them", input_fed_from_callbacks_never_nests_them},
     {"a_batch_stays_valid_while_its_messages_are_echoed",

@@ -12,7 +12,8 @@ use crate::ffi::result::ws_result;
 
 /// permessage-deflate settings (RFC 7692). Create with `ws_deflate_new`,
 /// adjust with `ws_deflate_set_*`, enable on a driver with `ws_add_deflate`
-/// (which copies the settings), free with `ws_deflate_free`.
+/// (which copies the settings; several threads may do so at once while no
+/// thread changes them), free with `ws_deflate_free`.
 pub struct ws_deflate {
     _private: [u8; 0],
 }
@@ -23,6 +24,19 @@ pub(crate) struct DeflateHandle {
 
 impl Castable for DeflateHandle {
     type C = ws_deflate;
+}
+
+impl DeflateHandle {
+    /// A copy, read without touching the borrow count, so several threads
+    /// may enable one settings object on their drivers at once (as for
+    /// `OptionsHandle::get`).
+    fn get(&self) -> DeflateConfig {
+        // SAFETY: as in `OptionsHandle::get`: the reference lives only for
+        // the clone; the `ws_deflate_set_*` writers borrow only inside
+        // their own call and run no callback.
+        let config = unsafe { self.config.try_borrow_unguarded() };
+        config.expect("the settings are being changed").clone()
+    }
 }
 
 fn set_deflate(d: *mut ws_deflate, f: impl FnOnce(&mut DeflateConfig) -> bool) -> ws_result {
@@ -169,7 +183,7 @@ fn window(bits: u32) -> Option<u8> {
 pub extern "C" fn ws_add_deflate(drv: *mut ws_driver, deflate: *const ws_deflate) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         let config = try_ref::<DeflateHandle>(deflate)
-            .map_or_else(DeflateConfig::default, |d| d.config.borrow().clone());
+            .map_or_else(DeflateConfig::default, DeflateHandle::get);
         let r = h
             .core
             .borrow_mut()
