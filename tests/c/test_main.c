@@ -47,12 +47,13 @@ extern const harness_test callback_rule_tests[];
 extern const harness_test length_tests[];
 extern const harness_test contract_tests[];
 extern const harness_test hostile_host_tests[];
+extern const harness_test callback_matrix_tests[];
 
 static const harness_test *const suites[] = {
     basic_tests, server_tests, client_tests, pair_tests, reentrancy_tests,
     pull_tests,  proxy_tests,  hixie_tests,  socket_tests, extension_tests,
     batch_tests, direct_tests, in_place_tests, callback_rule_tests, length_tests, contract_tests,
-    hostile_host_tests, socket_frame_tests,
+    hostile_host_tests, callback_matrix_tests, socket_frame_tests,
 };
 
 int main(int argc, char **argv) {
