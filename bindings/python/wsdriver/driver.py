@@ -269,8 +269,10 @@ class Driver(Sending):
         HTTP response of your own (``status`` 200-599, ``headers`` a mapping
         or (name, value) pairs, ``body`` bytes or str) and closes: a close
         event with no code follows. ``Content-Length`` is added unless
-        given. Raises :class:`InvalidStateError` before the request arrived
-        or once answered, ``ValueError`` for a bad status or header."""
+        given (a given one must be the body's length; no
+        ``Transfer-Encoding``). Raises :class:`InvalidStateError` before the
+        request arrived or once answered, ``ValueError`` for a bad status or
+        header."""
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError("status must be an int")
         names, values, n = _field_arrays(headers)
