@@ -5,7 +5,7 @@ use crate::workload::{Kind, Op};
 
 /// Workloads and contenders of the instruction-count table: the cells of
 /// the performance goals.
-const INSTR_WORKLOADS: [&str; 10] = [
+const INSTR_WORKLOADS: [&str; 12] = [
     "decode-binary-16",
     "decode-utf8-16",
     "decode-ascii-125",
@@ -16,6 +16,8 @@ const INSTR_WORKLOADS: [&str; 10] = [
     "encode-server-1024",
     "encode-server-65536",
     "encode-client-16",
+    "encode-client-1024",
+    "encode-client-65536",
 ];
 pub const INSTR_CONTENDERS: [&str; 14] = [
     "wsdriver",
