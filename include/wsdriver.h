@@ -1429,8 +1429,8 @@ const char *ws_version(void);
  * (a close, a ping, an error, a fragment, an extension's frame), so
  * reacting to the actions of a batch in order (sending, closing) puts
  * writes and events in the same order as taking them one at a time with
- * `ws_poll` would. Feed input with `ws_feed` (or `ws_read`) and call until
- * `WS_RESULT_EMPTY`.
+ * `ws_poll` would. Feed input with `ws_feed` (or `ws_read`, `ws_lend`) and
+ * call until `WS_RESULT_EMPTY`.
  *
  * Returns `WS_RESULT_OK` with `*out_count >= 1`, `WS_RESULT_EMPTY` with
  * `*out_count == 0` when there is nothing to do until more input arrives
@@ -1542,6 +1542,31 @@ ws_result ws_poll_in_place(struct ws_driver *drv,
                            size_t cap,
                            struct ws_action *out,
                            size_t *out_consumed);
+
+/**
+ * Lends the driver `len` received bytes to parse in place, for hosts
+ * without callbacks: `ws_poll` and `ws_poll_many` parse straight from
+ * `data` as they take actions (nothing is copied except a partial frame
+ * header or a partial message), until the lend ends. It ends when all of
+ * `data` is parsed, at `ws_lend_end` or `ws_driver_free`, or when other
+ * input arrives (`ws_feed`, `ws_read`, `ws_parse`, `ws_lend`, the in-place
+ * calls): what the driver has not read of `data` is then stored (copied),
+ * ahead of that input. So the host keeps no offsets: it lends a read, polls
+ * until `WS_RESULT_EMPTY` (reacting to actions and feeding input as it
+ * likes meanwhile), and ends the lend. Until the lend ends, `data` must
+ * stay valid and unchanged; only `ws_poll` and `ws_poll_many` parse it
+ * (not callbacks, not `ws_poll_queued`). If input is stored already (or
+ * this is called from inside a callback), `data` is stored behind it as
+ * by `ws_feed`. `(NULL, 0)` is allowed.
+ */
+ws_result ws_lend(struct ws_driver *drv, const uint8_t *data, size_t len);
+
+/**
+ * Ends the lend of `ws_lend`: what the driver has not parsed of the lent
+ * bytes is stored (copied) and parsed by later calls as usual; the bytes
+ * are the host's again. Does nothing when nothing is lent.
+ */
+ws_result ws_lend_end(struct ws_driver *drv);
 
 #ifdef __cplusplus
 }  /* extern "C" */

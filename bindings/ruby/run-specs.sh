@@ -23,8 +23,8 @@ lib="${WSDRIVER_LIB:-$root/target/release/libwsdriver.so}"
 if [ ! -f "$lib" ]; then
   echo "run-specs: $lib missing; building it (cargo build --release)"
   (cd "$root" && cargo build --release)
-elif ! ruby -rffi -e 'exit(FFI::DynamicLibrary.open(ARGV[0], 0).find_function("ws_read") ? 0 : 1)' "$lib"; then
-  # Built before ws_read (zero-copy input) existed: the binding needs it.
+elif ! ruby -rffi -e 'exit(FFI::DynamicLibrary.open(ARGV[0], 0).find_function("ws_lend") ? 0 : 1)' "$lib"; then
+  # Built before ws_lend (zero-copy input) existed: the binding needs it.
   echo "run-specs: $lib is older than the binding; rebuilding it (cargo build --release)"
   (cd "$root" && cargo build --release)
 fi

@@ -47,6 +47,24 @@ impl Driver {
         used
     }
 
+    /// [`poll_ahead`](Self::poll_ahead) for input the caller holds, as
+    /// given to [`read`](Self::read) once the queue is empty: queues the
+    /// whole data message `data` starts with when parsing it can do nothing
+    /// else, and returns the bytes used. `None` ends the batch (stored
+    /// input goes first; `read` goes on from there).
+    pub fn read_ahead(&mut self, data: &[u8]) -> Option<usize> {
+        if self.has_unread_input()
+            || !self.io.queue.is_empty()
+            || !matches!(self.io.state, ReadyState::Open | ReadyState::Closing)
+        {
+            return None;
+        }
+        let Proto::Hybi(h) = &mut self.proto else {
+            return None;
+        };
+        h.parse_ahead(data, &mut self.io, &self.ext)
+    }
+
     /// Input that arrives while a caller of [`read`](Self::read) may hold
     /// input of its own the driver has not seen (fed from inside an event
     /// callback of the C API's parse loop): stored behind that input and

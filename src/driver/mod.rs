@@ -346,7 +346,7 @@ impl Driver {
     /// `None` ends the batch; `poll_action` then goes on from there. Taking a
     /// batch this way orders writes and events exactly as taking the actions
     /// one at a time and reacting to each would (the gem's order).
-    #[inline]
+    #[inline(always)]
     pub fn poll_ahead(&mut self) -> Option<Action> {
         if let Some(action) = self.io.queue.pop() {
             return Some(action);

@@ -6,7 +6,11 @@ use super::action::{WS_ACTION_PING_ANSWERED, convert, their_size, ws_action};
 use super::boundary::{Access, enter};
 use super::driver::{Handle, ws_driver};
 use super::handle::write_out;
+use super::lend::next_lent;
+use super::lent::Batch;
 use super::result::ws_result;
+use crate::driver::Driver;
+use crate::event::Action;
 
 /// Writes `a` to element `dst` of the caller's array, no more than the
 /// `their` bytes its stride gives each element, byte by byte (a stride that
@@ -38,8 +42,8 @@ fn put_action(dst: *mut u8, mut a: ws_action, their: u32) {
 /// (a close, a ping, an error, a fragment, an extension's frame), so
 /// reacting to the actions of a batch in order (sending, closing) puts
 /// writes and events in the same order as taking them one at a time with
-/// `ws_poll` would. Feed input with `ws_feed` (or `ws_read`) and call until
-/// `WS_RESULT_EMPTY`.
+/// `ws_poll` would. Feed input with `ws_feed` (or `ws_read`, `ws_lend`) and
+/// call until `WS_RESULT_EMPTY`.
 ///
 /// Returns `WS_RESULT_OK` with `*out_count >= 1`, `WS_RESULT_EMPTY` with
 /// `*out_count == 0` when there is nothing to do until more input arrives
@@ -80,30 +84,32 @@ pub extern "C" fn ws_poll_many(
         }
         let batch = &mut pull.batch;
         batch.release(&mut core);
-        let mut n = 0;
-        while n < cap {
-            let action = if n == 0 {
-                core.poll_action()
-            } else {
-                core.poll_ahead()
-            };
-            if h.guard.free_requested.get() {
-                // An extension callback freed the driver: hand out nothing.
-                write_out(out_count, 0);
-                return ws_result::InvalidState;
-            }
-            let Some(action) = action else { break };
-            let (mut a, bytes) = convert(action);
-            if a.kind == WS_ACTION_PING_ANSWERED {
-                h.pong_replies.take(a.token);
-            }
-            let full = batch.lend(&mut a, bytes, n == 0, &mut core);
-            put_action(out.cast::<u8>().wrapping_add(n * stride), a, size);
-            n += 1;
-            if full {
-                break;
-            }
-        }
+        let out = Out {
+            out,
+            cap,
+            stride,
+            size,
+        };
+        // One loop per source: the usual one (stored input) pays one check
+        // per call for lent input, not one per action.
+        let filled = if h.lent_input.get().is_lent() {
+            fill(h, &mut core, batch, out, |core, first| {
+                next_lent(h, core, first)
+            })
+        } else {
+            fill(h, &mut core, batch, out, |core, first| {
+                if first {
+                    core.poll_action()
+                } else {
+                    core.poll_ahead()
+                }
+            })
+        };
+        let Some(n) = filled else {
+            // An extension callback freed the driver: hand out nothing.
+            write_out(out_count, 0);
+            return ws_result::InvalidState;
+        };
         write_out(out_count, n);
         if n == 0 {
             // Idle: nothing points into the arena any more.
@@ -112,4 +118,50 @@ pub extern "C" fn ws_poll_many(
         }
         ws_result::Ok
     })
+}
+
+/// The caller's array: `cap` elements `stride` bytes apart, `size` of each
+/// written.
+#[derive(Clone, Copy)]
+struct Out {
+    out: *mut ws_action,
+    cap: usize,
+    stride: usize,
+    size: u32,
+}
+
+/// Fills `out` with the actions `next` gives (`true`: the first of the
+/// batch); returns how many, or `None` when an extension callback freed the
+/// driver.
+#[inline(always)]
+fn fill(
+    h: &Handle,
+    core: &mut Driver,
+    batch: &mut Batch,
+    out: Out,
+    mut next: impl FnMut(&mut Driver, bool) -> Option<Action>,
+) -> Option<usize> {
+    let mut n = 0;
+    while n < out.cap {
+        let action = next(core, n == 0);
+        if h.guard.free_requested.get() {
+            return None;
+        }
+        let Some(action) = action else { break };
+        let (mut a, bytes) = convert(action);
+        if a.kind == WS_ACTION_PING_ANSWERED {
+            h.pong_replies.take(a.token);
+        }
+        let full = batch.lend(&mut a, bytes, n == 0, core);
+        put_action(
+            out.out.cast::<u8>().wrapping_add(n * out.stride),
+            a,
+            out.size,
+        );
+        n += 1;
+        if full {
+            break;
+        }
+    }
+    Some(n)
 }

@@ -57,6 +57,7 @@ pub extern "C" fn ws_start(drv: *mut ws_driver) -> ws_result {
 pub extern "C" fn ws_parse(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, outermost| {
         let data = try_arg!(payload(data, len));
+        super::lend::settle(h);
         if outermost {
             parse_and_dispatch(h, drv, data)
         } else {

@@ -18,6 +18,7 @@ use crate::options::Options;
 
 use super::boundary::{Guarded, free, guard};
 use super::handle::{Castable, Guard, Lazy, StringCache, array, c_str, into_c, payload, write_out};
+use super::lend::LentInput;
 use super::lent::Pull;
 use super::options::{OptionsHandle, ws_options};
 use super::result::ws_result;
@@ -164,6 +165,8 @@ pub(crate) struct Handle {
     /// that the core has not seen: input fed from its callbacks is
     /// deferred behind it (`Driver::defer`).
     pub parsing: Cell<bool>,
+    /// Input the host lent with `ws_lend` that the driver has not read.
+    pub lent_input: Cell<LentInput>,
     /// The driver masks what it sends (fixed at creation): framing into
     /// the host's buffer then takes the guarded path (the mask key's source
     /// may fail).
@@ -222,6 +225,7 @@ impl Handle {
             pull: Lazy::default(),
             output: Lazy::default(),
             parsing: Cell::new(false),
+            lent_input: Cell::new(LentInput::NONE),
             pong_replies: PongReplies::default(),
             stopped: OnceCell::new(),
         }

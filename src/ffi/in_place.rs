@@ -19,6 +19,7 @@ use super::boundary::{Access, enter};
 use super::dispatch::{Drained, drain};
 use super::driver::{Handle, ws_driver};
 use super::handle::write_out;
+use super::lend::settle;
 use super::result::ws_result;
 
 /// Parses `len` bytes received into the host's buffer `data` and dispatches
@@ -57,6 +58,7 @@ pub extern "C" fn ws_parse_in_place(
     enter::<Handle, _>(drv, Access::Write, |h, outermost| {
         check_out!(out_consumed);
         let data = try_arg!(bytes_mut(data, len));
+        settle(h);
         if !outermost {
             h.store_input(data);
             write_out(out_consumed, len);
@@ -238,6 +240,7 @@ pub extern "C" fn ws_poll_in_place(
         if let Some(old) = polled {
             h.core.borrow_mut().recycle(old);
         }
+        settle(h);
         let mut used = 0;
         if h.parsing.get() {
             h.store_input(data);

@@ -42,6 +42,7 @@ impl Batch {
     /// Makes `a.data` point to memory that lives until the next batch: the
     /// arena for a small payload after the first action, else `bytes`
     /// itself. Returns whether the batch must end here.
+    #[inline(always)]
     pub fn lend(
         &mut self,
         a: &mut ws_action,

@@ -40,6 +40,7 @@ pub mod batch;
 pub mod direct;
 mod dispatch;
 pub mod in_place;
+pub mod lend;
 
 pub use action::*;
 pub use answer::*;
@@ -52,6 +53,7 @@ pub use driver_new::*;
 pub use extended_connect::*;
 pub use extensions::*;
 pub use in_place::*;
+pub use lend::*;
 pub use options::*;
 pub use poll::*;
 pub use proxy::*;

@@ -9,6 +9,7 @@ use super::boundary::{Access, enter};
 use super::dispatch::{Drained, drain};
 use super::driver::{Handle, ws_driver};
 use super::handle::{payload, write_out};
+use super::lend::{next_lent, settle};
 use super::result::ws_result;
 
 /// Feeds input without dispatching callbacks: the resulting actions come
@@ -20,6 +21,7 @@ use super::result::ws_result;
 pub extern "C" fn ws_feed(drv: *mut ws_driver, data: *const u8, len: usize) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         let data = try_arg!(payload(data, len));
+        settle(h);
         h.store_input(data);
         ws_result::Ok
     })
@@ -44,6 +46,7 @@ pub extern "C" fn ws_read(
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         let data = try_arg!(payload(data, len));
         check_out!(out_consumed);
+        settle(h);
         let used = if h.parsing.get() {
             h.store_input(data);
             data.len()
@@ -66,7 +69,13 @@ pub extern "C" fn ws_read(
 /// is dropped.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_poll(drv: *mut ws_driver, out: *mut ws_action) -> ws_result {
-    poll_with(drv, out, Driver::poll_action)
+    poll_with(drv, out, |h, core| {
+        if h.lent_input.get().is_lent() {
+            next_lent(h, core, true)
+        } else {
+            core.poll_action()
+        }
+    })
 }
 
 /// `ws_poll` that takes only actions already queued and never parses
@@ -77,13 +86,13 @@ pub extern "C" fn ws_poll(drv: *mut ws_driver, out: *mut ws_action) -> ws_result
 /// for `ws_poll`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ws_poll_queued(drv: *mut ws_driver, out: *mut ws_action) -> ws_result {
-    poll_with(drv, out, Driver::poll_queued)
+    poll_with(drv, out, |_, core| core.poll_queued())
 }
 
 fn poll_with(
     drv: *mut ws_driver,
     out: *mut ws_action,
-    next: fn(&mut Driver) -> Option<Action>,
+    next: fn(&Handle, &mut Driver) -> Option<Action>,
 ) -> ws_result {
     enter::<Handle, _>(drv, Access::Write, |h, _| {
         check_out!(out);
@@ -97,7 +106,7 @@ fn poll_with(
         if let Some(old) = polled {
             h.core.borrow_mut().recycle(old);
         }
-        let action = next(&mut h.core.borrow_mut());
+        let action = next(h, &mut h.core.borrow_mut());
         if h.guard.free_requested.get() {
             // An extension callback freed the driver: hand out nothing.
             return ws_result::InvalidState;

@@ -138,7 +138,7 @@ impl Hybi {
     /// frame, no extension); otherwise changes nothing and returns `None`.
     /// So a batch never moves a close, an error or a ping ahead of what the
     /// host does in reaction to the actions before it.
-    #[inline]
+    #[inline(always)]
     pub fn parse_ahead(&mut self, input: &[u8], io: &mut Io, ext: &Extensions) -> Option<usize> {
         if self.stage != Stage::Header
             || self.partial_len != 0

@@ -33,7 +33,7 @@ RSpec.describe 'WSDriver::Native against include/wsdriver.h' do
     declared = header.scan(/\b(ws_[a-z0-9_]+)\(/).flatten.uniq
     attached = WSDriver::Native.singleton_methods.map(&:to_s).grep(/\Aws_/)
     # Aliases bind a header function under another Ruby name.
-    aliases = { 'ws_read_at' => 'ws_read', 'ws_feed_at' => 'ws_feed', 'ws_ping_untracked' => 'ws_ping' }
+    aliases = { 'ws_lend_at' => 'ws_lend', 'ws_ping_untracked' => 'ws_ping' }
     expect(attached.map { |f| aliases.fetch(f, f) } - declared).to eq([])
   end
 

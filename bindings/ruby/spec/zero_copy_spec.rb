@@ -2,8 +2,9 @@
 
 require_relative 'spec_helper'
 
-# parse of chunks of 4 KiB and more goes through ws_read: the core parses in
-# place out of the chunk, and the binding steps through it action by action.
+# parse of chunks of 4 KiB and more goes through ws_lend: the driver parses
+# in place out of the chunk as the binding polls, and stores what it has not
+# read when the binding stops (a listener raised, or input from a listener).
 RSpec.describe 'zero-copy parse (large chunks)' do
   def frames(count, size = 100)
     (0...count).map { |i| frame(1, format('%04d', i).ljust(size, '.')) }.join
@@ -104,6 +105,18 @@ RSpec.describe 'zero-copy parse (large chunks)' do
     kinds = take_log.map(&:first)
     expect(kinds.first(3)).to eq(%i[connect write open])
     expect(kinds.count(:message)).to eq(60)
+  end
+
+  it 'delivers input parsed from a listener after the rest of the lent chunk', :gc do
+    d = open_server
+    got = []
+    chunk, extra = unstressed { [frames(3, 20_000) + frames(40), frames(2, 9000)] }
+    d.on(:message) do |e|
+      got << e.data
+      d.parse(extra) if got.size == 1
+    end
+    d.parse(chunk)
+    expect(got == texts(0...3, 20_000) + texts(0...40) + texts(0...2, 9000)).to be true
   end
 
   it 'accepts frozen chunks and parse called from a listener' do

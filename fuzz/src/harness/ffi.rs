@@ -532,7 +532,6 @@ pub fn ffi(data: &[u8]) {
                     ok(ws_parse(d, chunk.as_ptr(), chunk.len()));
                 }
             }
-            2 => ok(ws_parse(d, std::ptr::null(), 0)),
             3 => {
                 flush(d, &mut kept);
                 if cx().freed {
@@ -546,10 +545,16 @@ pub fn ffi(data: &[u8]) {
                         assert!(used <= chunk.len(), "ws_read used more than given");
                         kept.extend_from_slice(&chunk[used..]);
                     }
+                } else if op & 0x40 != 0 {
+                    // Lent: the fuzz input outlives the driver, so the
+                    // bytes stay valid whatever ends the lend.
+                    ok(ws_lend(d, chunk.as_ptr(), chunk.len()));
                 } else {
                     ok(ws_feed(d, chunk.as_ptr(), chunk.len()));
                 }
             }
+            2 if op & 0x80 != 0 => ok(ws_lend_end(d)),
+            2 => ok(ws_parse(d, std::ptr::null(), 0)),
             4 => {
                 let mut a = ws_action::empty();
                 if op & 0x80 != 0 {

@@ -167,11 +167,11 @@ module WSDriver
     attach_function :ws_proxy_header_count, [:ws_proxy], :size_t
     attach_function :ws_proxy_header_at, [:ws_proxy, :size_t, :pointer, :pointer], :ws_result
 
-    # Zero-copy input: the same function with the data argument taken as an
-    # address (Integer), so the binding can hand over a position inside a
-    # Ruby String's buffer without allocating a Pointer per call.
-    attach_function :ws_read_at, :ws_read, [:ws_driver, :uintptr_t, :size_t, :pointer], :ws_result
-    attach_function :ws_feed_at, :ws_feed, [:ws_driver, :uintptr_t, :size_t], :ws_result
+    # Zero-copy input: ws_lend with the data argument taken as an address
+    # (Integer), so the binding can lend a Ruby String's buffer without
+    # allocating a Pointer.
+    attach_function :ws_lend_at, :ws_lend, [:ws_driver, :uintptr_t, :size_t], :ws_result
+    attach_function :ws_lend_end, [:ws_driver], :ws_result
 
     # -- extensions ---------------------------------------------------------
     typedef :pointer, :ws_extension

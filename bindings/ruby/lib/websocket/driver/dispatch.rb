@@ -40,12 +40,9 @@ module WebSocket
       # Reads native memory at an address without a Pointer per read:
       # MEMORY.get_bytes(address - 1, len).
       MEMORY = FFI::Pointer.new(1)
-      # Chunks at least this long are parsed in place (ws_read) instead of
-      # being copied into the driver (ws_feed); in-place reading goes on
-      # while messages are at least ZERO_COPY_MESSAGE_MIN long (for small
-      # ones one copy of the chunk costs less than a ws_read per message).
+      # Chunks at least this long are lent to the driver (ws_lend), which
+      # parses them in place, instead of being copied into it (ws_feed).
       ZERO_COPY_MIN = 4096
-      ZERO_COPY_MESSAGE_MIN = 16_384
       MESSAGE = 'message'
       # Messages up to SEND_MAX bytes are framed into a per-driver buffer.
       SEND_MAX = 4096
@@ -61,13 +58,12 @@ module WebSocket
         begin
           if @dispatcher
             # From a listener, or from another thread while events are being
-            # delivered: the input goes after the unread rest of the chunk
-            # being read, and the running loop parses it.
-            store_unread if @read_len
+            # delivered: the running loop parses it. The driver stores the
+            # unread rest of a lent chunk first, so the input goes after it.
             N.check!(N.ws_feed(@handle, chunk, len), @handle, 'ws_feed')
             @parsing = true
           elsif len >= ZERO_COPY_MIN
-            read_in_place(chunk, len)
+            lend(chunk, len)
           else
             N.check!(N.ws_feed(@handle, chunk, len), @handle, 'ws_feed')
             dispatch(true)
@@ -90,10 +86,6 @@ module WebSocket
         @consumed_ptr = FFI::MemoryPointer.new(:size_t) # also ws_poll_many's count
         @batch_ptr    = FFI::MemoryPointer.new(STRIDE * BATCH)
         @batch_ptr.put_uint32(0, STRIDE) # struct_size
-        @read_buf     = nil   # the chunk read in place,
-        @read_base    = 0     # its address,
-        @read_len     = nil   # its length (nil when none),
-        @read_off     = 0     # and how much of it the core has seen
       end
 
       # Runs a command (the block's native call) and delivers its output;
@@ -203,12 +195,7 @@ module WebSocket
             result = N.ws_poll_many(@handle, @batch_ptr, BATCH, @consumed_ptr)
             if result == OK
               count = @consumed_ptr.get_ulong(0)
-              # After a large message of a chunk read in place, straight on
-              # to the rest of the chunk: a poll that finds nothing would
-              # release the driver's large buffers between two messages
-              # (had anything been queued, ws_read stores the rest, and the
-              # next poll takes both in order).
-              read_more if (count == 1 ? run_action(@batch_ptr, 0) : run_batch(count)) && @handed.empty?
+              count == 1 ? run_action(@batch_ptr, 0) : run_batch(count)
               next
             end
           else
@@ -219,7 +206,7 @@ module WebSocket
             end
           end
           if result == EMPTY
-            break if nested || !read_more
+            break
           else
             return if @handle.null? # freed by a listener
 
@@ -228,26 +215,15 @@ module WebSocket
         end
       end
 
-      # Delivers one action; true after a large message of a chunk read in
-      # place.
+      # Delivers one action.
       def run_action(ptr, off)
         kind = ptr.get_uint32(off + KIND)
         if kind == ACTION_MESSAGE
-          data = message_data(ptr, off)
-          large = false
-          if @read_len
-            # After a small message the rest of the chunk is fed at once:
-            # one copy costs less than a ws_read per message.
-            ptr.get_ulong(off + LEN) < ZERO_COPY_MESSAGE_MIN ? store_unread : (large = true)
-          end
-          emit_message(MessageEvent.new(data))
-          large
+          emit_message(MessageEvent.new(message_data(ptr, off)))
         elsif kind == ACTION_WRITE
           @socket.write(bytes_of(ptr, off))
-          false
         else
           deliver(*event_of(ptr, kind, off))
-          false
         end
       end
 
@@ -271,9 +247,7 @@ module WebSocket
                      end
           i += 1
         end
-        store_unread if @read_len
         deliver_batch(items, count)
-        false
       end
 
       def deliver_batch(items, count)
@@ -342,49 +316,21 @@ module WebSocket
         N.check!(result, @handle, 'ws_poll_queued') unless result == EMPTY
       end
 
-      # parse for large chunks: the core parses straight out of the chunk
-      # (ws_read) up to each action, so large messages are never copied into
-      # the driver. The chunk is read through a private copy-on-write
+      # parse for large chunks: the chunk is lent to the driver, which
+      # parses straight out of it as the loop polls, so large messages are
+      # never copied into the driver. It reads a private copy-on-write
       # duplicate (no bytes copied), so a listener that modifies the
-      # caller's String cannot move the memory being parsed. What the core
-      # has not seen when a listener raises is fed (copied) for the next call.
-      def read_in_place(chunk, len)
-        @read_buf  = chunk.frozen? ? chunk : chunk.dup
-        @read_base = Fiddle::Pointer[@read_buf].to_i
-        @read_len  = len
-        @read_off  = 0
+      # caller's String cannot move the memory being parsed. What the driver
+      # has not read when the loop ends (a listener raised) it stores for
+      # the next call (ws_lend_end).
+      def lend(chunk, len)
+        buf = chunk.frozen? ? chunk : chunk.dup
+        N.check!(N.ws_lend_at(@handle, Fiddle::Pointer[buf].to_i, len), @handle, 'ws_lend')
         begin
-          read_more # first, not a poll that finds nothing (see run_actions)
-          dispatch(true)
+          dispatch(true) # `buf` stays referenced by this frame meanwhile
         ensure
-          store_unread if @read_off < len
-          @read_len = nil
-          @read_buf = nil
+          N.ws_lend_end(@handle) unless @handle.null? # freed by a listener
         end
-      end
-
-      # The next part of the chunk being read in place; false when there is
-      # none.
-      def read_more
-        len = @read_len
-        return false unless len && (off = @read_off) < len
-
-        N.check!(N.ws_read_at(@handle, @read_base + off, len - off, @consumed_ptr), @handle, 'ws_read')
-        used = @consumed_ptr.get_ulong(0)
-        @read_off = off + used
-        store_unread if used.zero?
-        true
-      end
-
-      # Feeds (copies) the part of the chunk being read that the core has
-      # not seen yet, and marks it read.
-      def store_unread
-        off = @read_off
-        len = @read_len
-        return if off >= len
-
-        @read_off = len
-        N.check!(N.ws_feed_at(@handle, @read_base + off, len - off), @handle, 'ws_feed')
       end
 
       # -- decoding (the only place that reads a ws_action) -----------------
