@@ -6,6 +6,7 @@ use std::ffi::{c_char, c_int, c_void};
 use wsdriver::ffi::*;
 
 use super::ffi::*;
+use super::ffi_calls::queries;
 
 /// A reaction from inside an extension callback or the destructor: random
 /// calls on the driver and on the extension, frees included. The rule:

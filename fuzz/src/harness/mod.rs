@@ -23,6 +23,7 @@
 mod checker;
 mod client;
 mod ffi;
+mod ffi_calls;
 mod ffi_extension;
 mod fixtures;
 mod in_place;
