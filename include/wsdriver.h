@@ -1102,6 +1102,15 @@ ws_result ws_options_set_max_pending_pings(struct ws_options *opts, size_t count
 ws_result ws_options_set_retained_buffer(struct ws_options *opts, size_t bytes);
 
 /**
+ * Server: whether the hybi drafts' `Sec-WebSocket-Version` 7 and 8 are
+ * answered besides RFC 6455's 13: `1` yes (the default), `0` no (as the
+ * websocket-driver gem: such a request gets `400 Unsupported WebSocket
+ * version: 13` at `ws_start`); other values are
+ * `WS_RESULT_INVALID_ARGUMENT`.
+ */
+ws_result ws_options_set_hybi_drafts(struct ws_options *opts, int32_t answer);
+
+/**
  * Client: the `Sec-WebSocket-Key` to send instead of a random one, for
  * hosts that generate keys themselves. Must be the base64 encoding of 16
  * bytes, else `WS_RESULT_INVALID_ARGUMENT`. NULL `key` goes back to random

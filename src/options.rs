@@ -31,6 +31,10 @@ pub struct Options {
     /// Largest buffer capacity kept between messages; larger buffers are
     /// released after use so an idle connection stays small.
     pub retained_buffer: usize,
+    /// Server: also answer the hybi drafts' `Sec-WebSocket-Version` 7 and 8
+    /// (same framing as RFC 6455's 13, shipped by early browsers). Off, as
+    /// in the websocket-driver gem, only 13 is answered.
+    pub hybi_drafts: bool,
 }
 
 /// The defaults, in one place (the driver points here rather than keeping
@@ -46,6 +50,7 @@ static DEFAULT: Options = Options {
     max_pending_pings: 1024,
     client_key: None,
     retained_buffer: 8 * 1024,
+    hybi_drafts: true,
 };
 
 impl Default for Options {

@@ -11,9 +11,9 @@ use crate::http::Request;
 /// The GUID RFC 6455 §1.3 appends to the key.
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/// Hybi versions we answer; 13 is RFC 6455, 7 and 8 are the drafts
-/// browsers shipped with the same framing.
-const HYBI_VERSIONS: [&str; 3] = ["13", "8", "7"];
+/// The `Sec-WebSocket-Version` of RFC 6455, the one hybi version always
+/// answered.
+const RFC6455_VERSION: &str = "13";
 
 /// The protocol a request asks for, chosen the way the gem's `Driver.rack` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,12 +53,23 @@ pub fn accept_key(key: &str) -> String {
     STANDARD.encode(sha.finalize())
 }
 
+/// The hybi version a request gets answered with, as the driver reports
+/// it: 13 (RFC 6455), or the drafts' 7 and 8 when `drafts` is on
+/// (`Options::hybi_drafts`). `None`: refused at `start`.
+pub(crate) fn hybi_version(req: &Request, drafts: bool) -> Option<&'static str> {
+    match req.headers.get("Sec-WebSocket-Version")? {
+        RFC6455_VERSION => Some("hybi-13"),
+        "8" if drafts => Some("hybi-8"),
+        "7" if drafts => Some("hybi-7"),
+        _ => None,
+    }
+}
+
 /// Checks a hybi request; the error text goes into the 400 response.
-pub(crate) fn check_hybi(req: &Request) -> Result<&str, String> {
-    let version = req.headers.get("Sec-WebSocket-Version").unwrap_or("");
-    if !HYBI_VERSIONS.contains(&version) {
+pub(crate) fn check_hybi(req: &Request, drafts: bool) -> Result<&str, String> {
+    if hybi_version(req, drafts).is_none() {
         // The gem names its own version, whatever the client sent.
-        return Err("Unsupported WebSocket version: 13".to_owned());
+        return Err(format!("Unsupported WebSocket version: {RFC6455_VERSION}"));
     }
     let Some(key) = req.headers.get("Sec-WebSocket-Key") else {
         return Err("Missing handshake request header: Sec-WebSocket-Key".to_owned());

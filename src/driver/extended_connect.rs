@@ -4,8 +4,6 @@
 //! fields, and taking the client's response. After the handshake the
 //! driver frames the stream's DATA exactly as it frames a TCP connection.
 
-use std::borrow::Cow;
-
 use super::{ClientSide, Driver, Proto, Req, ServerSide, Side};
 use crate::error::{CommandError, Error};
 use crate::event::ReadyState;
@@ -65,7 +63,7 @@ impl Driver {
         let masking = opts.masking.unwrap_or(false);
         let require = opts.require_masking.unwrap_or(true);
         let mut d = Driver::new(opts, Side::Server(Box::new(side)), None);
-        d.version = Some(Cow::Borrowed("hybi-13"));
+        d.version = Some("hybi-13");
         d.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
         d
     }

@@ -3,8 +3,6 @@
 //! answering (RFC 6455, hixie-75, hixie-76 with its late key), and
 //! rejecting bad requests with a 400.
 
-use std::borrow::Cow;
-
 use super::{Driver, Proto, Req, Side};
 use crate::error::{CommandError, Error, ErrorKind};
 use crate::headers::Headers;
@@ -42,23 +40,20 @@ impl Driver {
         let max = self.opts.max_length;
         match server::select(&request) {
             Selected::Hybi => {
-                let version = request.headers.get("Sec-WebSocket-Version").unwrap_or("13");
-                self.version = Some(match version {
-                    "13" => Cow::Borrowed("hybi-13"),
-                    "8" => Cow::Borrowed("hybi-8"),
-                    "7" => Cow::Borrowed("hybi-7"),
-                    v => Cow::Owned(format!("hybi-{v}")),
-                });
+                // A version that is refused at `start` is reported as the
+                // one the refusal names, 13 (the gem's `version`).
+                let version = server::hybi_version(&request, self.opts.hybi_drafts);
+                self.version = Some(version.unwrap_or("hybi-13"));
                 let masking = self.opts.masking.unwrap_or(false);
                 let require = self.opts.require_masking.unwrap_or(true);
                 self.proto = Proto::Hybi(Box::new(Hybi::new(masking, require, max)));
             }
             Selected::Hixie76 => {
-                self.version = Some(Cow::Borrowed("hixie-76"));
+                self.version = Some("hixie-76");
                 self.proto = Proto::Hixie(Box::new(Hixie::new(true, max)));
             }
             Selected::Hixie75 => {
-                self.version = Some(Cow::Borrowed("hixie-75"));
+                self.version = Some("hixie-75");
                 self.proto = Proto::Hixie(Box::new(Hixie::new(false, max)));
             }
         }
@@ -85,7 +80,7 @@ impl Driver {
         }
         let response = match &self.proto {
             Proto::Hybi(_) => {
-                let key = match server::check_hybi(req) {
+                let key = match server::check_hybi(req, self.opts.hybi_drafts) {
                     Ok(k) => k,
                     Err(message) => return self.refuse_bad_request(message),
                 };

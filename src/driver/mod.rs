@@ -130,8 +130,8 @@ pub struct Driver {
     opts: Kept,
     side: Side,
     proto: Proto,
-    /// Static for the versions there are; a copy only for others.
-    version: Option<Cow<'static, str>>,
+    /// The protocol spoken, as `version()` reports it.
+    version: Option<&'static str>,
     /// Server: headers added with `set_header`, boxed when there are any.
     custom: Option<Box<Headers>>,
     protocol: Option<Box<str>>,

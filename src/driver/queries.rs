@@ -17,7 +17,7 @@ impl Driver {
     pub fn version(&self) -> Option<&str> {
         match &self.side {
             Side::Client(_) => Some("hybi-13"),
-            Side::Server(_) => self.version.as_deref(),
+            Side::Server(_) => self.version,
         }
     }
 

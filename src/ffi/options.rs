@@ -217,6 +217,22 @@ pub extern "C" fn ws_options_set_retained_buffer(opts: *mut ws_options, bytes: u
     })
 }
 
+/// Server: whether the hybi drafts' `Sec-WebSocket-Version` 7 and 8 are
+/// answered besides RFC 6455's 13: `1` yes (the default), `0` no (as the
+/// websocket-driver gem: such a request gets `400 Unsupported WebSocket
+/// version: 13` at `ws_start`); other values are
+/// `WS_RESULT_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ws_options_set_hybi_drafts(opts: *mut ws_options, answer: i32) -> ws_result {
+    set(opts, |o| match answer {
+        0 | 1 => {
+            o.hybi_drafts = answer == 1;
+            ws_result::Ok
+        }
+        _ => ws_result::InvalidArgument,
+    })
+}
+
 /// Client: the `Sec-WebSocket-Key` to send instead of a random one, for
 /// hosts that generate keys themselves. Must be the base64 encoding of 16
 /// bytes, else `WS_RESULT_INVALID_ARGUMENT`. NULL `key` goes back to random

@@ -6,6 +6,7 @@
 mod common;
 
 mod handshakes;
+mod hybi_drafts;
 mod parsed;
 mod requests;
 

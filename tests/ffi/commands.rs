@@ -207,3 +207,43 @@ fn protocol_error_reaches_on_error_then_on_close() {
     assert_eq!(h.parse(&masked(1, b"late")), ws_result::Ok);
     assert_eq!(h.rec().log.len(), 3);
 }
+
+#[test]
+fn start_refuses_a_draft_version_with_hybi_drafts_off() {
+    let req = b"GET / HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 8\r\n\r\n";
+    let start = |drafts: i32| {
+        let o = ws_options_new();
+        assert_eq!(ws_options_set_hybi_drafts(o, drafts), ws_result::Ok);
+        let drv = new_server(o);
+        ws_options_free(o);
+        assert_eq!(ws_feed(drv, req.as_ptr(), req.len()), ws_result::Ok);
+        assert_eq!(poll_all(drv), [Ev::Connect]);
+        let version = text_of(ws_driver_version(drv));
+        let started = ws_start(drv);
+        let out = poll_all(drv);
+        ws_driver_free(drv);
+        (version, started, out)
+    };
+
+    let (version, started, out) = start(1);
+    assert_eq!(
+        (version.as_deref(), started),
+        (Some("hybi-8"), ws_result::Ok)
+    );
+    assert!(matches!(&out[0], Ev::Write(w) if w.starts_with(b"HTTP/1.1 101")));
+    assert_eq!(out[1], Ev::Open);
+
+    let (version, started, out) = start(0);
+    let msg = "Unsupported WebSocket version: 13";
+    assert_eq!(
+        (version.as_deref(), started),
+        (Some("hybi-13"), ws_result::HandshakeFailed)
+    );
+    assert!(matches!(&out[0], Ev::Write(w) if w.ends_with(msg.as_bytes())));
+    assert_eq!(
+        out[1..],
+        [Ev::Error(1002, msg.into()), Ev::Close(1002, msg.into())]
+    );
+}

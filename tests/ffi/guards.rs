@@ -176,6 +176,10 @@ fn options_setters_validate() {
     assert_eq!(ws_options_set_max_queued(o, 0), ok);
     assert_eq!(ws_options_set_max_pending_pings(o, 3), ok);
     assert_eq!(ws_options_set_retained_buffer(o, 0), ok);
+    assert_eq!(ws_options_set_hybi_drafts(o, 0), ok);
+    assert_eq!(ws_options_set_hybi_drafts(o, 1), ok);
+    assert_eq!(ws_options_set_hybi_drafts(o, -1), bad);
+    assert_eq!(ws_options_set_hybi_drafts(o, 2), bad);
     assert_eq!(ws_options_set_client_key(o, cs(c"not base64!")), bad);
     assert_eq!(ws_options_set_client_key(o, cs(c"AAAA")), bad);
     assert_eq!(
@@ -193,6 +197,10 @@ fn options_setters_validate() {
     );
     assert_eq!(
         ws_options_set_max_queued(null_mut(), 1),
+        ws_result::NullParameter
+    );
+    assert_eq!(
+        ws_options_set_hybi_drafts(null_mut(), 0),
         ws_result::NullParameter
     );
     ws_options_free(o);

@@ -45,6 +45,18 @@ RSpec.describe 'Driver.rack and the hixie drafts' do
       expect(rack_driver(h75_env, 'ws://x/')).not_to be_a(WebSocket::Driver::Draft76)
     end
 
+    it 'picks Hybi for a draft version and refuses it at start, as the gem does' do
+      d = rack_driver(hybi_env('Sec-WebSocket-Version' => '8'), 'ws://example.com/chat')
+      expect(d).to be_a(WebSocket::Driver::Hybi)
+      message = 'Unsupported WebSocket version: 13'
+      expect([d.start, d.version, d.state]).to eq([false, 'hybi-13', :closed])
+      expect(take_log).to eq([
+        [:write, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 33\r\n\r\n#{message}".b],
+        [:error, message],
+        [:close, [1002, message]]
+      ])
+    end
+
     it 'constructs drivers directly with (socket, options)', :gc do
       d = wire(WebSocket::Driver::Hybi.new(RackSocket.new(log, hybi_env('Sec-WebSocket-Protocol' => 'a, b'), nil),
                                            protocols: %w[b], require_masking: true))

@@ -86,16 +86,22 @@ RSpec.describe 'WebSocket::Driver.server (hybi)' do
       end
     end
 
-    it 'accepts the hybi-8 clients the gem refuses (core supports hybi 7-13)' do
-      d = wire(WebSocket::Driver.server(socket))
-      d.on(:connect) { d.start }
-      d.parse("GET / HTTP/1.1\r\n#{base}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
-      expect(take_log).to eq([
-        [:connect, []],
-        [:write, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
-                 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".b],
-        [:open, []]
-      ])
+    %w[7 8].each do |version|
+      it "refuses hybi-#{version} clients at start, naming version 13, as the gem does" do
+        d = wire(WebSocket::Driver.server(socket))
+        started = :unset
+        d.on(:connect) { started = d.start }
+        d.parse("GET / HTTP/1.1\r\n#{base}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
+                "Sec-WebSocket-Version: #{version}\r\n\r\n")
+        message = 'Unsupported WebSocket version: 13'
+        expect([started, d.version, d.state]).to eq([false, 'hybi-13', :closed])
+        expect(take_log).to eq([
+          [:connect, []],
+          [:write, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 33\r\n\r\n#{message}".b],
+          [:error, message],
+          [:close, [1002, message]]
+        ])
+      end
     end
 
     it 'rejects methods the gem does not know at the request line, as the gem does' do

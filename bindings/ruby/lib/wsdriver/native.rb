@@ -116,6 +116,7 @@ module WSDriver
     attach_function :ws_options_set_client_key, [:ws_options, :string], :ws_result
     attach_function :ws_options_set_retained_buffer, [:ws_options, :size_t], :ws_result
     attach_function :ws_options_set_max_queued, [:ws_options, :size_t], :ws_result
+    attach_function :ws_options_set_hybi_drafts, [:ws_options, :int32], :ws_result
 
     attach_function :ws_driver_new_server, [:ws_options, :pointer], :ws_result
     attach_function :ws_driver_new_rack,

@@ -230,6 +230,8 @@ module WebSocket
                    'ws_options_set_require_masking')
         end
         N.check!(N.ws_options_set_client_key(opts, client_key), nil, 'ws_options_set_client_key') if client_key
+        # The gem answers Sec-WebSocket-Version 13 only, not the drafts' 7 and 8.
+        N.check!(N.ws_options_set_hybi_drafts(opts, 0), nil, 'ws_options_set_hybi_drafts')
         if (retained = ::WSDriver.retained_buffer)
           N.check!(N.ws_options_set_retained_buffer(opts, retained), nil, 'ws_options_set_retained_buffer')
         end
