@@ -12,7 +12,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 gem="$("$root/scripts/install-gem08.sh" | tail -1)"
-[ -f "${WSDRIVER_LIB:-$root/target/release/libwsdriver.so}" ] || (cd "$root" && cargo build --release)
+# WSDRIVER_LIB as given, or this tree's release build brought up to date.
+[ -n "${WSDRIVER_LIB:-}" ] || (cd "$root" && cargo build --release --quiet)
 
 cd "$here"
 [ $# -gt 0 ] || set -- *_spec.rb
