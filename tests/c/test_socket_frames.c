@@ -87,6 +87,18 @@ static int put(int fd, const buf *in, size_t at, size_t n) {
     return write(fd, in->data + at, n) == (ssize_t)n ? 0 : -1;
 }
 
+/* Sends in[from..to) in pieces of `piece` bytes, each read with
+ * ws_socket_read before the next is sent. */
+static void send_in_pieces(ws_socket *s, int fd, const buf *in, size_t from, size_t to,
+                           size_t piece) {
+    size_t at;
+    for (at = from; at < to; at += piece) {
+        size_t n = to - at < piece ? to - at : piece;
+        CHECK(put(fd, in, at, n) == 0);
+        CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
+    }
+}
+
 static void large_frame_over_several_reads_is_delivered_whole(void) {
     int sv[2], k;
     rec r;
@@ -122,11 +134,7 @@ static void large_frame_over_several_reads_is_delivered_whole(void) {
      * straight into a heap buffer of its size. */
     r.messages = 0;
     buf_clear(&r.log);
-    for (at = 0; at < in.len; at += 65536) {
-        size_t n = in.len - at < 65536 ? in.len - at : 65536;
-        CHECK(put(sv[1], &in, at, n) == 0);
-        CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
-    }
+    send_in_pieces(s, sv[1], &in, 0, in.len, 65536);
     CHECK_INT(r.messages, 3);
     CHECK_LOG(r, want);
     ws_socket_free(s);
@@ -143,7 +151,7 @@ static void header_cut_by_a_read_is_completed_in_the_buffer(void) {
     rec r;
     buf bin, in, want, a;
     ws_socket *s;
-    size_t k, at;
+    size_t k;
     memset(&r, 0, sizeof r);
     memset(&bin, 0, sizeof bin);
     memset(&in, 0, sizeof in);
@@ -159,11 +167,7 @@ static void header_cut_by_a_read_is_completed_in_the_buffer(void) {
     CHECK(put(sv[1], &in, 0, 7 + 3) == 0);
     CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
     CHECK_INT(r.messages, 1);
-    for (at = 10; at < in.len; at += 5000) {
-        size_t n = in.len - at < 5000 ? in.len - at : 5000;
-        CHECK(put(sv[1], &in, at, n) == 0);
-        CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
-    }
+    send_in_pieces(s, sv[1], &in, 10, in.len, 5000);
     expect_message(&want, 1, &a);
     expect_message(&want, 0, &bin);
     CHECK_INT(r.messages, 2);
@@ -192,7 +196,7 @@ static void stalled_header_after_a_large_message_holds_little(void) {
     rec r;
     buf big, in, want;
     ws_socket *s;
-    size_t k, at, before;
+    size_t k, before;
     memset(&r, 0, sizeof r);
     memset(&big, 0, sizeof big);
     memset(&in, 0, sizeof in);
@@ -202,21 +206,13 @@ static void stalled_header_after_a_large_message_holds_little(void) {
     for (k = 0; k < 1000000; k++) buf_add(&big, &(uint8_t){(uint8_t)(k * 3)}, 1);
     frame(&in, 1, 2, 1, big.data, big.len);
     frame(&in, 1, 2, 1, big.data, big.len);
-    for (at = 0; at < 1000014; at += 50000) {
-        size_t n = 1000014 - at < 50000 ? 1000014 - at : 50000;
-        CHECK(put(sv[1], &in, at, n) == 0);
-        CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
-    }
+    send_in_pieces(s, sv[1], &in, 0, 1000014, 50000);
     CHECK_INT(r.messages, 1);
     before = heap_in_use();
     CHECK(put(sv[1], &in, 1000014, 14 + 16) == 0);
     CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
     CHECK(heap_in_use() < before + 64 * 1024);
-    for (at = 1000014 + 30; at < in.len; at += 50000) {
-        size_t n = in.len - at < 50000 ? in.len - at : 50000;
-        CHECK(put(sv[1], &in, at, n) == 0);
-        CHECK_INT(ws_socket_read(s), WS_SOCKET_OK);
-    }
+    send_in_pieces(s, sv[1], &in, 1000014 + 30, in.len, 50000);
     expect_message(&want, 0, &big);
     expect_message(&want, 0, &big);
     CHECK_INT(r.messages, 2);
