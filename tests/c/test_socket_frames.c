@@ -83,6 +83,12 @@ static void expect_message(buf *log, int text, const buf *payload) {
     } while (0)
 
 /* Writes in[at..at+n) to fd (the socketpair takes it: pieces are small). */
+/* Appends n bytes of a pattern that changes every byte (i * step). */
+static void fill_pattern(buf *b, size_t n, unsigned step) {
+    size_t i;
+    for (i = 0; i < n; i++) buf_add(b, &(uint8_t){(uint8_t)(i * step)}, 1);
+}
+
 static int put(int fd, const buf *in, size_t at, size_t n) {
     return write(fd, in->data + at, n) == (ssize_t)n ? 0 : -1;
 }
@@ -100,7 +106,7 @@ static void send_in_pieces(ws_socket *s, int fd, const buf *in, size_t from, siz
 }
 
 static void large_frame_over_several_reads_is_delivered_whole(void) {
-    int sv[2], k;
+    int sv[2];
     rec r;
     buf text, bin, in, want;
     ws_socket *s;
@@ -113,7 +119,7 @@ static void large_frame_over_several_reads_is_delivered_whole(void) {
     s = open_socket(sv, &r);
     CHECK(s != NULL);
     utf8_text(&text, 200000);
-    for (k = 0; k < 150000; k++) buf_add(&bin, &(uint8_t){(uint8_t)(k * 7)}, 1);
+    fill_pattern(&bin, 150000, 7);
     /* A text frame larger than the stack chunk, then a binary one, then a
      * small one after them; every piece is read before the next is sent. */
     frame(&in, 1, 1, 1, text.data, text.len);
@@ -151,7 +157,6 @@ static void header_cut_by_a_read_is_completed_in_the_buffer(void) {
     rec r;
     buf bin, in, want, a;
     ws_socket *s;
-    size_t k;
     memset(&r, 0, sizeof r);
     memset(&bin, 0, sizeof bin);
     memset(&in, 0, sizeof in);
@@ -159,7 +164,7 @@ static void header_cut_by_a_read_is_completed_in_the_buffer(void) {
     memset(&a, 0, sizeof a);
     s = open_socket(sv, &r);
     CHECK(s != NULL);
-    for (k = 0; k < 70000; k++) buf_add(&bin, &(uint8_t){(uint8_t)(k * 5)}, 1);
+    fill_pattern(&bin, 70000, 5);
     buf_adds(&a, "a");
     frame(&in, 1, 1, 1, "a", 1);
     frame(&in, 1, 2, 1, bin.data, bin.len);
@@ -196,14 +201,14 @@ static void stalled_header_after_a_large_message_holds_little(void) {
     rec r;
     buf big, in, want;
     ws_socket *s;
-    size_t k, before;
+    size_t before;
     memset(&r, 0, sizeof r);
     memset(&big, 0, sizeof big);
     memset(&in, 0, sizeof in);
     memset(&want, 0, sizeof want);
     s = open_socket(sv, &r);
     CHECK(s != NULL);
-    for (k = 0; k < 1000000; k++) buf_add(&big, &(uint8_t){(uint8_t)(k * 3)}, 1);
+    fill_pattern(&big, 1000000, 3);
     frame(&in, 1, 2, 1, big.data, big.len);
     frame(&in, 1, 2, 1, big.data, big.len);
     send_in_pieces(s, sv[1], &in, 0, 1000014, 50000);
@@ -255,7 +260,6 @@ static void stop_while_a_frame_is_kept_resumes_in_order(void) {
     rec r;
     buf bin, in, want, a;
     ws_socket *s;
-    size_t k;
     memset(&r, 0, sizeof r);
     memset(&bin, 0, sizeof bin);
     memset(&in, 0, sizeof in);
@@ -263,7 +267,7 @@ static void stop_while_a_frame_is_kept_resumes_in_order(void) {
     memset(&a, 0, sizeof a);
     s = open_socket(sv, &r);
     CHECK(s != NULL);
-    for (k = 0; k < 100000; k++) buf_add(&bin, &(uint8_t){(uint8_t)(k * 13)}, 1);
+    fill_pattern(&bin, 100000, 13);
     buf_adds(&a, "a");
     /* Kept first (a frame not whole), then the stop comes with the rest. */
     frame(&in, 1, 2, 1, bin.data, bin.len);
@@ -412,7 +416,7 @@ static void send_echoes_small_and_large_messages_in_order(void) {
     current = open_socket(sv, &r);
     CHECK(current != NULL);
     ws_on_message(ws_socket_driver(current), send_back, &r);
-    for (k = 0; k < 300000; k++) buf_add(&big, &(uint8_t){(uint8_t)(k * 31)}, 1);
+    fill_pattern(&big, 300000, 31);
     frame(&in, 1, 1, 1, "hi", 2);
     frame(&in, 1, 2, 1, big.data, big.len);
     frame(&in, 1, 1, 1, "bye", 3);
